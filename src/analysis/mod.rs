@@ -1,0 +1,3 @@
+//! Pure computations over loaded project data: no SQL, no window.
+
+pub mod search;

@@ -1,0 +1,295 @@
+//! `weft codes …` and `weft codebook import|export`.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::edit::ops::{self, find_code};
+use crate::export::codebook;
+use crate::import::read_codebook;
+use crate::model::CodeId;
+use crate::store::Store;
+
+/// `weft codebook` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// Add the codes of a codebook file; existing codes get its definitions and colours.
+    #[command(
+        after_help = "Example:\n  weft codebook import study.weft sample_codebooks/peer_support.json"
+    )]
+    Import {
+        /// The project file.
+        project: PathBuf,
+        /// A .csv (path,description,color) or .json codebook.
+        file: PathBuf,
+    },
+    /// Write the codebook to a file; the format follows the extension.
+    #[command(after_help = "Example:\n  weft codebook export study.weft codebook.csv")]
+    Export {
+        /// The project file.
+        project: PathBuf,
+        /// The .csv or .json file to write.
+        file: PathBuf,
+    },
+}
+
+/// `weft codes` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Print the code tree with each code's segment and participant counts.
+    #[command(after_help = "Example:\n  weft codes list study.weft")]
+    List {
+        /// The project file.
+        project: PathBuf,
+    },
+    /// Add a code (and any missing parents) by path.
+    #[command(
+        after_help = "Example:\n  weft codes add study.weft \"Support/Emotional/Validation\" --color \"#e6194b\""
+    )]
+    Add {
+        /// The project file.
+        project: PathBuf,
+        /// The new code's path.
+        path: String,
+        /// Colour as #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+        /// Definition: what it means, when to use it and when not.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Rename a code (its children and segments stay).
+    #[command(
+        after_help = "Example:\n  weft codes rename study.weft \"Support/Info\" Informational"
+    )]
+    Rename {
+        /// The project file.
+        project: PathBuf,
+        /// The code's path.
+        path: String,
+        /// Its new name (not a path).
+        name: String,
+    },
+    /// Move a code, with its children, under another code or to the top level.
+    #[command(after_help = "Example:\n  weft codes move study.weft Advocacy --to Support")]
+    Move {
+        /// The project file.
+        project: PathBuf,
+        /// The code's path.
+        path: String,
+        /// The new parent's path; leave out to move to the top level.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Merge a code into another: its segments and children move to the target.
+    #[command(
+        after_help = "Example:\n  weft codes merge study.weft \"Support/Encouraging\" \"Support/Emotional/Encouragement\""
+    )]
+    Merge {
+        /// The project file.
+        project: PathBuf,
+        /// The code that goes away.
+        source: String,
+        /// The code that keeps everything.
+        target: String,
+    },
+    /// Delete a code with its children; with segments, only with --force.
+    #[command(after_help = "Example:\n  weft codes delete study.weft \"Old idea\" --force")]
+    Delete {
+        /// The project file.
+        project: PathBuf,
+        /// The code's path.
+        path: String,
+        /// Delete its segments too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Set a code's definition or colour.
+    #[command(
+        after_help = "Example:\n  weft codes describe study.weft Support --description \"Any help a mentor gives\""
+    )]
+    Describe {
+        /// The project file.
+        project: PathBuf,
+        /// The code's path.
+        path: String,
+        /// New definition.
+        #[arg(long)]
+        description: Option<String>,
+        /// New colour as #rrggbb.
+        #[arg(long)]
+        color: Option<String>,
+    },
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {
+    match command {
+        CodebookCommand::Import { project, file } => {
+            let mut store = Store::open(&project)?;
+            let entries = read_codebook(&file)?;
+            let before = store.read().counts()?.codes;
+            store.change("Import codebook", |r| {
+                ops::import_codebook(r, &file, &entries)
+            })?;
+            let added = store.read().counts()?.codes - before;
+            println!(
+                "Read {} code(s) from {}; {added} new",
+                entries.len(),
+                file.display()
+            );
+        }
+        CodebookCommand::Export { project, file } => {
+            let store = Store::open(&project)?;
+            let tree = store.read().code_tree()?;
+            let ext = extension(&file);
+            if ext != "csv" && ext != "json" {
+                bail!("{}: a codebook is written as .csv or .json", file.display());
+            }
+            // Write beside the target and rename, so a failure leaves no half file.
+            let tmp = file.with_extension(format!("{ext}.partial"));
+            let out =
+                File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
+            if ext == "csv" {
+                codebook::write_csv(&tree, out)?;
+            } else {
+                codebook::write_json(&tree, out)?;
+            }
+            std::fs::rename(&tmp, &file)
+                .with_context(|| format!("{}: cannot write", file.display()))?;
+            println!("Wrote {} code(s) to {}", tree.codes().len(), file.display());
+        }
+    }
+    Ok(())
+}
+
+pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
+    match command {
+        CodesCommand::List { project } => list(&project)?,
+        CodesCommand::Add {
+            project,
+            path,
+            color,
+            description,
+        } => {
+            let mut store = Store::open(&project)?;
+            store.change("Add code", |r| {
+                ops::add_code_path(r, &path, color.as_deref(), &description)
+            })?;
+            println!("Added {path}");
+        }
+        CodesCommand::Rename {
+            project,
+            path,
+            name,
+        } => {
+            let mut store = Store::open(&project)?;
+            store.change("Rename code", |r| {
+                let id = find_code(&r.code_tree()?, &path)?;
+                ops::rename_code(r, id, &name)
+            })?;
+            println!("Renamed {path} to {name}");
+        }
+        CodesCommand::Move { project, path, to } => {
+            let mut store = Store::open(&project)?;
+            store.change("Move code", |r| {
+                let tree = r.code_tree()?;
+                let id = find_code(&tree, &path)?;
+                let parent = to.as_deref().map(|p| find_code(&tree, p)).transpose()?;
+                ops::move_code(r, id, parent)
+            })?;
+            println!(
+                "Moved {path} to {}",
+                to.as_deref().unwrap_or("the top level")
+            );
+        }
+        CodesCommand::Merge {
+            project,
+            source,
+            target,
+        } => {
+            let mut store = Store::open(&project)?;
+            store.change("Merge code", |r| {
+                let tree = r.code_tree()?;
+                ops::merge_codes(r, find_code(&tree, &source)?, find_code(&tree, &target)?)
+            })?;
+            println!("Merged {source} into {target}");
+        }
+        CodesCommand::Delete {
+            project,
+            path,
+            force,
+        } => {
+            let mut store = Store::open(&project)?;
+            store.change("Delete code", |r| {
+                let id = find_code(&r.code_tree()?, &path)?;
+                ops::delete_code(r, id, force)
+            })?;
+            println!("Deleted {path}");
+        }
+        CodesCommand::Describe {
+            project,
+            path,
+            description,
+            color,
+        } => {
+            if description.is_none() && color.is_none() {
+                bail!("give --description, --color or both");
+            }
+            let mut store = Store::open(&project)?;
+            store.change("Edit code", |r| {
+                let id = find_code(&r.code_tree()?, &path)?;
+                ops::update_code(r, id, |c| {
+                    if let Some(d) = description {
+                        c.description = d;
+                    }
+                    if let Some(col) = color {
+                        c.color = col;
+                    }
+                })
+            })?;
+            println!("Updated {path}");
+        }
+    }
+    Ok(())
+}
+
+fn list(project: &Path) -> anyhow::Result<()> {
+    let store = Store::open(project)?;
+    let r = store.read();
+    let tree = r.code_tree()?;
+    let participant_of: HashMap<_, _> = r
+        .documents()?
+        .into_iter()
+        .map(|d| (d.id, d.participant))
+        .collect();
+    let mut segments: HashMap<CodeId, usize> = HashMap::new();
+    let mut people: HashMap<CodeId, HashSet<_>> = HashMap::new();
+    for s in r.segments()? {
+        *segments.entry(s.code).or_default() += 1;
+        if let Some(Some(p)) = participant_of.get(&s.document) {
+            people.entry(s.code).or_default().insert(*p);
+        }
+    }
+    println!("code\tsegments\tparticipants\tcolor");
+    for id in tree.in_tree_order() {
+        let c = tree.get(id).expect("from tree");
+        println!(
+            "{}{}\t{}\t{}\t{}",
+            "  ".repeat(tree.depth(id) - 1),
+            c.name,
+            segments.get(&id).copied().unwrap_or(0),
+            people.get(&id).map_or(0, HashSet::len),
+            c.color
+        );
+    }
+    Ok(())
+}

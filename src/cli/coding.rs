@@ -1,0 +1,301 @@
+//! `weft code`, `uncode`, `recode`, `autocode` and `memo`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::analysis::search::{Unit, build_pattern, find_hits};
+use crate::edit::Edit;
+use crate::edit::ops::{self, MemoTarget, find_code};
+use crate::error::Error;
+use crate::model::{CharRange, DocumentId, SegmentId};
+use crate::store::{Reader, Store};
+
+/// Names one coded segment: document, range and code (and optionally coder).
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// The document's name.
+    #[arg(long)]
+    pub doc: String,
+    /// First code point (counting from 0).
+    #[arg(long)]
+    pub start: usize,
+    /// One past the last code point.
+    #[arg(long)]
+    pub end: usize,
+    /// The code's path.
+    #[arg(long)]
+    pub code: String,
+    /// Only this coder's segment (default: any coder's).
+    #[arg(long)]
+    pub coder: Option<String>,
+}
+
+/// Arguments of `weft code`.
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// The document's name.
+    #[arg(long)]
+    pub doc: String,
+    /// First code point (counting from 0).
+    #[arg(long)]
+    pub start: usize,
+    /// One past the last code point.
+    #[arg(long)]
+    pub end: usize,
+    /// The code's path; missing codes along it are created.
+    #[arg(long)]
+    pub code: String,
+    /// Who is coding (default: $WEFT_CODER, else your login name).
+    #[arg(long)]
+    pub coder: Option<String>,
+    /// A memo on the new segment.
+    #[arg(long, default_value = "")]
+    pub memo: String,
+}
+
+/// Arguments of `weft recode`.
+#[derive(Debug, Args)]
+pub struct RecodeArgs {
+    /// Which segment.
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+    /// The code's path to move it to.
+    #[arg(long)]
+    pub to: String,
+}
+
+/// Arguments of `weft autocode`.
+#[derive(Debug, Args)]
+pub struct AutocodeArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// A regular expression (or plain text with --plain).
+    #[arg(long)]
+    pub pattern: String,
+    /// The code's path; created when missing.
+    #[arg(long)]
+    pub code: String,
+    /// How much to code around each match.
+    #[arg(long, value_enum, default_value_t = Unit::Match)]
+    pub unit: Unit,
+    /// Only matches in this speaker's turns.
+    #[arg(long)]
+    pub speaker: Option<String>,
+    /// Only these documents (default: all).
+    #[arg(long, num_args = 1..)]
+    pub docs: Vec<String>,
+    /// Search for the pattern as plain text.
+    #[arg(long)]
+    pub plain: bool,
+    /// Ignore upper and lower case.
+    #[arg(long, short = 'i')]
+    pub ignore_case: bool,
+    /// Who is coding (default: $WEFT_CODER, else your login name).
+    #[arg(long)]
+    pub coder: Option<String>,
+}
+
+/// Arguments of `weft memo`.
+#[derive(Debug, Args)]
+pub struct MemoArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// The project's own memo.
+    #[arg(long, conflicts_with_all = ["doc", "code"])]
+    pub project_memo: bool,
+    /// A document's memo (with --start, --end and --code: a segment's memo).
+    #[arg(long)]
+    pub doc: Option<String>,
+    /// A code's memo (with --doc, --start and --end: a segment's memo).
+    #[arg(long)]
+    pub code: Option<String>,
+    /// The segment's first code point.
+    #[arg(long, requires_all = ["doc", "code", "end"])]
+    pub start: Option<usize>,
+    /// The segment's end.
+    #[arg(long, requires_all = ["doc", "code", "start"])]
+    pub end: Option<usize>,
+    /// Set the memo to this text (without it, the memo is printed).
+    #[arg(long)]
+    pub set: Option<String>,
+}
+
+fn document(r: &Reader<'_>, name: &str) -> crate::Result<DocumentId> {
+    Ok(r.document_by_name(name)?
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "no document \"{name}\"; list them with `weft docs`"
+            ))
+        })?
+        .id)
+}
+
+/// The segments a [`SegmentArgs`] names.
+fn find_segments(r: &Reader<'_>, a: &SegmentArgs) -> crate::Result<Vec<SegmentId>> {
+    let doc = document(r, &a.doc)?;
+    let code = find_code(&r.code_tree()?, &a.code)?;
+    let coder = match &a.coder {
+        Some(name) => Some(
+            r.coder_by_name(name)?
+                .ok_or_else(|| Error::Invalid(format!("no coder \"{name}\" in the project")))?
+                .id,
+        ),
+        None => None,
+    };
+    let range = CharRange::new(a.start, a.end);
+    let ids: Vec<SegmentId> = r
+        .segments_of_code(code)?
+        .into_iter()
+        .filter(|s| s.document == doc && s.range == range && coder.is_none_or(|c| c == s.coder))
+        .map(|s| s.id)
+        .collect();
+    if ids.is_empty() {
+        return Err(Error::Invalid(format!(
+            "\"{}\" has no segment {}..{} coded \"{}\"; list them with `weft segments --code`",
+            a.doc, a.start, a.end, a.code
+        )));
+    }
+    Ok(ids)
+}
+
+pub fn code(a: CodeArgs) -> anyhow::Result<()> {
+    let mut store = Store::open(&a.project)?;
+    let coder = a.coder.clone().unwrap_or_else(super::default_coder);
+    let mut added = 0;
+    store.change("Apply code", |r| {
+        let doc = document(r, &a.doc)?;
+        let (edit, n) = ops::code_path_ranges(
+            r,
+            &[(doc, CharRange::new(a.start, a.end))],
+            &a.code,
+            &coder,
+            &a.memo,
+        )?;
+        added = n;
+        Ok(edit)
+    })?;
+    if added == 0 {
+        println!("Already coded: {} {}..{} {}", a.doc, a.start, a.end, a.code);
+    } else {
+        println!("Coded {} {}..{} as {}", a.doc, a.start, a.end, a.code);
+    }
+    Ok(())
+}
+
+pub fn uncode(a: SegmentArgs) -> anyhow::Result<()> {
+    let mut store = Store::open(&a.project)?;
+    let mut n = 0;
+    store.change("Remove coding", |r| {
+        let ids = find_segments(r, &a)?;
+        n = ids.len();
+        Ok(Edit::DeleteSegments(ids))
+    })?;
+    println!("Removed {n} segment(s)");
+    Ok(())
+}
+
+pub fn recode(a: RecodeArgs) -> anyhow::Result<()> {
+    let mut store = Store::open(&a.segment.project)?;
+    store.change("Recode segment", |r| {
+        let ids = find_segments(r, &a.segment)?;
+        let target = find_code(&r.code_tree()?, &a.to)?;
+        ops::recode_segments(r, &ids, target)
+    })?;
+    println!("Recoded to {}", a.to);
+    Ok(())
+}
+
+pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
+    let pattern = build_pattern(&a.pattern, a.plain, a.ignore_case)?;
+    let mut store = Store::open(&a.project)?;
+    let coder = a.coder.clone().unwrap_or_else(super::default_coder);
+    let (mut hits, mut added) = (0, 0);
+    store.change("Autocode", |r| {
+        let docs = if a.docs.is_empty() {
+            r.documents()?
+        } else {
+            let mut v = Vec::new();
+            for name in &a.docs {
+                let id = document(r, name)?;
+                v.push(r.document(id)?.expect("just found"));
+            }
+            v
+        };
+        let mut ranges = Vec::new();
+        for d in &docs {
+            let text = r.document_text(d.id)?;
+            let turns = r.turns(d.id)?;
+            for range in find_hits(&text, &turns, &pattern, a.unit, a.speaker.as_deref()) {
+                ranges.push((d.id, range));
+            }
+        }
+        hits = ranges.len();
+        if ranges.is_empty() {
+            return Ok(Edit::Batch(vec![]));
+        }
+        let (edit, n) = ops::code_path_ranges(r, &ranges, &a.code, &coder, "")?;
+        added = n;
+        Ok(edit)
+    })?;
+    println!(
+        "Found {hits} hit(s); coded {added} new segment(s) as {}{}",
+        a.code,
+        if hits > added {
+            " (the rest were already coded)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+pub fn memo(a: MemoArgs) -> anyhow::Result<()> {
+    let mut store = Store::open(&a.project)?;
+    let target = {
+        let r = store.read();
+        if a.project_memo {
+            MemoTarget::Project
+        } else {
+            match (&a.doc, &a.code, a.start, a.end) {
+                (Some(doc), Some(code), Some(start), Some(end)) => {
+                    let ids = find_segments(
+                        &r,
+                        &SegmentArgs {
+                            project: a.project.clone(),
+                            doc: doc.clone(),
+                            start,
+                            end,
+                            code: code.clone(),
+                            coder: None,
+                        },
+                    )?;
+                    MemoTarget::Segment(ids[0])
+                }
+                (Some(doc), None, None, None) => MemoTarget::Document(document(&r, doc)?),
+                (None, Some(code), None, None) => {
+                    MemoTarget::Code(find_code(&r.code_tree()?, code)?)
+                }
+                _ => bail!(
+                    "say whose memo: --project-memo, --doc NAME, --code PATH, or --doc, --code, --start and --end for a segment"
+                ),
+            }
+        }
+    };
+    match a.set {
+        Some(text) => {
+            store.change("Edit memo", |r| ops::set_memo(r, target, &text))?;
+            println!("Memo saved");
+        }
+        None => {
+            let text = ops::memo(&store.read(), target).context("reading the memo")?;
+            println!("{text}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `weft segments`: every coded segment with its text and participant's attributes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use crate::edit::ops::find_code;
+use crate::export::segments::{SegmentFilter, segment_table, write_csv, write_json};
+use crate::store::Store;
+
+/// Output formats of `weft segments`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated, with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// Arguments of `weft segments`.
+#[derive(Debug, Args)]
+pub struct SegmentsArgs {
+    /// The project file.
+    pub project: PathBuf,
+    /// Only this code's segments (its children's are not included).
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Only participants with this attribute value, as ATTR=VALUE. Repeatable; all must hold.
+    #[arg(long = "where", value_name = "ATTR=VALUE")]
+    pub filters: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn segments(a: SegmentsArgs) -> anyhow::Result<()> {
+    let store = Store::open(&a.project)?;
+    let r = store.read();
+    let mut filter = SegmentFilter::default();
+    if let Some(code) = &a.code {
+        filter.code = Some(find_code(&r.code_tree()?, code)?);
+    }
+    for f in &a.filters {
+        let Some((k, v)) = f.split_once('=') else {
+            bail!("--where takes ATTR=VALUE, e.g. --where Phase=post; got \"{f}\"");
+        };
+        filter
+            .attribute_equals
+            .push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let table = segment_table(&r, &filter)?;
+    let write = |out: &mut dyn Write| -> anyhow::Result<()> {
+        match a.format {
+            Format::Csv => write_csv(&table, out)?,
+            Format::Json => {
+                write_json(&table, &mut *out)?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    };
+    match &a.out {
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            let mut file = std::fs::File::create(&tmp)
+                .with_context(|| format!("{}: cannot write", tmp.display()))?;
+            write(&mut file)?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!(
+                "Wrote {} segment(s) to {}",
+                table.rows.len(),
+                path.display()
+            );
+        }
+        None => write(&mut std::io::stdout().lock())?,
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Turning a file's bytes into text: BOM sniffing, UTF-8, and the Windows-1252
+//! fallback that old Word exports need.
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+
+/// Decoded text and how it was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text, BOM removed.
+    pub text: String,
+    /// The encoding's name, e.g. `UTF-8`, `UTF-16LE`, `windows-1252`.
+    pub encoding: &'static str,
+    /// Something the user should be told, e.g. that the fallback was used.
+    pub notice: Option<String>,
+}
+
+/// Looks an encoding up by a label such as `utf-8`, `latin1`, `windows-1252` or `utf-16le`.
+pub fn encoding_by_label(label: &str) -> Option<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes())
+}
+
+/// Decodes bytes: a BOM decides first (UTF-8, UTF-16LE, UTF-16BE), then valid
+/// UTF-8, and anything else is read as Windows-1252 with a notice. `forced`
+/// overrides all of that.
+pub fn decode(bytes: &[u8], forced: Option<&'static Encoding>) -> Decoded {
+    if let Some(enc) = forced {
+        let (text, _, had_errors) = enc.decode(bytes);
+        return Decoded {
+            text: text.trim_start_matches('\u{feff}').to_string(),
+            encoding: enc.name(),
+            notice: had_errors.then(|| {
+                format!(
+                    "some bytes are not valid {}; they were replaced with �",
+                    enc.name()
+                )
+            }),
+        };
+    }
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return Decoded {
+            text: text.into_owned(),
+            encoding: enc.name(),
+            notice: had_errors.then(|| {
+                format!(
+                    "some bytes are not valid {}; they were replaced with �",
+                    enc.name()
+                )
+            }),
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Decoded {
+            text: s.to_string(),
+            encoding: UTF_8.name(),
+            notice: None,
+        },
+        Err(_) => {
+            let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+            Decoded {
+                text: text.into_owned(),
+                encoding: WINDOWS_1252.name(),
+                notice: Some(
+                    "not valid UTF-8, so it was read as Windows-1252; if accents look wrong, import again with --encoding"
+                        .into(),
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boms_and_fallback() {
+        let d = decode(b"\xef\xbb\xbfcaf\xc3\xa9", None);
+        assert_eq!((d.text.as_str(), d.encoding), ("café", "UTF-8"));
+        let d = decode(b"\xff\xfec\x00a\x00f\x00\xe9\x00", None);
+        assert_eq!((d.text.as_str(), d.encoding), ("café", "UTF-16LE"));
+        let d = decode(b"caf\xe9 \x93quoted\x94", None);
+        assert_eq!(d.text, "café “quoted”");
+        assert_eq!(d.encoding, "windows-1252");
+        assert!(d.notice.is_some());
+        let d = decode(b"caf\xe9", encoding_by_label("latin1"));
+        assert_eq!(d.text, "café");
+    }
+}

@@ -1,0 +1,159 @@
+//! Reading the files researchers bring: transcripts, participants sheets and codebooks.
+//!
+//! Parsing is pure: each reader turns a file into plain data ([`ParsedDocument`],
+//! [`ParticipantSheet`], [`CodebookEntry`]) or an error naming the file, line and
+//! column. Nothing touches the project until the whole batch has parsed; then one
+//! edit from [`crate::edit::ops`] writes it in one transaction.
+
+mod codebook;
+/// The JSON codebook format, shared with the exporter.
+pub mod codebook_json {
+    pub use super::codebook::JsonCode;
+}
+mod decode;
+mod docx;
+mod participants;
+mod subtitles;
+pub mod turns;
+
+use std::path::{Path, PathBuf};
+
+pub use codebook::{CodebookEntry, read_codebook};
+pub use decode::{Decoded, decode, encoding_by_label};
+pub use participants::{ParticipantSheet, SheetColumn, SheetRow, read_participants};
+
+use crate::error::{Error, Result};
+use crate::model::{CueTime, Turn};
+
+/// Files larger than this are refused: no interview transcript is this long, and
+/// a mistaken drop of a video file should fail fast rather than fill the project.
+pub const MAX_TRANSCRIPT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A transcript read from a file, ready to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDocument {
+    /// Document name: the file stem.
+    pub name: String,
+    /// Participant name: by default the file stem too.
+    pub participant: String,
+    /// Where it came from.
+    pub source_file: PathBuf,
+    /// The encoding it was decoded from.
+    pub encoding: String,
+    /// The normalised text (no BOM, `\n` line endings).
+    pub text: String,
+    /// Detected speaker turns.
+    pub turns: Vec<Turn>,
+    /// Subtitle timestamps of lines (`.vtt`, `.srt`).
+    pub cue_times: Vec<CueTime>,
+    /// Things the user should know, such as a fallback encoding.
+    pub notices: Vec<String>,
+}
+
+/// The file types Weft imports as transcripts.
+pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md", "docx", "vtt", "srt"];
+
+/// Reads one transcript file. `encoding` overrides detection for text formats.
+pub fn read_transcript(
+    path: &Path,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<ParsedDocument> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
+        return Err(Error::file(
+            path,
+            format!(
+                "Weft cannot import this type of file; it imports {}",
+                TRANSCRIPT_EXTENSIONS
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if size > MAX_TRANSCRIPT_BYTES {
+        return Err(Error::file(
+            path,
+            format!(
+                "the file is {} MB, over the {} MB limit for one transcript; split it into parts",
+                size / (1024 * 1024),
+                MAX_TRANSCRIPT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut notices = Vec::new();
+    let (text, encoding_name, cue_times) = match ext.as_str() {
+        "docx" => (
+            docx::read_docx(path, &bytes)?,
+            "UTF-8".to_string(),
+            Vec::new(),
+        ),
+        _ => {
+            let decoded = decode(&bytes, encoding);
+            check_not_binary(path, &decoded.text)?;
+            if let Some(n) = decoded.notice {
+                notices.push(n);
+            }
+            let text = crate::text::normalise(&decoded.text);
+            match ext.as_str() {
+                "vtt" | "srt" => {
+                    let (t, cues) = subtitles::read_subtitles(path, &text, ext == "vtt")?;
+                    (t, decoded.encoding.to_string(), cues)
+                }
+                _ => (text, decoded.encoding.to_string(), Vec::new()),
+            }
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(Error::file(
+            path,
+            "the file holds no text; check it is the right file",
+        ));
+    }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().trim().to_string())
+        .unwrap_or_default();
+    if name.is_empty() {
+        return Err(Error::file(
+            path,
+            "the file has no name to give the document",
+        ));
+    }
+    Ok(ParsedDocument {
+        participant: name.clone(),
+        name,
+        source_file: path.to_path_buf(),
+        encoding: encoding_name,
+        turns: turns::detect_turns(&text),
+        text,
+        cue_times,
+        notices,
+    })
+}
+
+/// Refuses text that holds NUL bytes or is mostly control characters: a binary
+/// file given a transcript's extension.
+fn check_not_binary(path: &Path, text: &str) -> Result<()> {
+    let total = text.chars().take(64 * 1024).count().max(1);
+    let control = text
+        .chars()
+        .take(64 * 1024)
+        .filter(|&c| c == '\0' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')))
+        .count();
+    if text.contains('\0') || control * 100 > total {
+        return Err(Error::file(
+            path,
+            "this looks like a binary file, not a text transcript; export it as .txt or .docx first",
+        ));
+    }
+    Ok(())
+}

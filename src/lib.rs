@@ -1,0 +1,30 @@
+//! Weft: qualitative coding of interview transcripts.
+//!
+//! This library owns a project and everything done to it; the `weft` command line
+//! and the window both call it, so there is one tested path for both.
+//!
+//! - [`model`]: plain data (documents, participants, attributes, codes, segments)
+//!   and [`model::CharRange`], the code-point offsets used everywhere.
+//! - [`store::Store`]: the project file (one SQLite database). Open or create a
+//!   project here; read it with [`store::Store::read`].
+//! - [`edit::Edit`]: every change as data, with its inverse for undo.
+//!   [`edit::ops`] builds the edits for user-level actions; apply them with
+//!   [`store::Store::change`], one transaction each.
+//! - [`import`]: transcripts (`.txt`, `.md`, `.docx`, `.vtt`, `.srt`),
+//!   participants sheets and codebooks.
+//! - [`analysis`]: search and autocode; pure functions over loaded data.
+//! - [`export`]: segments and codebooks as CSV and JSON.
+//! - [`demo`]: the demo project that newcomers and tests start from.
+
+pub mod analysis;
+pub mod cli;
+pub mod demo;
+pub mod edit;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod model;
+pub mod store;
+pub mod text;
+
+pub use error::{Error, Result};

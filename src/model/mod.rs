@@ -1,0 +1,323 @@
+//! Plain data: what a project holds, with no I/O.
+//!
+//! Ids are typed newtypes so a code id cannot be passed where a document id is
+//! wanted. Offsets into a transcript are always a [`CharRange`] of Unicode code
+//! points, half-open, as in the REFI-QDA standard; bytes never leave `text`.
+
+mod codes;
+pub use codes::{CodeTree, PATH_SEPARATOR, split_path};
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+    };
+}
+
+id_type!(
+    /// A transcript in the project.
+    DocumentId
+);
+id_type!(
+    /// A person interviewed; documents belong to one.
+    ParticipantId
+);
+id_type!(
+    /// A typed column of the participants sheet.
+    AttributeId
+);
+id_type!(
+    /// A code in the codebook.
+    CodeId
+);
+id_type!(
+    /// One coded passage.
+    SegmentId
+);
+id_type!(
+    /// A person who codes.
+    CoderId
+);
+
+/// A half-open range `[start, end)` of Unicode code points into a document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CharRange {
+    /// First code point, counted from 0.
+    pub start: usize,
+    /// One past the last code point.
+    pub end: usize,
+}
+
+impl CharRange {
+    /// A range from `start` to `end` (code points).
+    pub fn new(start: usize, end: usize) -> Self {
+        CharRange { start, end }
+    }
+
+    /// Number of code points covered.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the range covers nothing.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// True when the two ranges share at least one code point.
+    pub fn overlaps(&self, other: &CharRange) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// A transcript, without its text (which can be large and is loaded on demand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    /// Row id.
+    pub id: DocumentId,
+    /// Stable id for exchange (REFI-QDA).
+    pub guid: String,
+    /// Name, by default the file stem (`P07.txt` is `P07`). Unique.
+    pub name: String,
+    /// The participant this transcript belongs to.
+    pub participant: Option<ParticipantId>,
+    /// Length of the text in code points.
+    pub char_len: usize,
+    /// The file it was imported from.
+    pub source_file: String,
+    /// The encoding it was decoded from (`UTF-8`, `windows-1252`, …).
+    pub encoding: String,
+    /// When it was imported (RFC 3339, UTC).
+    pub imported_at: String,
+    /// The researcher's memo on this document.
+    pub memo: String,
+}
+
+/// A speaker turn: from the start of a labelled line to the next label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// The whole turn, label included.
+    pub range: CharRange,
+    /// Where the label (`Interviewer:`) ends and the speech begins.
+    pub speech_start: usize,
+    /// The label without its colon, e.g. `Maria R.`.
+    pub speaker: String,
+}
+
+/// Timestamps of a subtitle cue, kept for the line it became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CueTime {
+    /// The line of text the cue became.
+    pub range: CharRange,
+    /// Start of the cue, in milliseconds from the start of the recording.
+    pub start_ms: i64,
+    /// End of the cue, in milliseconds.
+    pub end_ms: i64,
+}
+
+/// Everything stored for one document: what an import writes and an undo restores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRecord {
+    /// The document's row.
+    pub document: Document,
+    /// The normalised text every offset refers to. Never changes after import.
+    pub text: String,
+    /// Speaker turns, in order.
+    pub turns: Vec<Turn>,
+    /// Subtitle timestamps, for `.vtt` and `.srt` imports.
+    pub cue_times: Vec<CueTime>,
+}
+
+/// A person interviewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    /// Row id.
+    pub id: ParticipantId,
+    /// Stable id for exchange.
+    pub guid: String,
+    /// Name; unique.
+    pub name: String,
+}
+
+/// The type of an attribute's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttributeKind {
+    /// Free text.
+    Text,
+    /// A number (integer or decimal).
+    Number,
+    /// A calendar date, stored as `YYYY-MM-DD`.
+    Date,
+    /// Yes or no, stored as `yes` / `no`.
+    Bool,
+}
+
+impl AttributeKind {
+    /// The name used in the store, the CLI and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttributeKind::Text => "text",
+            AttributeKind::Number => "number",
+            AttributeKind::Date => "date",
+            AttributeKind::Bool => "bool",
+        }
+    }
+
+    /// Parses a kind name; accepts a few synonyms users type.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" | "string" => Some(AttributeKind::Text),
+            "number" | "numeric" | "int" | "integer" | "float" => Some(AttributeKind::Number),
+            "date" => Some(AttributeKind::Date),
+            "bool" | "boolean" | "yes/no" | "yesno" => Some(AttributeKind::Bool),
+            _ => None,
+        }
+    }
+
+    /// Checks a raw value and returns its stored form, or `None` when it does not fit.
+    pub fn normalise(self, raw: &str) -> Option<String> {
+        let v = raw.trim();
+        match self {
+            AttributeKind::Text => Some(v.to_string()),
+            AttributeKind::Number => {
+                let n: f64 = v.parse().ok()?;
+                n.is_finite().then(|| v.to_string())
+            }
+            AttributeKind::Date => {
+                let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .or_else(|_| chrono::NaiveDate::parse_from_str(v, "%Y/%m/%d"))
+                    .ok()?;
+                Some(d.format("%Y-%m-%d").to_string())
+            }
+            AttributeKind::Bool => match v.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "true" | "1" => Some("yes".into()),
+                "no" | "n" | "false" | "0" => Some("no".into()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A typed column of the participants sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Row id.
+    pub id: AttributeId,
+    /// Stable id for exchange.
+    pub guid: String,
+    /// Name; unique.
+    pub name: String,
+    /// Type of its values.
+    pub kind: AttributeKind,
+    /// Column order.
+    pub position: i64,
+}
+
+/// One participant's value of one attribute, in stored form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeValue {
+    /// Whose value.
+    pub participant: ParticipantId,
+    /// Of which attribute.
+    pub attribute: AttributeId,
+    /// The value, normalised for the attribute's kind.
+    pub value: String,
+}
+
+/// A code in the hierarchical codebook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Code {
+    /// Row id.
+    pub id: CodeId,
+    /// Stable id for exchange.
+    pub guid: String,
+    /// Parent code, or `None` at the top level.
+    pub parent: Option<CodeId>,
+    /// Name; unique among its siblings; never contains `/`.
+    pub name: String,
+    /// Colour as `#rrggbb`.
+    pub color: String,
+    /// Definition: what the code means, when to use it and when not.
+    pub description: String,
+    /// Order among its siblings.
+    pub position: i64,
+    /// The researcher's memo on this code.
+    pub memo: String,
+}
+
+/// A person who codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coder {
+    /// Row id.
+    pub id: CoderId,
+    /// Stable id for exchange.
+    pub guid: String,
+    /// Name; unique.
+    pub name: String,
+}
+
+/// A coded passage: one code on one range of one document, by one coder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// Row id.
+    pub id: SegmentId,
+    /// Stable id for exchange.
+    pub guid: String,
+    /// The document coded.
+    pub document: DocumentId,
+    /// The code applied.
+    pub code: CodeId,
+    /// The passage, in code points.
+    pub range: CharRange,
+    /// Who coded it.
+    pub coder: CoderId,
+    /// When it was coded (RFC 3339, UTC).
+    pub created_at: String,
+    /// The coder's memo on this passage.
+    pub memo: String,
+}
+
+/// Counts shown by `weft info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Documents.
+    pub documents: usize,
+    /// Participants.
+    pub participants: usize,
+    /// Attributes.
+    pub attributes: usize,
+    /// Codes.
+    pub codes: usize,
+    /// Segments.
+    pub segments: usize,
+    /// Coders.
+    pub coders: usize,
+}
+
+/// A new random GUID, as REFI-QDA writes them.
+pub fn new_guid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Colours handed to new codes in turn, chosen to stay readable as highlights.
+pub const PALETTE: [&str; 12] = [
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
+    "#fabed4", "#469990", "#dcbeff", "#9a6324",
+];
+
+/// Checks a colour of the form `#rrggbb` and returns it lower-cased.
+pub fn parse_color(s: &str) -> Option<String> {
+    let s = s.trim();
+    let hex = s.strip_prefix('#')?;
+    (hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
+}

@@ -1,0 +1,146 @@
+//! The schema, as an append-only list of migrations keyed on `PRAGMA user_version`.
+//!
+//! NEVER EDIT OR REORDER AN ENTRY. A project file records how many entries it has
+//! run; changing an old entry would leave existing projects on a schema that no
+//! code describes. To change the schema, append a new entry.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Each entry moves the schema up by one version: entry `i` makes version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the project, transcripts, participants, codebook and segments.
+    r#"
+    CREATE TABLE project (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        name        TEXT NOT NULL,
+        guid        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        memo        TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE participant (
+        id    INTEGER PRIMARY KEY,
+        guid  TEXT NOT NULL UNIQUE,
+        name  TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE document (
+        id              INTEGER PRIMARY KEY,
+        guid            TEXT NOT NULL UNIQUE,
+        name            TEXT NOT NULL UNIQUE,
+        participant_id  INTEGER REFERENCES participant(id),
+        text            TEXT NOT NULL,
+        char_len        INTEGER NOT NULL,
+        source_file     TEXT NOT NULL,
+        encoding        TEXT NOT NULL,
+        imported_at     TEXT NOT NULL,
+        memo            TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX document_participant ON document(participant_id);
+    CREATE TABLE turn (
+        document_id   INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+        start         INTEGER NOT NULL,
+        end           INTEGER NOT NULL,
+        speech_start  INTEGER NOT NULL,
+        speaker       TEXT NOT NULL,
+        PRIMARY KEY (document_id, start)
+    ) WITHOUT ROWID;
+    CREATE TABLE cue_time (
+        document_id  INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+        start        INTEGER NOT NULL,
+        end          INTEGER NOT NULL,
+        start_ms     INTEGER NOT NULL,
+        end_ms       INTEGER NOT NULL,
+        PRIMARY KEY (document_id, start)
+    ) WITHOUT ROWID;
+    CREATE TABLE attribute (
+        id        INTEGER PRIMARY KEY,
+        guid      TEXT NOT NULL UNIQUE,
+        name      TEXT NOT NULL UNIQUE,
+        kind      TEXT NOT NULL CHECK (kind IN ('text', 'number', 'date', 'bool')),
+        position  INTEGER NOT NULL
+    );
+    CREATE TABLE attribute_value (
+        participant_id  INTEGER NOT NULL REFERENCES participant(id),
+        attribute_id    INTEGER NOT NULL REFERENCES attribute(id),
+        value           TEXT NOT NULL,
+        PRIMARY KEY (participant_id, attribute_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE code (
+        id           INTEGER PRIMARY KEY,
+        guid         TEXT NOT NULL UNIQUE,
+        parent_id    INTEGER REFERENCES code(id),
+        name         TEXT NOT NULL CHECK (name <> '' AND instr(name, '/') = 0),
+        color        TEXT NOT NULL,
+        description  TEXT NOT NULL DEFAULT '',
+        position     INTEGER NOT NULL,
+        memo         TEXT NOT NULL DEFAULT ''
+    );
+    CREATE UNIQUE INDEX code_sibling_name ON code(ifnull(parent_id, 0), name);
+    CREATE TABLE coder (
+        id    INTEGER PRIMARY KEY,
+        guid  TEXT NOT NULL UNIQUE,
+        name  TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE segment (
+        id           INTEGER PRIMARY KEY,
+        guid         TEXT NOT NULL UNIQUE,
+        document_id  INTEGER NOT NULL REFERENCES document(id),
+        code_id      INTEGER NOT NULL REFERENCES code(id),
+        start        INTEGER NOT NULL CHECK (start >= 0),
+        end          INTEGER NOT NULL CHECK (end > start),
+        coder_id     INTEGER NOT NULL REFERENCES coder(id),
+        created_at   TEXT NOT NULL,
+        memo         TEXT NOT NULL DEFAULT ''
+    );
+    CREATE UNIQUE INDEX segment_once ON segment(document_id, code_id, start, end, coder_id);
+    CREATE INDEX segment_code ON segment(code_id);
+    "#,
+    // 2: the undo and redo history, so it survives closing the project.
+    r#"
+    CREATE TABLE history (
+        id          INTEGER PRIMARY KEY,
+        stack       TEXT NOT NULL CHECK (stack IN ('undo', 'redo')),
+        label       TEXT NOT NULL,
+        edit        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Runs every migration after the file's version, up to `target`, in the caller's
+/// transaction, and records the new version.
+pub fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version > current && version <= target {
+            conn.execute_batch(sql)?;
+        }
+    }
+    if target > current {
+        conn.pragma_update(None, "user_version", target)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_twice_are_a_no_op() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, latest_version()).unwrap();
+        migrate_to(&conn, latest_version()).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+    }
+}

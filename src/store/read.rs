@@ -1,0 +1,442 @@
+//! Every query the library runs. Lists come back sorted, as their doc says.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::error::Result;
+use crate::model::*;
+
+/// Read access to a project, inside or outside a transaction.
+#[derive(Clone, Copy)]
+pub struct Reader<'c> {
+    conn: &'c Connection,
+}
+
+const DOCUMENT_COLUMNS: &str =
+    "id, guid, name, participant_id, char_len, source_file, encoding, imported_at, memo";
+const CODE_COLUMNS: &str = "id, guid, parent_id, name, color, description, position, memo";
+const SEGMENT_COLUMNS: &str =
+    "id, guid, document_id, code_id, start, end, coder_id, created_at, memo";
+
+fn document_row(r: &Row) -> rusqlite::Result<Document> {
+    Ok(Document {
+        id: DocumentId(r.get(0)?),
+        guid: r.get(1)?,
+        name: r.get(2)?,
+        participant: r.get::<_, Option<i64>>(3)?.map(ParticipantId),
+        char_len: r.get::<_, i64>(4)? as usize,
+        source_file: r.get(5)?,
+        encoding: r.get(6)?,
+        imported_at: r.get(7)?,
+        memo: r.get(8)?,
+    })
+}
+
+fn code_row(r: &Row) -> rusqlite::Result<Code> {
+    Ok(Code {
+        id: CodeId(r.get(0)?),
+        guid: r.get(1)?,
+        parent: r.get::<_, Option<i64>>(2)?.map(CodeId),
+        name: r.get(3)?,
+        color: r.get(4)?,
+        description: r.get(5)?,
+        position: r.get(6)?,
+        memo: r.get(7)?,
+    })
+}
+
+fn segment_row(r: &Row) -> rusqlite::Result<Segment> {
+    Ok(Segment {
+        id: SegmentId(r.get(0)?),
+        guid: r.get(1)?,
+        document: DocumentId(r.get(2)?),
+        code: CodeId(r.get(3)?),
+        range: CharRange::new(r.get::<_, i64>(4)? as usize, r.get::<_, i64>(5)? as usize),
+        coder: CoderId(r.get(6)?),
+        created_at: r.get(7)?,
+        memo: r.get(8)?,
+    })
+}
+
+fn attribute_row(r: &Row) -> rusqlite::Result<Attribute> {
+    let kind: String = r.get(3)?;
+    Ok(Attribute {
+        id: AttributeId(r.get(0)?),
+        guid: r.get(1)?,
+        name: r.get(2)?,
+        kind: AttributeKind::parse(&kind).unwrap_or(AttributeKind::Text),
+        position: r.get(4)?,
+    })
+}
+
+impl<'c> Reader<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Reader { conn }
+    }
+
+    fn list<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, f)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+    }
+
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        Ok(stmt.query_row(params, f).optional()?)
+    }
+
+    /// How many of each thing the project holds.
+    pub fn counts(&self) -> Result<Counts> {
+        let n = |table: &str| -> Result<usize> {
+            let sql = format!("SELECT count(*) FROM {table}");
+            Ok(self.conn.query_row(&sql, [], |r| r.get::<_, i64>(0))? as usize)
+        };
+        Ok(Counts {
+            documents: n("document")?,
+            participants: n("participant")?,
+            attributes: n("attribute")?,
+            codes: n("code")?,
+            segments: n("segment")?,
+            coders: n("coder")?,
+        })
+    }
+
+    /// The project's name and memo.
+    pub fn project(&self) -> Result<(String, String)> {
+        Ok(self
+            .conn
+            .query_row("SELECT name, memo FROM project WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+    }
+
+    /// The next free row id of a table. Edits carry explicit ids so that undo
+    /// restores rows exactly as they were.
+    pub fn next_id(&self, table: &str) -> Result<i64> {
+        let sql = format!("SELECT ifnull(max(id), 0) + 1 FROM {table}");
+        Ok(self.conn.query_row(&sql, [], |r| r.get(0))?)
+    }
+
+    /// All documents, sorted by name.
+    pub fn documents(&self) -> Result<Vec<Document>> {
+        self.list(
+            &format!("SELECT {DOCUMENT_COLUMNS} FROM document ORDER BY name"),
+            [],
+            document_row,
+        )
+    }
+
+    /// The document with this id.
+    pub fn document(&self, id: DocumentId) -> Result<Option<Document>> {
+        self.one(
+            &format!("SELECT {DOCUMENT_COLUMNS} FROM document WHERE id = ?1"),
+            [id.0],
+            document_row,
+        )
+    }
+
+    /// The document with this name.
+    pub fn document_by_name(&self, name: &str) -> Result<Option<Document>> {
+        self.one(
+            &format!("SELECT {DOCUMENT_COLUMNS} FROM document WHERE name = ?1"),
+            [name],
+            document_row,
+        )
+    }
+
+    /// A document's stored text: what every offset into it refers to.
+    pub fn document_text(&self, id: DocumentId) -> Result<String> {
+        Ok(self
+            .one("SELECT text FROM document WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })?
+            .unwrap_or_default())
+    }
+
+    /// A document's speaker turns, in order.
+    pub fn turns(&self, id: DocumentId) -> Result<Vec<Turn>> {
+        self.list(
+            "SELECT start, end, speech_start, speaker FROM turn WHERE document_id = ?1 ORDER BY start",
+            [id.0],
+            |r| {
+                Ok(Turn {
+                    range: CharRange::new(r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize),
+                    speech_start: r.get::<_, i64>(2)? as usize,
+                    speaker: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    /// A document's subtitle timestamps, in order.
+    pub fn cue_times(&self, id: DocumentId) -> Result<Vec<CueTime>> {
+        self.list(
+            "SELECT start, end, start_ms, end_ms FROM cue_time WHERE document_id = ?1 ORDER BY start",
+            [id.0],
+            |r| {
+                Ok(CueTime {
+                    range: CharRange::new(r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize),
+                    start_ms: r.get(2)?,
+                    end_ms: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    /// Everything stored for one document.
+    pub fn document_record(&self, id: DocumentId) -> Result<Option<DocumentRecord>> {
+        let Some(document) = self.document(id)? else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentRecord {
+            text: self.document_text(id)?,
+            turns: self.turns(id)?,
+            cue_times: self.cue_times(id)?,
+            document,
+        }))
+    }
+
+    /// All participants, sorted by name.
+    pub fn participants(&self) -> Result<Vec<Participant>> {
+        self.list(
+            "SELECT id, guid, name FROM participant ORDER BY name",
+            [],
+            |r| {
+                Ok(Participant {
+                    id: ParticipantId(r.get(0)?),
+                    guid: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    /// The participant with this name.
+    pub fn participant_by_name(&self, name: &str) -> Result<Option<Participant>> {
+        self.one(
+            "SELECT id, guid, name FROM participant WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(Participant {
+                    id: ParticipantId(r.get(0)?),
+                    guid: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    /// All attributes, in column order.
+    pub fn attributes(&self) -> Result<Vec<Attribute>> {
+        self.list(
+            "SELECT id, guid, name, kind, position FROM attribute ORDER BY position, name",
+            [],
+            attribute_row,
+        )
+    }
+
+    /// All attribute values, sorted by participant then attribute.
+    pub fn attribute_values(&self) -> Result<Vec<AttributeValue>> {
+        self.list(
+            "SELECT participant_id, attribute_id, value FROM attribute_value
+             ORDER BY participant_id, attribute_id",
+            [],
+            |r| {
+                Ok(AttributeValue {
+                    participant: ParticipantId(r.get(0)?),
+                    attribute: AttributeId(r.get(1)?),
+                    value: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    /// One participant's value of one attribute.
+    pub fn attribute_value(&self, p: ParticipantId, a: AttributeId) -> Result<Option<String>> {
+        self.one(
+            "SELECT value FROM attribute_value WHERE participant_id = ?1 AND attribute_id = ?2",
+            [p.0, a.0],
+            |r| r.get(0),
+        )
+    }
+
+    /// All codes, sorted by id. Use [`CodeTree`] for the hierarchy.
+    pub fn codes(&self) -> Result<Vec<Code>> {
+        self.list(
+            &format!("SELECT {CODE_COLUMNS} FROM code ORDER BY id"),
+            [],
+            code_row,
+        )
+    }
+
+    /// The codebook as a tree.
+    pub fn code_tree(&self) -> Result<CodeTree> {
+        Ok(CodeTree::new(self.codes()?))
+    }
+
+    /// The code with this id.
+    pub fn code(&self, id: CodeId) -> Result<Option<Code>> {
+        self.one(
+            &format!("SELECT {CODE_COLUMNS} FROM code WHERE id = ?1"),
+            [id.0],
+            code_row,
+        )
+    }
+
+    /// All coders, sorted by name.
+    pub fn coders(&self) -> Result<Vec<Coder>> {
+        self.list("SELECT id, guid, name FROM coder ORDER BY name", [], |r| {
+            Ok(Coder {
+                id: CoderId(r.get(0)?),
+                guid: r.get(1)?,
+                name: r.get(2)?,
+            })
+        })
+    }
+
+    /// The coder with this name.
+    pub fn coder_by_name(&self, name: &str) -> Result<Option<Coder>> {
+        self.one(
+            "SELECT id, guid, name FROM coder WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(Coder {
+                    id: CoderId(r.get(0)?),
+                    guid: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    /// All segments, sorted by document, start, end and code.
+    pub fn segments(&self) -> Result<Vec<Segment>> {
+        self.list(
+            &format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY document_id, start, end, code_id, id"
+            ),
+            [],
+            segment_row,
+        )
+    }
+
+    /// A document's segments, sorted by start, end and code.
+    pub fn segments_of_document(&self, doc: DocumentId) -> Result<Vec<Segment>> {
+        self.list(
+            &format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment WHERE document_id = ?1
+                 ORDER BY start, end, code_id, id"
+            ),
+            [doc.0],
+            segment_row,
+        )
+    }
+
+    /// A code's own segments (not its children's), sorted by document and start.
+    pub fn segments_of_code(&self, code: CodeId) -> Result<Vec<Segment>> {
+        self.list(
+            &format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment WHERE code_id = ?1
+                 ORDER BY document_id, start, end, id"
+            ),
+            [code.0],
+            segment_row,
+        )
+    }
+
+    /// The segment with this id.
+    pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
+        self.one(
+            &format!("SELECT {SEGMENT_COLUMNS} FROM segment WHERE id = ?1"),
+            [id.0],
+            segment_row,
+        )
+    }
+
+    /// The segment with exactly this document, code, range and coder, if any.
+    pub fn find_segment(
+        &self,
+        doc: DocumentId,
+        code: CodeId,
+        range: CharRange,
+        coder: CoderId,
+    ) -> Result<Option<Segment>> {
+        self.one(
+            &format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment WHERE document_id = ?1 AND code_id = ?2
+                 AND start = ?3 AND end = ?4 AND coder_id = ?5"
+            ),
+            (doc.0, code.0, range.start as i64, range.end as i64, coder.0),
+            segment_row,
+        )
+    }
+
+    /// The top entry of a history stack: id, label and the edit as JSON.
+    pub(crate) fn history_top(&self, stack: &str) -> Result<Option<(i64, String, String)>> {
+        self.one(
+            "SELECT id, label, edit FROM history WHERE stack = ?1 ORDER BY id DESC LIMIT 1",
+            [stack],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
+    /// A history stack, newest first.
+    pub(crate) fn history_entries(&self, stack: &str) -> Result<Vec<super::HistoryEntry>> {
+        self.list(
+            "SELECT label, created_at FROM history WHERE stack = ?1 ORDER BY id DESC",
+            [stack],
+            |r| {
+                Ok(super::HistoryEntry {
+                    label: r.get(0)?,
+                    created_at: r.get(1)?,
+                })
+            },
+        )
+    }
+
+    /// Every row of every table as text, in a fixed order: the whole project state,
+    /// for tests that check an edit and its inverse leave no trace. The history
+    /// table is left out because it records the edits themselves.
+    pub fn dump(&self) -> Result<Vec<String>> {
+        let tables = [
+            "project",
+            "participant",
+            "document",
+            "turn",
+            "cue_time",
+            "attribute",
+            "attribute_value",
+            "code",
+            "coder",
+            "segment",
+        ];
+        let mut out = Vec::new();
+        for t in tables {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))?;
+            let n = stmt.column_count();
+            let rows = stmt.query_map([], |r| {
+                let mut cells = Vec::with_capacity(n);
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    cells.push(format!("{v:?}"));
+                }
+                Ok(format!("{t}: {}", cells.join(" | ")))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+}

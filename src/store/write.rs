@@ -1,0 +1,299 @@
+//! Row-level writes. Only [`crate::edit::Edit::apply`] calls these, inside the
+//! transaction that [`super::Store::change`] opened.
+
+use rusqlite::Connection;
+
+use super::Reader;
+use crate::error::{Error, Result};
+use crate::model::*;
+
+/// Write access to a project, only inside a transaction.
+pub struct Writer<'c> {
+    conn: &'c Connection,
+}
+
+fn changed(n: usize, what: &str) -> Result<()> {
+    if n == 0 {
+        Err(Error::Invalid(format!(
+            "{what} no longer exists; it may have been changed elsewhere"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+impl<'c> Writer<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Writer { conn }
+    }
+
+    /// Reads inside the same transaction.
+    pub fn reader(&self) -> Reader<'c> {
+        Reader::new(self.conn)
+    }
+
+    pub(crate) fn set_project_memo(&self, memo: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE project SET memo = ?1 WHERE id = 1", [memo])?;
+        Ok(())
+    }
+
+    pub(crate) fn insert_document(&self, rec: &DocumentRecord) -> Result<()> {
+        let d = &rec.document;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO document (id, guid, name, participant_id, text, char_len, source_file,
+                 encoding, imported_at, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(rusqlite::params![
+                d.id.0,
+                d.guid,
+                d.name,
+                d.participant.map(|p| p.0),
+                rec.text,
+                d.char_len as i64,
+                d.source_file,
+                d.encoding,
+                d.imported_at,
+                d.memo
+            ])?;
+        let mut turn = self.conn.prepare_cached(
+            "INSERT INTO turn (document_id, start, end, speech_start, speaker) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for t in &rec.turns {
+            turn.execute((
+                d.id.0,
+                t.range.start as i64,
+                t.range.end as i64,
+                t.speech_start as i64,
+                &t.speaker,
+            ))?;
+        }
+        let mut cue = self.conn.prepare_cached(
+            "INSERT INTO cue_time (document_id, start, end, start_ms, end_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for c in &rec.cue_times {
+            cue.execute((
+                d.id.0,
+                c.range.start as i64,
+                c.range.end as i64,
+                c.start_ms,
+                c.end_ms,
+            ))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn delete_document(&self, id: DocumentId) -> Result<()> {
+        // Turns and cue times go with it (ON DELETE CASCADE).
+        let n = self
+            .conn
+            .execute("DELETE FROM document WHERE id = ?1", [id.0])?;
+        changed(n, "the document")
+    }
+
+    pub(crate) fn update_document(&self, d: &Document) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE document SET name = ?2, participant_id = ?3, memo = ?4 WHERE id = ?1",
+            (d.id.0, &d.name, d.participant.map(|p| p.0), &d.memo),
+        )?;
+        changed(n, "the document")
+    }
+
+    pub(crate) fn insert_participant(&self, p: &Participant) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO participant (id, guid, name) VALUES (?1, ?2, ?3)")?
+            .execute((p.id.0, &p.guid, &p.name))?;
+        Ok(())
+    }
+
+    pub(crate) fn delete_participant(&self, id: ParticipantId) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM participant WHERE id = ?1", [id.0])?;
+        changed(n, "the participant")
+    }
+
+    pub(crate) fn rename_participant(&self, id: ParticipantId, name: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE participant SET name = ?2 WHERE id = ?1",
+            (id.0, name),
+        )?;
+        changed(n, "the participant")
+    }
+
+    pub(crate) fn insert_attribute(&self, a: &Attribute) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO attribute (id, guid, name, kind, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (a.id.0, &a.guid, &a.name, a.kind.as_str(), a.position),
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn delete_attribute(&self, id: AttributeId) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM attribute WHERE id = ?1", [id.0])?;
+        changed(n, "the attribute")
+    }
+
+    pub(crate) fn update_attribute(&self, a: &Attribute) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE attribute SET name = ?2, kind = ?3, position = ?4 WHERE id = ?1",
+            (a.id.0, &a.name, a.kind.as_str(), a.position),
+        )?;
+        changed(n, "the attribute")
+    }
+
+    pub(crate) fn set_value(
+        &self,
+        p: ParticipantId,
+        a: AttributeId,
+        value: Option<&str>,
+    ) -> Result<()> {
+        match value {
+            Some(v) => self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO attribute_value (participant_id, attribute_id, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (participant_id, attribute_id) DO UPDATE SET value = excluded.value",
+                )?
+                .execute((p.0, a.0, v))?,
+            None => self
+                .conn
+                .prepare_cached(
+                    "DELETE FROM attribute_value WHERE participant_id = ?1 AND attribute_id = ?2",
+                )?
+                .execute((p.0, a.0))?,
+        };
+        Ok(())
+    }
+
+    pub(crate) fn insert_code(&self, c: &Code) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO code (id, guid, parent_id, name, color, description, position, memo)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(rusqlite::params![
+                c.id.0,
+                c.guid,
+                c.parent.map(|p| p.0),
+                c.name,
+                c.color,
+                c.description,
+                c.position,
+                c.memo
+            ])
+            .map_err(|e| sibling_conflict(e, &c.name))?;
+        Ok(())
+    }
+
+    pub(crate) fn update_code(&self, c: &Code) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE code SET parent_id = ?2, name = ?3, color = ?4, description = ?5,
+                 position = ?6, memo = ?7 WHERE id = ?1",
+                rusqlite::params![
+                    c.id.0,
+                    c.parent.map(|p| p.0),
+                    c.name,
+                    c.color,
+                    c.description,
+                    c.position,
+                    c.memo
+                ],
+            )
+            .map_err(|e| sibling_conflict(e, &c.name))?;
+        changed(n, "the code")
+    }
+
+    pub(crate) fn delete_code(&self, id: CodeId) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM code WHERE id = ?1", [id.0])?;
+        changed(n, "the code")
+    }
+
+    pub(crate) fn insert_coder(&self, c: &Coder) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO coder (id, guid, name) VALUES (?1, ?2, ?3)",
+            (c.id.0, &c.guid, &c.name),
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn delete_coder(&self, id: CoderId) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM coder WHERE id = ?1", [id.0])?;
+        changed(n, "the coder")
+    }
+
+    pub(crate) fn insert_segment(&self, s: &Segment) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO segment (id, guid, document_id, code_id, start, end, coder_id, created_at, memo)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(rusqlite::params![
+                s.id.0,
+                s.guid,
+                s.document.0,
+                s.code.0,
+                s.range.start as i64,
+                s.range.end as i64,
+                s.coder.0,
+                s.created_at,
+                s.memo
+            ])?;
+        Ok(())
+    }
+
+    pub(crate) fn update_segment(&self, s: &Segment) -> Result<()> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE segment SET code_id = ?2, memo = ?3 WHERE id = ?1")?
+            .execute((s.id.0, s.code.0, &s.memo))?;
+        changed(n, "the segment")
+    }
+
+    pub(crate) fn delete_segment(&self, id: SegmentId) -> Result<()> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM segment WHERE id = ?1")?
+            .execute([id.0])?;
+        changed(n, "the segment")
+    }
+
+    pub(crate) fn push_history(&self, stack: &str, label: &str, edit_json: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO history (stack, label, edit, created_at) VALUES (?1, ?2, ?3, ?4)",
+            (stack, label, edit_json, now_rfc3339()),
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn delete_history(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM history WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub(crate) fn clear_history(&self, stack: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM history WHERE stack = ?1", [stack])?;
+        Ok(())
+    }
+}
+
+fn sibling_conflict(e: rusqlite::Error, name: &str) -> Error {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+        Error::Invalid(format!(
+            "a code named \"{name}\" already exists at that level; choose another name or merge the two"
+        ))
+    } else {
+        Error::Sqlite(e)
+    }
+}

@@ -1,0 +1,197 @@
+//! Conversions between Weft's code-point offsets and Rust's byte offsets, and the
+//! text units (lines, sentences) that coding and search work in.
+//!
+//! Everything outside this module speaks code points ([`CharRange`]). Byte offsets
+//! appear only where a `str` is sliced or a regex reports a match, and are converted
+//! here, in one place.
+
+use crate::model::CharRange;
+
+/// Maps code-point offsets to byte offsets and back for one text.
+///
+/// ASCII text needs no table: offsets are the same in both units.
+#[derive(Debug, Clone)]
+pub struct CharIndex<'a> {
+    text: &'a str,
+    /// Byte offset of every code point, plus the text's length at the end.
+    /// Empty when the text is ASCII.
+    bytes: Vec<usize>,
+}
+
+impl<'a> CharIndex<'a> {
+    /// Builds the index for `text`.
+    pub fn new(text: &'a str) -> Self {
+        let bytes = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+            v.push(text.len());
+            v
+        };
+        CharIndex { text, bytes }
+    }
+
+    /// The text indexed.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Length in code points.
+    pub fn char_len(&self) -> usize {
+        if self.bytes.is_empty() {
+            self.text.len()
+        } else {
+            self.bytes.len() - 1
+        }
+    }
+
+    /// Byte offset of a code-point offset (clamped to the end).
+    pub fn byte(&self, char_offset: usize) -> usize {
+        if self.bytes.is_empty() {
+            char_offset.min(self.text.len())
+        } else {
+            self.bytes[char_offset.min(self.bytes.len() - 1)]
+        }
+    }
+
+    /// Code-point offset of a byte offset that lies on a char boundary.
+    pub fn char_at_byte(&self, byte: usize) -> usize {
+        if self.bytes.is_empty() {
+            byte
+        } else {
+            self.bytes.partition_point(|&b| b < byte)
+        }
+    }
+
+    /// The text of a range.
+    pub fn slice(&self, range: CharRange) -> &'a str {
+        &self.text[self.byte(range.start)..self.byte(range.end.max(range.start))]
+    }
+
+    /// A byte range converted to code points.
+    pub fn range_from_bytes(&self, start: usize, end: usize) -> CharRange {
+        CharRange::new(self.char_at_byte(start), self.char_at_byte(end))
+    }
+}
+
+/// Line endings become `\n` and a leading BOM is dropped: the form every stored text has.
+pub fn normalise(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Byte ranges of the lines of `text`, without their `\n`.
+pub fn line_byte_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    out.push((start, text.len()));
+    out
+}
+
+/// The byte range of the line holding byte `at`, without its `\n`.
+pub fn line_around(text: &str, at: usize) -> (usize, usize) {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
+/// The byte range of the sentence holding the byte range `[at, at_end)`.
+///
+/// A sentence ends after `.`, `!`, `?` or `…` (with any closing quotes or
+/// brackets) followed by white space, or at the end of the line. It never
+/// crosses a line. Leading white space is left out.
+pub fn sentence_around(text: &str, at: usize, at_end: usize) -> (usize, usize) {
+    let (line_start, line_end) = line_around(text, at);
+    let line = &text[line_start..line_end];
+    let mut start = 0;
+    let mut iter = line.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if matches!(c, '.' | '!' | '?' | '…') {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, n)) = iter.peek() {
+                if matches!(
+                    n,
+                    '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']'
+                ) {
+                    end = j + n.len_utf8();
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            let at_break = iter.peek().is_none_or(|&(_, n)| n.is_whitespace());
+            if at_break {
+                let sentence_end = line_start + end;
+                if sentence_end > at && sentence_end >= at_end.min(line_end) {
+                    return trim_start(text, line_start + start, sentence_end);
+                }
+                if sentence_end <= at {
+                    start = end;
+                }
+            }
+        }
+    }
+    trim_start(text, line_start + start, line_end)
+}
+
+fn trim_start(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let s = &text[start..end];
+    let skipped = s.len() - s.trim_start().len();
+    (start + skipped, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_maps_code_points_to_bytes_and_back() {
+        let t = "a😀é“b”";
+        let ix = CharIndex::new(t);
+        assert_eq!(ix.char_len(), 6);
+        assert_eq!(ix.slice(CharRange::new(1, 3)), "😀é");
+        assert_eq!(ix.char_at_byte(ix.byte(4)), 4);
+        let ascii = CharIndex::new("hello");
+        assert_eq!(ascii.slice(CharRange::new(1, 3)), "el");
+    }
+
+    #[test]
+    fn normalise_drops_bom_and_crlf() {
+        assert_eq!(normalise("\u{feff}a\r\nb\rc\n"), "a\nb\nc\n");
+    }
+
+    #[test]
+    fn sentences_split_on_terminal_punctuation() {
+        let t = "First one. Second “quoted.” Third?\nNext line";
+        let at = t.find("Second").unwrap();
+        let (s, e) = sentence_around(t, at, at + 3);
+        assert_eq!(&t[s..e], "Second “quoted.”");
+        let at = t.find("Third").unwrap();
+        let (s, e) = sentence_around(t, at, at + 1);
+        assert_eq!(&t[s..e], "Third?");
+        let at = t.find("Next").unwrap();
+        let (s, e) = sentence_around(t, at, at + 1);
+        assert_eq!(&t[s..e], "Next line");
+    }
+}
