@@ -9,7 +9,7 @@ use clap::Subcommand;
 
 use crate::edit::ops::{self, find_code};
 use crate::export::codebook;
-use crate::import::read_codebook;
+use crate::import::{extension, read_codebook};
 use crate::model::CodeId;
 use crate::store::Store;
 
@@ -123,12 +123,6 @@ pub enum CodesCommand {
         #[arg(long)]
         color: Option<String>,
     },
-}
-
-fn extension(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
 }
 
 pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {

@@ -42,11 +42,13 @@ pub struct JsonCode {
 /// Reads a codebook; the format follows the extension (`.csv` or `.json`).
 pub fn read_codebook(path: &Path) -> Result<Vec<CodebookEntry>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = crate::text::normalise(&decode(&bytes, None).text);
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    parse_codebook(path, &decode(&bytes, None).text)
+}
+
+/// Parses a codebook already in memory; the format follows `path`'s extension.
+pub fn parse_codebook(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
+    let text = crate::text::normalise(text);
+    let ext = super::extension(path);
     match ext.as_str() {
         "csv" => read_csv(path, &text),
         "json" => read_json(path, &text),

@@ -18,9 +18,11 @@ pub mod turns;
 
 use std::path::{Path, PathBuf};
 
-pub use codebook::{CodebookEntry, read_codebook};
+pub use codebook::{CodebookEntry, parse_codebook, read_codebook};
 pub use decode::{Decoded, decode, encoding_by_label};
-pub use participants::{ParticipantSheet, SheetColumn, SheetRow, read_participants};
+pub use participants::{
+    ParticipantSheet, SheetColumn, SheetRow, parse_participants, read_participants,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{CueTime, Turn};
@@ -50,6 +52,13 @@ pub struct ParsedDocument {
     pub notices: Vec<String>,
 }
 
+/// A file's extension, lower-cased ("" when it has none).
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// The file types Weft imports as transcripts.
 pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md", "docx", "vtt", "srt"];
 
@@ -58,10 +67,7 @@ pub fn read_transcript(
     path: &Path,
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<ParsedDocument> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = extension(path);
     if !TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
         return Err(Error::file(
             path,
@@ -89,15 +95,26 @@ pub fn read_transcript(
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_transcript(path, &bytes, encoding)
+}
+
+/// Parses a transcript already in memory; `path` gives its name, its type (by
+/// extension) and the file named in errors.
+pub fn parse_transcript(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<ParsedDocument> {
+    let ext = extension(path);
     let mut notices = Vec::new();
     let (text, encoding_name, cue_times) = match ext.as_str() {
         "docx" => (
-            docx::read_docx(path, &bytes)?,
+            docx::read_docx(path, bytes)?,
             "UTF-8".to_string(),
             Vec::new(),
         ),
         _ => {
-            let decoded = decode(&bytes, encoding);
+            let decoded = decode(bytes, encoding);
             check_not_binary(path, &decoded.text)?;
             if let Some(n) = decoded.notice {
                 notices.push(n);

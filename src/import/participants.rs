@@ -81,7 +81,16 @@ pub fn read_participants(
     forced: &HashMap<String, AttributeKind>,
 ) -> Result<ParticipantSheet> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = crate::text::normalise(&decode(&bytes, None).text);
+    parse_participants(path, &decode(&bytes, None).text, forced)
+}
+
+/// Parses a participants sheet already in memory; `path` is named in errors.
+pub fn parse_participants(
+    path: &Path,
+    text: &str,
+    forced: &HashMap<String, AttributeKind>,
+) -> Result<ParticipantSheet> {
+    let text = crate::text::normalise(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sniff_delimiter(&text))
         .has_headers(false)

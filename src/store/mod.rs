@@ -55,7 +55,7 @@ impl Store {
         let result = Self::create_inner(path);
         if result.is_err() {
             // Nothing half-made is left behind.
-            let _ = std::fs::remove_file(path);
+            remove_project_files(path);
         }
         result
     }
@@ -217,10 +217,33 @@ impl Store {
         Ok(Some(label))
     }
 
+    /// Empties the undo and redo stacks, e.g. after writing the demo project.
+    pub fn forget_history(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(busy)?;
+        let w = Writer::new(&tx);
+        w.clear_history("undo")?;
+        w.clear_history("redo")?;
+        tx.commit().map_err(busy)?;
+        Ok(())
+    }
+
     /// The undo stack (newest first) and the redo stack (newest first).
     pub fn history(&self) -> Result<(Vec<HistoryEntry>, Vec<HistoryEntry>)> {
         let r = self.read();
         Ok((r.history_entries("undo")?, r.history_entries("redo")?))
+    }
+}
+
+/// Removes a project file that this process just created, with its WAL files.
+/// Only for cleaning up after a failed creation: never call it on a user's project.
+pub(crate) fn remove_project_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 
