@@ -5,7 +5,9 @@
 //! points, half-open, as in the REFI-QDA standard; bytes never leave `text`.
 
 mod codes;
+mod snapshot;
 pub use codes::{CodeTree, PATH_SEPARATOR, split_path};
+pub use snapshot::{CodeStats, ProjectSnapshot};
 
 use serde::{Deserialize, Serialize};
 

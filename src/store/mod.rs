@@ -171,6 +171,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
         let edit = build(&Reader::new(&tx))?;
+        if edit.is_empty() {
+            // Nothing to do, so nothing to undo either.
+            return Ok(Edit::Batch(vec![]));
+        }
         let inverse = edit.apply(&Writer::new(&tx))?;
         let w = Writer::new(&tx);
         w.clear_history("redo")?;

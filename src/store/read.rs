@@ -403,6 +403,29 @@ impl<'c> Reader<'c> {
         )
     }
 
+    /// Everything but the transcripts' text, with derived counts.
+    pub fn snapshot(&self) -> Result<ProjectSnapshot> {
+        let (name, memo) = self.project()?;
+        let mut s = ProjectSnapshot {
+            name,
+            memo,
+            documents: self.documents()?,
+            participants: self.participants()?,
+            attributes: self.attributes()?,
+            values: self
+                .attribute_values()?
+                .into_iter()
+                .map(|v| ((v.participant, v.attribute), v.value))
+                .collect(),
+            codes: self.code_tree()?,
+            coders: self.coders()?,
+            segments: self.segments()?,
+            ..Default::default()
+        };
+        s.compute_stats();
+        Ok(s)
+    }
+
     /// Every row of every table as text, in a fixed order: the whole project state,
     /// for tests that check an edit and its inverse leave no trace. The history
     /// table is left out because it records the edits themselves.

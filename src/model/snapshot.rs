@@ -1,0 +1,186 @@
+//! Everything about a project except the transcripts' text, loaded at once: what
+//! the window draws its lists, tree and grid from. Derived counts are computed
+//! here, apart from any drawing, so tests can check them.
+
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+
+/// How much a code is used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodeStats {
+    /// Segments coded with it (its own, not its children's).
+    pub segments: usize,
+    /// Distinct participants with at least one of those segments.
+    pub participants: usize,
+}
+
+/// A project's metadata and coding, without transcript text.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectSnapshot {
+    /// Project name.
+    pub name: String,
+    /// Project memo.
+    pub memo: String,
+    /// Documents, sorted by name.
+    pub documents: Vec<Document>,
+    /// Participants, sorted by name.
+    pub participants: Vec<Participant>,
+    /// Attributes, in column order.
+    pub attributes: Vec<Attribute>,
+    /// Attribute values by participant and attribute.
+    pub values: HashMap<(ParticipantId, AttributeId), String>,
+    /// The codebook.
+    pub codes: CodeTree,
+    /// Coders, sorted by name.
+    pub coders: Vec<Coder>,
+    /// All segments, sorted by document, start, end and code.
+    pub segments: Vec<Segment>,
+    /// Use of each code.
+    pub code_stats: HashMap<CodeId, CodeStats>,
+    /// Code points of each document covered by at least one segment.
+    pub coded_chars: HashMap<DocumentId, usize>,
+}
+
+impl ProjectSnapshot {
+    /// Computes the derived counts from the loaded rows.
+    pub fn compute_stats(&mut self) {
+        let participant_of: HashMap<DocumentId, Option<ParticipantId>> = self
+            .documents
+            .iter()
+            .map(|d| (d.id, d.participant))
+            .collect();
+        let mut people: HashMap<CodeId, HashSet<ParticipantId>> = HashMap::new();
+        let mut stats: HashMap<CodeId, CodeStats> = HashMap::new();
+        for s in &self.segments {
+            stats.entry(s.code).or_default().segments += 1;
+            if let Some(Some(p)) = participant_of.get(&s.document) {
+                people.entry(s.code).or_default().insert(*p);
+            }
+        }
+        for (code, set) in people {
+            stats.entry(code).or_default().participants = set.len();
+        }
+        self.code_stats = stats;
+        // Segments are sorted by document and start, so one sweep merges overlaps.
+        let mut coded: HashMap<DocumentId, usize> = HashMap::new();
+        let mut current: Option<(DocumentId, usize, usize)> = None;
+        for s in &self.segments {
+            match current {
+                Some((d, start, end)) if d == s.document && s.range.start <= end => {
+                    current = Some((d, start, end.max(s.range.end)));
+                }
+                _ => {
+                    if let Some((d, start, end)) = current {
+                        *coded.entry(d).or_default() += end - start;
+                    }
+                    current = Some((s.document, s.range.start, s.range.end));
+                }
+            }
+        }
+        if let Some((d, start, end)) = current {
+            *coded.entry(d).or_default() += end - start;
+        }
+        self.coded_chars = coded;
+    }
+
+    /// The document with this id.
+    pub fn document(&self, id: DocumentId) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// The participant with this id.
+    pub fn participant(&self, id: ParticipantId) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.id == id)
+    }
+
+    /// A participant's value of an attribute, or "".
+    pub fn value(&self, p: ParticipantId, a: AttributeId) -> &str {
+        self.values.get(&(p, a)).map_or("", String::as_str)
+    }
+
+    /// The coder's name, or "".
+    pub fn coder_name(&self, id: CoderId) -> &str {
+        self.coders
+            .iter()
+            .find(|c| c.id == id)
+            .map_or("", |c| c.name.as_str())
+    }
+
+    /// Fraction of a document's text that is coded, from 0 to 1.
+    pub fn coverage(&self, d: &Document) -> f32 {
+        if d.char_len == 0 {
+            return 0.0;
+        }
+        *self.coded_chars.get(&d.id).unwrap_or(&0) as f32 / d.char_len as f32
+    }
+
+    /// A document's segments (sorted by start).
+    pub fn segments_of(&self, doc: DocumentId) -> &[Segment] {
+        let start = self.segments.partition_point(|s| s.document < doc);
+        let end = self.segments.partition_point(|s| s.document <= doc);
+        &self.segments[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(id: i64, doc: i64, code: i64, start: usize, end: usize) -> Segment {
+        Segment {
+            id: SegmentId(id),
+            guid: String::new(),
+            document: DocumentId(doc),
+            code: CodeId(code),
+            range: CharRange::new(start, end),
+            coder: CoderId(1),
+            created_at: String::new(),
+            memo: String::new(),
+        }
+    }
+
+    #[test]
+    fn stats_count_segments_people_and_coverage() {
+        let doc = |id: i64, p: i64| Document {
+            id: DocumentId(id),
+            guid: String::new(),
+            name: format!("D{id}"),
+            participant: Some(ParticipantId(p)),
+            char_len: 100,
+            source_file: String::new(),
+            encoding: String::new(),
+            imported_at: String::new(),
+            memo: String::new(),
+        };
+        let mut s = ProjectSnapshot {
+            documents: vec![doc(1, 1), doc(2, 1), doc(3, 2)],
+            segments: vec![
+                seg(1, 1, 7, 0, 10),
+                seg(2, 1, 8, 5, 20),
+                seg(3, 1, 7, 50, 60),
+                seg(4, 2, 7, 0, 5),
+                seg(5, 3, 7, 0, 5),
+            ],
+            ..Default::default()
+        };
+        s.compute_stats();
+        assert_eq!(
+            s.code_stats[&CodeId(7)],
+            CodeStats {
+                segments: 4,
+                participants: 2
+            }
+        );
+        assert_eq!(
+            s.code_stats[&CodeId(8)],
+            CodeStats {
+                segments: 1,
+                participants: 1
+            }
+        );
+        assert_eq!(s.coded_chars[&DocumentId(1)], 30);
+        assert_eq!(s.segments_of(DocumentId(1)).len(), 3);
+        assert_eq!(s.segments_of(DocumentId(2)).len(), 1);
+    }
+}

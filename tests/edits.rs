@@ -1,0 +1,276 @@
+//! Every edit forwards and backwards: apply it, undo it through the library's
+//! inverse, and check the project is exactly as before; redo it and check it is
+//! exactly as after. The window's undo uses the same path.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use weft::edit::Edit;
+use weft::edit::ops::{self, MemoTarget, find_code};
+use weft::import::{parse_codebook, parse_participants, parse_transcript};
+use weft::model::{AttributeKind, CharRange};
+use weft::store::{Reader, Store};
+
+fn demo() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let store = Store::open(&path).unwrap();
+    (dir, store)
+}
+
+/// Makes a change, then checks undo restores the dump before and redo the dump after.
+fn round_trip(
+    store: &mut Store,
+    label: &str,
+    build: impl FnOnce(&Reader<'_>) -> weft::Result<Edit>,
+) {
+    let before = store.read().dump().unwrap();
+    store.change(label, build).unwrap();
+    let after = store.read().dump().unwrap();
+    assert_ne!(before, after, "{label} changed nothing");
+    assert_eq!(store.undo().unwrap().as_deref(), Some(label));
+    assert_eq!(store.read().dump().unwrap(), before, "undo of {label}");
+    assert_eq!(store.redo().unwrap().as_deref(), Some(label));
+    assert_eq!(store.read().dump().unwrap(), after, "redo of {label}");
+    // The history survives closing and reopening the project.
+    let path = store.path().to_path_buf();
+    *store = Store::open(&path).unwrap();
+    assert_eq!(store.undo().unwrap().as_deref(), Some(label));
+    assert_eq!(
+        store.read().dump().unwrap(),
+        before,
+        "undo of {label} after reopening"
+    );
+    store.redo().unwrap();
+}
+
+fn code(r: &Reader<'_>, path: &str) -> weft::model::CodeId {
+    find_code(&r.code_tree().unwrap(), path).unwrap()
+}
+
+#[test]
+fn codebook_edits_undo_exactly() {
+    let (_dir, mut s) = demo();
+    round_trip(&mut s, "Add code", |r| {
+        ops::add_code_path(r, "New/Deeper/Leaf", Some("#123456"), "def")
+    });
+    round_trip(&mut s, "Add child", |r| {
+        ops::add_code(r, Some(code(r, "Outcomes")), "At home", None, "").map(|e| e.0)
+    });
+    round_trip(&mut s, "Rename", |r| {
+        ops::rename_code(r, code(r, "Engagement/Barriers"), "Obstacles")
+    });
+    round_trip(&mut s, "Describe", |r| {
+        ops::update_code(r, code(r, "Outcomes"), |c| {
+            c.description = "changed".into();
+            c.color = "#abcdef".into();
+        })
+    });
+    round_trip(&mut s, "Move", |r| {
+        ops::move_code(
+            r,
+            code(r, "Types of support/Advocacy"),
+            Some(code(r, "Engagement")),
+        )
+    });
+    round_trip(&mut s, "Move to top", |r| {
+        ops::move_code(r, code(r, "Types of support/Concrete"), None)
+    });
+    round_trip(&mut s, "Merge", |r| {
+        ops::merge_codes(
+            r,
+            code(r, "Types of support/Emotional/Validation"),
+            code(r, "Types of support/Emotional/Connectedness"),
+        )
+    });
+    round_trip(&mut s, "Merge a parent", |r| {
+        ops::merge_codes(
+            r,
+            code(r, "Types of support/Informational"),
+            code(r, "Types of support/Instructional"),
+        )
+    });
+    round_trip(&mut s, "Delete", |r| {
+        ops::delete_code(r, code(r, "Engagement"), true)
+    });
+    let path = Path::new("book.csv");
+    let entries = parse_codebook(
+        path,
+        "path,description,color\nOutcomes,new def,#000000\nZ/Y,,\n",
+    )
+    .unwrap();
+    round_trip(&mut s, "Import codebook", |r| {
+        ops::import_codebook(r, path, &entries)
+    });
+}
+
+#[test]
+fn coding_edits_undo_exactly() {
+    let (_dir, mut s) = demo();
+    let doc = s.read().document_by_name("P03").unwrap().unwrap().id;
+    round_trip(&mut s, "Apply code", |r| {
+        ops::code_path_ranges(
+            r,
+            &[(doc, CharRange::new(5, 40))],
+            "Brand/New",
+            "carol",
+            "memo",
+        )
+        .map(|e| e.0)
+    });
+    let some: Vec<_> = s
+        .read()
+        .segments()
+        .unwrap()
+        .iter()
+        .take(5)
+        .map(|x| x.id)
+        .collect();
+    round_trip(&mut s, "Recode", |r| {
+        ops::recode_segments(r, &some, code(r, "Outcomes"))
+    });
+    round_trip(&mut s, "Remove coding", |_| {
+        Ok(Edit::DeleteSegments(some[2..4].to_vec()))
+    });
+    let seg = s.read().segments().unwrap()[0].id;
+    for (label, target) in [
+        ("Project memo", MemoTarget::Project),
+        ("Document memo", MemoTarget::Document(doc)),
+        ("Segment memo", MemoTarget::Segment(seg)),
+    ] {
+        round_trip(&mut s, label, |r| ops::set_memo(r, target, "a memo ✍"));
+    }
+    let re = weft::analysis::search::build_pattern("mentor", false, true).unwrap();
+    round_trip(&mut s, "Autocode", |r| {
+        let mut ranges = Vec::new();
+        for d in r.documents()? {
+            let hits = weft::analysis::search::find_hits(
+                &r.document_text(d.id)?,
+                &r.turns(d.id)?,
+                &re,
+                weft::analysis::search::Unit::Sentence,
+                None,
+            );
+            ranges.extend(hits.into_iter().map(|h| (d.id, h)));
+        }
+        ops::code_path_ranges(r, &ranges, "Auto/Mentor", "auto", "").map(|e| e.0)
+    });
+}
+
+#[test]
+fn import_edits_undo_exactly() {
+    let (_dir, mut s) = demo();
+    let docs = vec![
+        parse_transcript(
+            Path::new("N1.txt"),
+            "Q: Hola?\nN1: Sí 😀\n".as_bytes(),
+            None,
+        )
+        .unwrap(),
+        parse_transcript(Path::new("P01b.txt"), b"P01: more\n", None).unwrap(),
+    ];
+    round_trip(&mut s, "Import transcripts", |r| {
+        ops::import_documents(r, docs)
+    });
+    let sheet = parse_participants(
+        Path::new("p.csv"),
+        "id,Phase,Score,Site\nP01,post,3,North\nN1,pre,4,South\nX9,pre,,East\n",
+        &HashMap::from([("Score".to_string(), AttributeKind::Number)]),
+    )
+    .unwrap();
+    round_trip(&mut s, "Import participants", |r| {
+        ops::import_participants(
+            r,
+            &sheet,
+            &ops::ParticipantImportOptions {
+                create_missing: true,
+            },
+        )
+    });
+    let p = s.read().participant_by_name("P02").unwrap().unwrap().id;
+    round_trip(&mut s, "Add attribute", |r| {
+        ops::add_attribute(r, "Region", AttributeKind::Text).map(|e| e.0)
+    });
+    let age = s
+        .read()
+        .attributes()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Age")
+        .unwrap()
+        .id;
+    round_trip(&mut s, "Edit value", |r| ops::set_value(r, p, age, "35"));
+    round_trip(&mut s, "Clear value", |r| ops::set_value(r, p, age, ""));
+    round_trip(&mut s, "Rename participant", |_| {
+        Ok(Edit::RenameParticipant {
+            id: p,
+            name: "P02x".into(),
+        })
+    });
+    // Removing a document with its coding, as one edit.
+    let d = s.read().document_by_name("P04").unwrap().unwrap().id;
+    round_trip(&mut s, "Remove document", |r| {
+        let segs = r
+            .segments_of_document(d)?
+            .into_iter()
+            .map(|x| x.id)
+            .collect();
+        Ok(Edit::Batch(vec![
+            Edit::DeleteSegments(segs),
+            Edit::DeleteDocuments(vec![d]),
+        ]))
+    });
+}
+
+#[test]
+fn a_failed_change_leaves_nothing_behind() {
+    let (_dir, mut s) = demo();
+    let before = s.read().dump().unwrap();
+    // The second half of this batch fails (duplicate sibling name) after the first half applied.
+    let err = s
+        .change("Bad", |r| {
+            let (a, _) = ops::add_code(r, None, "Fresh", None, "")?;
+            let rename = ops::rename_code(r, code(r, "Outcomes"), "Engagement")?;
+            Ok(Edit::Batch(vec![a, rename]))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(s.read().dump().unwrap(), before);
+    assert_eq!(s.history().unwrap().0.len(), 0, "nothing recorded");
+}
+
+#[test]
+fn a_project_made_by_the_first_schema_opens_and_upgrades() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.weft");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "application_id", weft::store::APPLICATION_ID)
+            .unwrap();
+        weft::store::migrations::migrate_to(&c, 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO project VALUES (1, 'old', 'g0', '2020-01-01T00:00:00Z', 'memo');
+             INSERT INTO participant VALUES (1, 'g1', 'P1');
+             INSERT INTO document VALUES (1, 'g2', 'D1', 1, 'P1: hi there', 12, 'D1.txt', 'UTF-8', '2020-01-01T00:00:00Z', '');
+             INSERT INTO code VALUES (1, 'g3', NULL, 'C', '#ff0000', '', 0, '');
+             INSERT INTO coder VALUES (1, 'g4', 'old coder');
+             INSERT INTO segment VALUES (1, 'g5', 1, 1, 4, 6, 1, '2020-01-01T00:00:00Z', '');",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let v: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, weft::store::migrations::latest_version());
+    let segs = store.read().segments().unwrap();
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].range, CharRange::new(4, 6));
+    // And the upgraded project takes changes with undo.
+    store
+        .change("Rename", |r| ops::rename_code(r, code(r, "C"), "D"))
+        .unwrap();
+    assert_eq!(store.undo().unwrap().as_deref(), Some("Rename"));
+}
