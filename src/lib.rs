@@ -15,6 +15,7 @@
 //! - [`analysis`]: search and autocode; pure functions over loaded data.
 //! - [`export`]: segments and codebooks as CSV and JSON.
 //! - [`demo`]: the demo project that newcomers and tests start from.
+//! - [`ui`]: the window (egui); the only module that uses egui or eframe.
 
 pub mod analysis;
 pub mod cli;
@@ -26,5 +27,6 @@ pub mod import;
 pub mod model;
 pub mod store;
 pub mod text;
+pub mod ui;
 
 pub use error::{Error, Result};

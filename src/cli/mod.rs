@@ -186,6 +186,5 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 
 /// Opens the window on a project (or the demo project).
 pub fn open_window(project: Option<PathBuf>) -> anyhow::Result<()> {
-    let _ = project;
-    anyhow::bail!("this build has no window yet; use a subcommand (see `weft --help`)")
+    crate::ui::run(project)
 }

@@ -1,0 +1,301 @@
+//! The left panel: the documents (with participant, attributes and how much is
+//! coded) and the code tree (colours, counts, rename, drag to re-parent, merge,
+//! delete, quick keys).
+
+use egui::{Color32, RichText, Sense, Ui, vec2};
+
+use super::app::{Command, SelectionDrag, WeftApp, parse_hex};
+use super::dialogs::Dialog;
+use crate::edit::ops;
+use crate::model::CodeId;
+
+/// The payload of dragging a code in the tree.
+#[derive(Debug, Clone, Copy)]
+struct CodeDrag(CodeId);
+
+/// The documents list.
+pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
+    let Some(p) = &app.project else { return };
+    ui.horizontal(|ui| {
+        let label = ui.strong("Documents");
+        ui.add(
+            egui::TextEdit::singleline(&mut app.doc_filter)
+                .hint_text("filter")
+                .desired_width(140.0)
+                .id_salt("doc-filter"),
+        )
+        .labelled_by(label.id);
+    });
+    let current = p.view.as_ref().map(|v| v.document);
+    let filter = app.doc_filter.to_lowercase();
+    let mut open = None;
+    egui::ScrollArea::vertical()
+        .id_salt("documents")
+        .max_height(ui.available_height() * 0.4)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for d in &p.snap.documents {
+                let participant = d.participant.and_then(|id| p.snap.participant(id));
+                let attrs: Vec<String> = match d.participant {
+                    Some(pid) => p
+                        .snap
+                        .attributes
+                        .iter()
+                        .map(|a| (a, p.snap.value(pid, a.id)))
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(a, v)| format!("{}: {v}", a.name))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let hay = format!(
+                    "{} {} {}",
+                    d.name,
+                    participant.map_or("", |p| &p.name),
+                    attrs.join(" ")
+                )
+                .to_lowercase();
+                if !filter.is_empty() && !hay.contains(&filter) {
+                    continue;
+                }
+                let coverage = p.snap.coverage(d);
+                ui.horizontal(|ui| {
+                    let label = match participant {
+                        Some(pp) if pp.name != d.name => format!("{} ({})", d.name, pp.name),
+                        _ => d.name.clone(),
+                    };
+                    let resp = ui.selectable_label(current == Some(d.id), label);
+                    let resp = if attrs.is_empty() {
+                        resp
+                    } else {
+                        resp.on_hover_text(attrs.join("\n"))
+                    };
+                    if resp.clicked() {
+                        open = Some(d.id);
+                    }
+                    ui.add(
+                        egui::ProgressBar::new(coverage)
+                            .desired_width(60.0)
+                            .text(format!("{:.0}%", coverage * 100.0)),
+                    )
+                    .on_hover_text("share of the text that is coded");
+                });
+            }
+        });
+    if let Some(d) = open {
+        app.queue.push(Command::OpenDocument(d, None));
+    }
+}
+
+/// The code tree.
+pub fn code_tree_ui(app: &mut WeftApp, ui: &mut Ui) {
+    if app.project.is_none() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        ui.strong("Codes");
+        if ui.small_button("+ New code").clicked() {
+            app.dialog = Some(Dialog::AddCode {
+                parent: None,
+                text: String::new(),
+            });
+        }
+    });
+    let quick: Vec<Option<CodeId>> = (0..9).map(|n| app.quick_key_code(n)).collect();
+    egui::ScrollArea::vertical()
+        .id_salt("codes")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let top: Vec<CodeId> = app
+                .project
+                .as_ref()
+                .map(|p| p.snap.codes.children(None).to_vec())
+                .unwrap_or_default();
+            for c in top {
+                code_row(app, ui, c, 0, &quick);
+            }
+            // Dropping a code here moves it to the top level.
+            let (rect, resp) =
+                ui.allocate_exact_size(vec2(ui.available_width(), 28.0), Sense::hover());
+            if let Some(drag) = resp.dnd_hover_payload::<CodeDrag>() {
+                ui.painter().rect_stroke(
+                    rect,
+                    4.0,
+                    ui.visuals().selection.stroke,
+                    egui::StrokeKind::Inside,
+                );
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "move to top level",
+                    egui::FontId::proportional(12.0),
+                    ui.visuals().weak_text_color(),
+                );
+                let _ = drag;
+            }
+            if let Some(drag) = resp.dnd_release_payload::<CodeDrag>() {
+                let id = drag.0;
+                app.change("Move code", move |r| ops::move_code(r, id, None));
+            }
+        });
+}
+
+fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[Option<CodeId>]) {
+    let Some(p) = &app.project else { return };
+    let Some(code) = p.snap.codes.get(id).cloned() else {
+        return;
+    };
+    let children = p.snap.codes.children(Some(id)).to_vec();
+    let stats = p.snap.code_stats.get(&id).copied().unwrap_or_default();
+    let selected = p.selected_code == Some(id);
+    let has_selection = p
+        .view
+        .as_ref()
+        .and_then(|v| v.selection)
+        .is_some_and(|s| !s.range().is_empty());
+    let collapsed = app.collapsed.contains(&id);
+    let key = quick.iter().position(|q| *q == Some(id));
+    let mut subtree_segments = stats.segments;
+    for d in p.snap.codes.descendants(id) {
+        subtree_segments += p.snap.code_stats.get(&d).map_or(0, |s| s.segments);
+    }
+    let resp = ui
+        .horizontal(|ui| {
+            ui.add_space(depth as f32 * 14.0);
+            if children.is_empty() {
+                ui.add_space(18.0);
+            } else if ui
+                .small_button(if collapsed { "+" } else { "−" })
+                .on_hover_text("show or hide children")
+                .clicked()
+            {
+                if collapsed {
+                    app.collapsed.remove(&id);
+                } else {
+                    app.collapsed.insert(id);
+                }
+            }
+            let (swatch, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
+            ui.painter()
+                .rect_filled(swatch, 3.0, parse_hex(&code.color));
+            let mut text = format!(
+                "{}  {} · {}p",
+                code.name, stats.segments, stats.participants
+            );
+            if let Some(k) = key {
+                text = format!("[{}] {text}", k + 1);
+            }
+            let resp =
+                ui.add(egui::Button::selectable(selected, text).sense(Sense::click_and_drag()));
+            let tip = if code.description.is_empty() {
+                code.name.clone()
+            } else {
+                code.description.clone()
+            };
+            resp.on_hover_text(format!(
+                "{tip}\n\n{} segment(s) from {} participant(s){}",
+                stats.segments,
+                stats.participants,
+                if has_selection {
+                    "\nClick to apply to the selection."
+                } else {
+                    ""
+                }
+            ))
+        })
+        .inner;
+    resp.dnd_set_drag_payload(CodeDrag(id));
+    if resp.dnd_hover_payload::<CodeDrag>().is_some()
+        || resp.dnd_hover_payload::<SelectionDrag>().is_some()
+    {
+        ui.painter().rect_stroke(
+            resp.rect,
+            3.0,
+            ui.visuals().selection.stroke,
+            egui::StrokeKind::Outside,
+        );
+    }
+    if let Some(drag) = resp.dnd_release_payload::<CodeDrag>() {
+        let moving = drag.0;
+        if moving != id {
+            app.change("Move code", move |r| ops::move_code(r, moving, Some(id)));
+        }
+    }
+    if resp.dnd_release_payload::<SelectionDrag>().is_some() {
+        app.queue.push(Command::ApplyCode(id));
+    }
+    if resp.clicked() {
+        if let Some(p) = &mut app.project {
+            p.selected_code = Some(id);
+            p.selected_segment = None;
+        }
+        app.retrieval_filter = None;
+        if has_selection {
+            app.queue.push(Command::ApplyCode(id));
+        }
+    }
+    if resp.double_clicked() {
+        app.dialog = Some(Dialog::RenameCode {
+            code: id,
+            text: code.name.clone(),
+        });
+    }
+    resp.context_menu(|ui| {
+        if has_selection && ui.button("Apply to selection").clicked() {
+            app.queue.push(Command::ApplyCode(id));
+            ui.close();
+        }
+        if ui.button("Add child code…").clicked() {
+            app.dialog = Some(Dialog::AddCode {
+                parent: Some(id),
+                text: String::new(),
+            });
+            ui.close();
+        }
+        if ui.button("Rename…").clicked() {
+            app.dialog = Some(Dialog::RenameCode {
+                code: id,
+                text: code.name.clone(),
+            });
+            ui.close();
+        }
+        if ui.button("Merge into…").clicked() {
+            app.dialog = Some(Dialog::MergeCode {
+                source: id,
+                filter: String::new(),
+            });
+            ui.close();
+        }
+        if code.parent.is_some() && ui.button("Move to top level").clicked() {
+            app.change("Move code", move |r| ops::move_code(r, id, None));
+            ui.close();
+        }
+        ui.menu_button("Quick key", |ui| {
+            for n in 0..9 {
+                if ui.button(format!("{}", n + 1)).clicked() {
+                    app.pin_quick_key(n, id);
+                    ui.close();
+                }
+            }
+        });
+        ui.separator();
+        if ui
+            .button(RichText::new("Delete…").color(Color32::from_rgb(200, 60, 60)))
+            .clicked()
+        {
+            if subtree_segments > 0 {
+                app.dialog = Some(Dialog::DeleteCode {
+                    code: id,
+                    segments: subtree_segments,
+                });
+            } else {
+                app.change("Delete code", move |r| ops::delete_code(r, id, false));
+            }
+            ui.close();
+        }
+    });
+    if !collapsed {
+        for c in children {
+            code_row(app, ui, c, depth + 1, quick);
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! The right panel: details of what is selected (a segment, a code, the
+//! document), the memos, and the retrieval list of the selected code.
+
+use egui::{RichText, Ui};
+
+use super::app::{Command, WeftApp, parse_hex};
+use super::dialogs::{Dialog, PathPurpose};
+use crate::edit::ops::{self, MemoTarget};
+use crate::model::{CharRange, ProjectSnapshot, Segment};
+
+/// A memo editor: edits a draft, and saves when the field loses focus.
+fn memo_editor(
+    app: &mut WeftApp,
+    ui: &mut Ui,
+    label: &str,
+    key: String,
+    target: MemoTarget,
+    stored: &str,
+    rows: usize,
+) {
+    let label = ui.label(RichText::new(label).strong());
+    let draft = app
+        .drafts
+        .entry(key.clone())
+        .or_insert_with(|| stored.to_string());
+    let resp = ui
+        .add(
+            egui::TextEdit::multiline(draft)
+                .desired_rows(rows)
+                .desired_width(f32::INFINITY)
+                .hint_text("memo")
+                .id_salt(("memo", key.as_str())),
+        )
+        .labelled_by(label.id);
+    if resp.lost_focus() {
+        let text = draft.clone();
+        app.drafts.remove(&key);
+        if text != stored {
+            app.change("Edit memo", move |r| ops::set_memo(r, target, &text));
+        }
+    } else if !resp.has_focus() && draft != stored {
+        // The stored memo changed (undo, another window): show it.
+        *draft = stored.to_string();
+    }
+}
+
+fn snippet(text: &str, range: CharRange, max: usize) -> String {
+    let s: String = text
+        .chars()
+        .skip(range.start)
+        .take(range.len().min(max))
+        .collect();
+    let s = s.replace('\n', " ⏎ ");
+    if range.len() > max {
+        format!("{s}…")
+    } else {
+        s
+    }
+}
+
+/// What the details panel shows, gathered before drawing so the app can be
+/// borrowed mutably while drawing.
+struct Shown {
+    segment: Option<Segment>,
+    segment_line: String,
+    segment_text: Option<String>,
+    codes_here: Vec<(egui::Color32, String)>,
+    code: Option<crate::model::Code>,
+    code_path: String,
+    doc: Option<crate::model::Document>,
+    project_memo: String,
+}
+
+fn gather(app: &WeftApp) -> Option<Shown> {
+    let p = app.project.as_ref()?;
+    let snap: &ProjectSnapshot = &p.snap;
+    let segment = p
+        .selected_segment
+        .and_then(|s| snap.segments.iter().find(|x| x.id == s))
+        .cloned();
+    let mut shown = Shown {
+        segment_line: String::new(),
+        segment_text: None,
+        codes_here: Vec::new(),
+        code: p.selected_code.and_then(|c| snap.codes.get(c)).cloned(),
+        code_path: p
+            .selected_code
+            .map(|c| snap.codes.path(c))
+            .unwrap_or_default(),
+        doc: p
+            .view
+            .as_ref()
+            .and_then(|v| snap.document(v.document))
+            .cloned(),
+        project_memo: snap.memo.clone(),
+        segment: None,
+    };
+    if let Some(s) = &segment {
+        let doc_name = snap.document(s.document).map_or("", |d| d.name.as_str());
+        shown.segment_line = format!(
+            "{} · {}–{} · coded by {} on {}",
+            doc_name,
+            s.range.start,
+            s.range.end,
+            snap.coder_name(s.coder),
+            s.created_at.get(..10).unwrap_or("")
+        );
+        if let Some(v) = p.view.as_ref().filter(|v| v.document == s.document) {
+            shown.segment_text = Some(snippet(v.text(), s.range, 300));
+            shown.codes_here = snap
+                .segments_of(s.document)
+                .iter()
+                .filter(|x| x.range.overlaps(&s.range))
+                .filter_map(|x| {
+                    let c = snap.codes.get(x.code)?;
+                    Some((
+                        parse_hex(&c.color),
+                        format!("{} ({})", snap.codes.path(c.id), snap.coder_name(x.coder)),
+                    ))
+                })
+                .collect();
+        }
+    }
+    shown.segment = segment;
+    Some(shown)
+}
+
+/// Draws the right panel.
+pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
+    let Some(shown) = gather(app) else { return };
+    egui::ScrollArea::vertical()
+        .id_salt("details")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if let Some(s) = &shown.segment {
+                ui.heading("Segment");
+                ui.label(&shown.segment_line);
+                if let Some(t) = &shown.segment_text {
+                    ui.label(RichText::new(t).italics());
+                    ui.label(RichText::new("Codes here:").strong());
+                    for (color, label) in &shown.codes_here {
+                        ui.horizontal(|ui| {
+                            let (r, _) = ui
+                                .allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                            ui.painter().rect_filled(r, 2.0, *color);
+                            ui.label(label);
+                        });
+                    }
+                }
+                let id = s.id;
+                memo_editor(
+                    app,
+                    ui,
+                    "Segment memo",
+                    format!("seg:{}", id.0),
+                    MemoTarget::Segment(id),
+                    &s.memo,
+                    3,
+                );
+                if ui.button("Remove this coding").clicked() {
+                    app.change("Remove coding", move |_| {
+                        Ok(crate::edit::Edit::DeleteSegments(vec![id]))
+                    });
+                }
+                ui.separator();
+            }
+            if let Some(c) = &shown.code {
+                ui.heading(&shown.code_path);
+                let id = c.id;
+                ui.horizontal(|ui| {
+                    ui.label("Colour:");
+                    let mut color = parse_hex(&c.color);
+                    if ui.color_edit_button_srgba(&mut color).changed() {
+                        let hex = format!("#{:02x}{:02x}{:02x}", color.r(), color.g(), color.b());
+                        app.change("Change colour", move |r| {
+                            ops::update_code(r, id, |c| c.color = hex)
+                        });
+                    }
+                    if ui.button("Rename…").clicked() {
+                        app.dialog = Some(Dialog::RenameCode {
+                            code: id,
+                            text: c.name.clone(),
+                        });
+                    }
+                    if ui.button("Add child…").clicked() {
+                        app.dialog = Some(Dialog::AddCode {
+                            parent: Some(id),
+                            text: String::new(),
+                        });
+                    }
+                });
+                let label =
+                    ui.label(RichText::new("Definition (when to use it, when not):").strong());
+                let key = format!("def:{}", id.0);
+                let stored = c.description.clone();
+                let draft = app
+                    .drafts
+                    .entry(key.clone())
+                    .or_insert_with(|| stored.clone());
+                let resp = ui
+                    .add(
+                        egui::TextEdit::multiline(draft)
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY)
+                            .id_salt(("definition", id.0)),
+                    )
+                    .labelled_by(label.id);
+                if resp.lost_focus() {
+                    let text = draft.clone();
+                    app.drafts.remove(&key);
+                    if text != stored {
+                        app.change("Edit definition", move |r| {
+                            ops::update_code(r, id, |c| c.description = text)
+                        });
+                    }
+                } else if !resp.has_focus() && *draft != stored {
+                    *draft = stored;
+                }
+                memo_editor(
+                    app,
+                    ui,
+                    "Code memo",
+                    format!("code:{}", id.0),
+                    MemoTarget::Code(id),
+                    &c.memo,
+                    2,
+                );
+                ui.separator();
+                retrieval_ui(app, ui, id);
+                ui.separator();
+            }
+            if let Some(d) = &shown.doc {
+                egui::CollapsingHeader::new(format!("Document memo: {}", d.name))
+                    .default_open(shown.segment.is_none() && shown.code.is_none())
+                    .show(ui, |ui| {
+                        memo_editor(
+                            app,
+                            ui,
+                            "Document memo",
+                            format!("doc:{}", d.id.0),
+                            MemoTarget::Document(d.id),
+                            &d.memo,
+                            3,
+                        );
+                    });
+            }
+            egui::CollapsingHeader::new("Project memo").show(ui, |ui| {
+                memo_editor(
+                    app,
+                    ui,
+                    "Project memo",
+                    "project".into(),
+                    MemoTarget::Project,
+                    &shown.project_memo,
+                    4,
+                );
+            });
+        });
+}
+
+/// One row of the retrieval list, ready to draw.
+struct RetrievalRow {
+    document: crate::model::DocumentId,
+    segment: crate::model::SegmentId,
+    range: CharRange,
+    label: String,
+}
+
+/// The selected code's segments across documents, filterable by attribute.
+fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
+    let Some(p) = &app.project else { return };
+    let snap = &p.snap;
+    let attributes: Vec<(crate::model::AttributeId, String)> = snap
+        .attributes
+        .iter()
+        .map(|a| (a.id, a.name.clone()))
+        .collect();
+    let mut filter = app.retrieval_filter.clone();
+    let values: Vec<String> = match &filter {
+        Some((a, _)) => {
+            let mut v: Vec<String> = snap
+                .participants
+                .iter()
+                .map(|pp| snap.value(pp.id, *a).to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+        None => Vec::new(),
+    };
+    let keep = |s: &Segment| -> bool {
+        let Some((a, v)) = &filter else { return true };
+        v.is_empty()
+            || snap
+                .document(s.document)
+                .and_then(|d| d.participant)
+                .is_some_and(|pid| snap.value(pid, *a) == v)
+    };
+    let current_doc = p.view.as_ref().map(|v| v.document);
+    let matching: Vec<&Segment> = snap
+        .segments
+        .iter()
+        .filter(|s| s.code == code && keep(s))
+        .collect();
+    let total = matching.len();
+    let rows: Vec<RetrievalRow> = matching
+        .into_iter()
+        .take(500)
+        .filter_map(|s| {
+            let d = snap.document(s.document)?;
+            let who = d
+                .participant
+                .and_then(|pid| snap.participant(pid))
+                .map_or("", |x| x.name.as_str());
+            let attrs: Vec<&str> = d
+                .participant
+                .map(|pid| {
+                    snap.attributes
+                        .iter()
+                        .map(|a| snap.value(pid, a.id))
+                        .filter(|v| !v.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let text = match p.view.as_ref().filter(|_| current_doc == Some(d.id)) {
+                Some(v) => snippet(v.text(), s.range, 120),
+                None => format!("characters {}–{}", s.range.start, s.range.end),
+            };
+            Some(RetrievalRow {
+                document: s.document,
+                segment: s.id,
+                range: s.range,
+                label: format!("{} · {} · {}\n{}", d.name, who, attrs.join(", "), text),
+            })
+        })
+        .collect();
+    let selected = p.selected_segment;
+
+    ui.horizontal(|ui| {
+        ui.strong("Retrieval");
+        if ui
+            .small_button("Export CSV…")
+            .on_hover_text("Write these segments to a CSV file")
+            .clicked()
+        {
+            app.dialog = Some(Dialog::path(PathPurpose::ExportRetrieval));
+        }
+    });
+    ui.horizontal(|ui| {
+        let current = filter
+            .as_ref()
+            .and_then(|(a, _)| attributes.iter().find(|x| x.0 == *a))
+            .map_or("any participant".to_string(), |a| a.1.clone());
+        ui.label("Filter:");
+        egui::ComboBox::from_label("by")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(filter.is_none(), "any participant")
+                    .clicked()
+                {
+                    filter = None;
+                }
+                for (id, name) in &attributes {
+                    if ui
+                        .selectable_label(filter.as_ref().is_some_and(|f| f.0 == *id), name)
+                        .clicked()
+                    {
+                        filter = Some((*id, String::new()));
+                    }
+                }
+            });
+        if let Some((_, value)) = &mut filter {
+            let shown = if value.is_empty() {
+                "pick a value".to_string()
+            } else {
+                value.clone()
+            };
+            egui::ComboBox::from_label("equal to")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    for v in &values {
+                        ui.selectable_value(value, v.clone(), v);
+                    }
+                });
+        }
+    });
+    app.retrieval_filter = filter;
+    ui.label(format!("{total} segment(s)"));
+    let mut open = None;
+    for row in &rows {
+        let resp = ui
+            .add(egui::Button::selectable(selected == Some(row.segment), row.label.as_str()).wrap())
+            .on_hover_text("Double-click to open the transcript here");
+        if resp.clicked() || resp.double_clicked() {
+            open = Some((row.document, row.range, row.segment, resp.double_clicked()));
+        }
+    }
+    if total > rows.len() {
+        ui.label(
+            RichText::new(format!(
+                "… and {} more; export them to CSV",
+                total - rows.len()
+            ))
+            .weak(),
+        );
+    }
+    if let Some((doc, range, seg, jump)) = open {
+        if let Some(p) = &mut app.project {
+            p.selected_segment = Some(seg);
+        }
+        if jump {
+            app.queue.push(Command::OpenDocument(doc, Some(range)));
+        }
+    }
+}

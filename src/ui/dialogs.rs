@@ -1,0 +1,355 @@
+//! Small windows that ask for one thing: a path, a name, a confirmation.
+//!
+//! Every file action has a path field, with a Browse… button that opens the
+//! native dialog (rfd). The field is what works where no native dialog is
+//! available (a desktop without a portal, or tests).
+
+use std::path::PathBuf;
+
+use egui::{Context, Key};
+
+use super::app::{Command, WeftApp};
+use crate::edit::ops;
+use crate::model::{AttributeKind, CodeId, SegmentId};
+
+/// What a path is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    /// A new project file.
+    NewProject,
+    /// A project to open.
+    OpenProject,
+    /// Transcripts to import (several).
+    ImportTranscripts,
+    /// A participants sheet.
+    ImportParticipants,
+    /// A codebook to import.
+    ImportCodebook,
+    /// Where to write the codebook.
+    ExportCodebook,
+    /// Where to write the retrieval list.
+    ExportRetrieval,
+}
+
+impl PathPurpose {
+    /// The window title.
+    pub fn title(self) -> &'static str {
+        match self {
+            PathPurpose::NewProject => "New project",
+            PathPurpose::OpenProject => "Open project",
+            PathPurpose::ImportTranscripts => "Import transcripts",
+            PathPurpose::ImportParticipants => "Import participants",
+            PathPurpose::ImportCodebook => "Import codebook",
+            PathPurpose::ExportCodebook => "Export codebook",
+            PathPurpose::ExportRetrieval => "Export segments as CSV",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            PathPurpose::NewProject => "where to create it, e.g. /home/me/study.weft",
+            PathPurpose::OpenProject => "a .weft file",
+            PathPurpose::ImportTranscripts => "one path per line: .txt .md .docx .vtt .srt",
+            PathPurpose::ImportParticipants => "a .csv sheet; first column names the participant",
+            PathPurpose::ImportCodebook => "a .csv (path,description,color) or .json codebook",
+            PathPurpose::ExportCodebook => "a .csv or .json file to write",
+            PathPurpose::ExportRetrieval => "a .csv file to write",
+        }
+    }
+
+    fn browse(self) -> Vec<PathBuf> {
+        let d = rfd::FileDialog::new();
+        match self {
+            PathPurpose::NewProject => d
+                .add_filter("Weft project", &["weft"])
+                .save_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::OpenProject => d
+                .add_filter("Weft project", &["weft"])
+                .pick_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::ImportTranscripts => d
+                .add_filter("Transcripts", crate::import::TRANSCRIPT_EXTENSIONS)
+                .pick_files()
+                .unwrap_or_default(),
+            PathPurpose::ImportParticipants => d
+                .add_filter("CSV", &["csv", "tsv", "txt"])
+                .pick_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::ImportCodebook => d
+                .add_filter("Codebook", &["csv", "json"])
+                .pick_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::ExportCodebook => d
+                .add_filter("Codebook", &["csv", "json"])
+                .save_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::ExportRetrieval => d
+                .add_filter("CSV", &["csv"])
+                .save_file()
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn command(self, paths: Vec<PathBuf>) -> Option<Command> {
+        let first = paths.first()?.clone();
+        Some(match self {
+            PathPurpose::NewProject => Command::NewProject(first),
+            PathPurpose::OpenProject => Command::OpenProject(first),
+            PathPurpose::ImportTranscripts => Command::ImportTranscripts(paths),
+            PathPurpose::ImportParticipants => Command::ImportParticipants(first),
+            PathPurpose::ImportCodebook => Command::ImportCodebook(first),
+            PathPurpose::ExportCodebook => Command::ExportCodebook(first),
+            PathPurpose::ExportRetrieval => Command::ExportRetrieval(first),
+        })
+    }
+}
+
+/// The open dialog.
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    /// Ask for a path (or paths).
+    Path {
+        /// For what.
+        purpose: PathPurpose,
+        /// What is typed.
+        text: String,
+        /// A note after Browse… found nothing.
+        note: Option<String>,
+    },
+    /// Rename a code.
+    RenameCode {
+        /// Which.
+        code: CodeId,
+        /// The new name.
+        text: String,
+    },
+    /// Add a code under a parent.
+    AddCode {
+        /// Its parent (none: top level).
+        parent: Option<CodeId>,
+        /// Its name.
+        text: String,
+    },
+    /// Pick the code to merge into.
+    MergeCode {
+        /// The code that goes away.
+        source: CodeId,
+        /// Filter over targets.
+        filter: String,
+    },
+    /// Confirm deleting a code that holds segments.
+    DeleteCode {
+        /// Which.
+        code: CodeId,
+        /// How many segments go with it.
+        segments: usize,
+    },
+    /// Add an attribute, asking its type.
+    AddAttribute {
+        /// Its name.
+        name: String,
+        /// Its type.
+        kind: AttributeKind,
+    },
+    /// Edit a segment's memo.
+    SegmentMemo {
+        /// Which.
+        segment: SegmentId,
+        /// The memo.
+        text: String,
+    },
+}
+
+impl Dialog {
+    /// A path prompt.
+    pub fn path(purpose: PathPurpose) -> Self {
+        Dialog::Path {
+            purpose,
+            text: String::new(),
+            note: None,
+        }
+    }
+}
+
+fn paths_of(text: &str) -> Vec<PathBuf> {
+    text.lines()
+        .map(|l| l.trim().trim_matches('"'))
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Draws the open dialog; OK pushes a command, Cancel or Escape closes it.
+pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
+    let Some(mut dialog) = app.dialog.take() else {
+        return;
+    };
+    let mut open = true;
+    let mut done = false;
+    let escape = ctx.input(|i| i.key_pressed(Key::Escape));
+    let title = match &dialog {
+        Dialog::Path { purpose, .. } => purpose.title().to_string(),
+        Dialog::RenameCode { .. } => "Rename code".into(),
+        Dialog::AddCode { .. } => "New code".into(),
+        Dialog::MergeCode { .. } => "Merge code into…".into(),
+        Dialog::DeleteCode { .. } => "Delete code".into(),
+        Dialog::AddAttribute { .. } => "New attribute".into(),
+        Dialog::SegmentMemo { .. } => "Segment memo".into(),
+    };
+    let code_paths = app
+        .project
+        .as_ref()
+        .map(|p| p.code_paths.clone())
+        .unwrap_or_default();
+    let name_of = |id: CodeId| {
+        code_paths
+            .iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default()
+    };
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .open(&mut open)
+        .show(ctx, |ui| {
+            ui.set_min_width(420.0);
+            match &mut dialog {
+                Dialog::Path { purpose, text, note } => {
+                    let label = ui.label(purpose.hint());
+                    let multi = *purpose == PathPurpose::ImportTranscripts;
+                    let field = if multi {
+                        egui::TextEdit::multiline(text).desired_rows(4)
+                    } else {
+                        egui::TextEdit::singleline(text)
+                    };
+                    let resp = ui.add(field.desired_width(f32::INFINITY).id_salt("path-field")).labelled_by(label.id);
+                    if !resp.has_focus() && text.is_empty() {
+                        resp.request_focus();
+                    }
+                    let enter = !multi && resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                    if let Some(n) = note {
+                        ui.label(egui::RichText::new(n.as_str()).weak());
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Browse…").clicked() {
+                            let picked = purpose.browse();
+                            if picked.is_empty() {
+                                *note = Some("No file was chosen; you can type the path above.".into());
+                            } else if let Some(cmd) = purpose.command(picked) {
+                                app.queue.push(cmd);
+                                done = true;
+                            }
+                        }
+                        if (ui.button("OK").clicked() || enter)
+                            && let Some(cmd) = purpose.command(paths_of(text))
+                        {
+                            app.queue.push(cmd);
+                            done = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            done = true;
+                        }
+                    });
+                }
+                Dialog::RenameCode { code, text } => {
+                    let code = *code;
+                    let label = ui.label("New name:");
+                    let resp = ui.add(egui::TextEdit::singleline(text).id_salt("rename-field")).labelled_by(label.id);
+                    resp.request_focus();
+                    let ok = ui.button("Rename").clicked() || (resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)));
+                    if ok {
+                        let name = text.clone();
+                        app.change("Rename code", move |r| ops::rename_code(r, code, &name));
+                        done = true;
+                    }
+                }
+                Dialog::AddCode { parent, text } => {
+                    let parent = *parent;
+                    if let Some(p) = parent {
+                        ui.label(format!("Under {}", name_of(p)));
+                    }
+                    let label = ui.label("Name:");
+                    let resp = ui.add(egui::TextEdit::singleline(text).hint_text("name").id_salt("new-code-field")).labelled_by(label.id);
+                    resp.request_focus();
+                    let ok = ui.button("Add").clicked() || (resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)));
+                    if ok {
+                        let name = text.clone();
+                        app.change("Add code", move |r| ops::add_code(r, parent, &name, None, "").map(|e| e.0));
+                        done = true;
+                    }
+                }
+                Dialog::MergeCode { source, filter } => {
+                    let source = *source;
+                    ui.label(format!("Move every segment and child of \"{}\" into:", name_of(source)));
+                    let label = ui.label("Filter:");
+                    ui.add(egui::TextEdit::singleline(filter).hint_text("filter").id_salt("merge-filter")).labelled_by(label.id);
+                    egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+                        for (id, path) in &code_paths {
+                            if *id == source || super::app::fuzzy_score(path, filter).is_none() {
+                                continue;
+                            }
+                            if ui.button(path).clicked() {
+                                let target = *id;
+                                app.change("Merge code", move |r| ops::merge_codes(r, source, target));
+                                done = true;
+                            }
+                        }
+                    });
+                }
+                Dialog::DeleteCode { code, segments } => {
+                    let code = *code;
+                    ui.label(format!(
+                        "\"{}\" and its children hold {segments} coded segment(s). Delete them all? (You can undo this.)",
+                        name_of(code)
+                    ));
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete").clicked() {
+                            app.change("Delete code", move |r| ops::delete_code(r, code, true));
+                            done = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            done = true;
+                        }
+                    });
+                }
+                Dialog::AddAttribute { name, kind } => {
+                    let label = ui.label("Name:");
+                    ui.add(egui::TextEdit::singleline(name).hint_text("name, e.g. Phase").id_salt("attr-name")).labelled_by(label.id);
+                    egui::ComboBox::from_label("Type")
+                        .selected_text(kind.as_str())
+                        .show_ui(ui, |ui| {
+                            for k in [AttributeKind::Text, AttributeKind::Number, AttributeKind::Date, AttributeKind::Bool] {
+                                ui.selectable_value(kind, k, k.as_str());
+                            }
+                        });
+                    if ui.button("Add attribute").clicked() {
+                        let (n, k) = (name.clone(), *kind);
+                        app.change("Add attribute", move |r| ops::add_attribute(r, &n, k).map(|e| e.0));
+                        done = true;
+                    }
+                }
+                Dialog::SegmentMemo { segment, text } => {
+                    let segment = *segment;
+                    let label = ui.label("Memo:");
+                    ui.add(egui::TextEdit::multiline(text).desired_rows(6).desired_width(f32::INFINITY).id_salt("segment-memo")).labelled_by(label.id);
+                    if ui.button("Save memo").clicked() {
+                        let t = text.clone();
+                        app.change("Edit memo", move |r| ops::set_memo(r, ops::MemoTarget::Segment(segment), &t));
+                        done = true;
+                    }
+                }
+            }
+        });
+    if open && !done && !escape {
+        app.dialog = Some(dialog);
+    }
+}

@@ -1,0 +1,43 @@
+//! The window. egui and eframe are used only below this module.
+//!
+//! Panels read the open project's [`crate::model::ProjectSnapshot`] and never
+//! write: they push [`app::Command`]s, which the app runs after the UI pass,
+//! each change through [`crate::store::Store::change`] (one transaction, with
+//! undo). Long work runs as a [`jobs::Job`] on its own thread.
+
+pub mod app;
+mod codes_panel;
+mod details;
+mod dialogs;
+pub mod fonts;
+pub mod jobs;
+mod participants;
+pub mod transcript;
+
+use std::path::PathBuf;
+
+pub use app::WeftApp;
+
+/// The app id: names the settings folder and the window class.
+pub const APP_ID: &str = "weft";
+
+/// Opens the window on `project`, or on the most recent project, or on a copy
+/// of the demo project.
+pub fn run(project: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Weft")
+            .with_app_id(APP_ID)
+            .with_inner_size([1400.0, 860.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Weft",
+        options,
+        Box::new(move |cc| Ok(Box::new(WeftApp::start(cc, project)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
+}
