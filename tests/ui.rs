@@ -153,13 +153,12 @@ fn rename_and_merge_codes_from_the_tree() {
     click_code(&mut h, "Outcomes", true);
     h.get_by_label("Rename…").click();
     h.run();
-    h.get_by_role_and_label(Role::TextInput, "New name:")
-        .focus();
+    // The name becomes a field in place; select it all and type the new one.
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_role_and_label(Role::TextInput, "New name:")
+    h.get_by_role_and_label(Role::TextInput, "Rename Outcomes")
         .type_text("Changes");
     h.run();
-    h.get_by_label("Rename").click();
+    h.key_press(Key::Enter);
     h.run();
     let store = Store::open(&path).unwrap();
     let tree = store.read().code_tree().unwrap();
@@ -238,11 +237,11 @@ fn filter_the_retrieval_list_by_attribute() {
     let (_dir, _path, mut h) = demo_app();
     click_code(&mut h, "Shared experience", false);
     assert!(h.query_by_label("12 segment(s)").is_some());
-    h.get_by_label("by").click();
+    h.get_by_label("Filter by attribute").click();
     h.run();
     h.get_by_label("Phase").click();
     h.run();
-    h.get_by_label("equal to").click();
+    h.get_by_label("Filter value").click();
     h.run();
     h.get_by_label("post").click();
     h.run();
@@ -262,4 +261,192 @@ fn filter_the_retrieval_list_by_attribute() {
         .len();
     assert_eq!(n, 7, "hand count: P04 2, P09 3, P10 1, P11 1");
     assert!(h.query_by_label("7 segment(s)").is_some());
+}
+
+#[test]
+fn dropped_files_are_sorted_by_what_they_hold() {
+    use weft::ui::app::{Command, commands_for_dropped};
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let files = vec![
+        write("P1.txt", "P1: hi\n"),
+        write("book.csv", "path,description,color\nA,,\n"),
+        write("people.csv", "id,Phase\nP1,pre\n"),
+        write("P2.docx", ""),
+        write("study.weft", ""),
+    ];
+    let kinds: Vec<String> = commands_for_dropped(files)
+        .into_iter()
+        .map(|c| match c {
+            Command::OpenProject(p) => format!("open {}", p.file_name().unwrap().to_string_lossy()),
+            Command::ImportCodebook(p) => {
+                format!("codebook {}", p.file_name().unwrap().to_string_lossy())
+            }
+            Command::ImportParticipants(p) => {
+                format!("participants {}", p.file_name().unwrap().to_string_lossy())
+            }
+            Command::ImportTranscripts(v) => format!("transcripts {}", v.len()),
+            _ => "other".into(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "codebook book.csv",
+            "participants people.csv",
+            "open study.weft",
+            "transcripts 2"
+        ]
+    );
+}
+
+#[test]
+fn importing_transcripts_runs_as_a_job_and_lands_in_one_change() {
+    let (dir, path, mut h) = demo_app();
+    let files: Vec<std::path::PathBuf> = (0..30)
+        .map(|i| {
+            let p = dir.path().join(format!("N{i:02}.txt"));
+            std::fs::write(
+                &p,
+                format!("Interviewer: Hello {i}?\nN{i:02}: Hola, ¿qué tal? 😀\n"),
+            )
+            .unwrap();
+            p
+        })
+        .collect();
+    h.state_mut()
+        .queue
+        .push(weft::ui::app::Command::ImportTranscripts(files));
+    h.run();
+    // Wait for the job the way the window does: poll between frames.
+    for _ in 0..500 {
+        if h.state().job.is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run();
+    }
+    assert!(h.state().job.is_none(), "the import finished");
+    assert!(
+        h.state().status.contains("Imported 30"),
+        "{}",
+        h.state().status
+    );
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .read()
+            .counts()
+            .unwrap()
+            .documents,
+        42
+    );
+    // One undo removes the whole import.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(
+        Store::open(&path)
+            .unwrap()
+            .read()
+            .counts()
+            .unwrap()
+            .documents,
+        12
+    );
+}
+
+#[test]
+fn the_whole_loop_from_the_keyboard_with_a_selection_across_turns() {
+    let (_dir, path, mut h) = demo_app();
+    h.run();
+    // The transcript has the keyboard as soon as a document is open.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Home);
+    h.run();
+    // Select from the start through the next two speaker turns, one selection.
+    for _ in 0..5 {
+        h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowDown);
+        h.run();
+    }
+    let sel = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .selection
+        .unwrap()
+        .range();
+    assert_eq!(sel.start, 0);
+    let turns = Store::open(&path)
+        .unwrap()
+        .read()
+        .turns(weft::model::DocumentId(1))
+        .unwrap();
+    assert!(
+        sel.end > turns[1].range.end,
+        "the selection runs past the second turn: {sel:?}"
+    );
+    // Find the code by typing, apply it with Enter.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Code as:")
+        .type_text("outc");
+    h.run();
+    h.key_press(Key::Enter);
+    h.run();
+    assert!(segments_of(&path, "P01", "Outcomes").contains(&sel));
+    // The transcript has the keyboard back: extend the selection and undo.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(!segments_of(&path, "P01", "Outcomes").contains(&sel));
+}
+
+#[test]
+fn find_codes_all_hits_and_in_vivo_names_a_code_after_the_words() {
+    let (_dir, path, mut h) = demo_app();
+    click_code(&mut h, "Outcomes", false);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Find:")
+        .type_text("she");
+    h.run();
+    // Plain search ignores case: "She" and "she" in P01.
+    let hits = h.state().find.hits.clone();
+    assert!(hits.len() >= 5, "{hits:?}");
+    h.get_by_label("Code all hits as \"Outcomes\"").click();
+    h.run();
+    let coded = segments_of(&path, "P01", "Outcomes");
+    assert!(hits.iter().all(|r| coded.contains(r)), "every hit is coded");
+
+    // Regex mode: only the capitalised word.
+    h.get_by_label("Regex").click();
+    h.run();
+    let regex_hits = h.state().find.hits.len();
+    assert!(regex_hits < hits.len() && regex_hits > 0);
+
+    // In vivo: select "Thanks for making time", Ctrl+I.
+    h.get_by_label("Close").click();
+    h.run();
+    h.state_mut().focus_transcript = true;
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Home);
+    for _ in 0..13 {
+        h.key_press(Key::ArrowRight);
+    }
+    for _ in 0..22 {
+        h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    }
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::I);
+    h.run();
+    assert_eq!(
+        segments_of(&path, "P01", "Thanks for making time"),
+        [CharRange::new(13, 35)]
+    );
 }

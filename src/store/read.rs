@@ -1,5 +1,7 @@
 //! Every query the library runs. Lists come back sorted, as their doc says.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::error::Result;
@@ -351,6 +353,21 @@ impl<'c> Reader<'c> {
             [code.0],
             segment_row,
         )
+    }
+
+    /// The coded text of each of a code's segments. SQLite's `substr` counts
+    /// characters (code points) in text, as Weft's offsets do, so no transcript
+    /// has to be loaded whole.
+    pub fn quotes_of_code(&self, code: CodeId) -> Result<HashMap<SegmentId, String>> {
+        Ok(self
+            .list(
+                "SELECT s.id, substr(d.text, s.start + 1, s.end - s.start)
+                 FROM segment s JOIN document d ON d.id = s.document_id WHERE s.code_id = ?1",
+                [code.0],
+                |r| Ok((SegmentId(r.get(0)?), r.get::<_, String>(1)?)),
+            )?
+            .into_iter()
+            .collect())
     }
 
     /// The segment with this id.

@@ -102,6 +102,8 @@ pub enum Action {
     QuickCode,
     /// Edit → Code in vivo
     InVivo,
+    /// Edit → Autocode…
+    Autocode,
 }
 
 impl Action {
@@ -120,6 +122,7 @@ impl Action {
             Action::Find => "Find in document…",
             Action::QuickCode => "Quick code…",
             Action::InVivo => "Code in vivo",
+            Action::Autocode => "Autocode…",
         }
     }
 
@@ -169,6 +172,8 @@ pub struct OpenProject {
     pub selected_segment: Option<SegmentId>,
     /// Codes in tree order with their paths, for menus and the quick-code box.
     pub code_paths: Vec<(CodeId, String)>,
+    /// The selected code's quotes, loaded when the code or the project changes.
+    pub quotes: Option<(CodeId, HashMap<SegmentId, String>)>,
 }
 
 impl OpenProject {
@@ -181,6 +186,7 @@ impl OpenProject {
             selected_code: None,
             selected_segment: None,
             code_paths: Vec::new(),
+            quotes: None,
         };
         p.derive();
         Ok(p)
@@ -208,6 +214,7 @@ impl OpenProject {
     /// Reloads the snapshot after a change and redraws what changed.
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.snap = self.store.read().snapshot()?;
+        self.quotes = None;
         if let Some(v) = &self.view
             && self.snap.document(v.document).is_none()
         {
@@ -238,6 +245,16 @@ impl OpenProject {
         let order: Vec<CodeId> = self.code_paths.iter().map(|(c, _)| *c).collect();
         view.set_highlights(highlights, &order);
         view.selected_segment = self.selected_segment;
+    }
+
+    /// The selected code's quotes by segment (loaded once per code and change).
+    pub fn quotes(&mut self) -> Option<&HashMap<SegmentId, String>> {
+        let code = self.selected_code?;
+        if self.quotes.as_ref().is_none_or(|(c, _)| *c != code) {
+            let q = self.store.read().quotes_of_code(code).unwrap_or_default();
+            self.quotes = Some((code, q));
+        }
+        self.quotes.as_ref().map(|(_, q)| q)
     }
 
     /// Shows a document in the transcript view.
@@ -325,6 +342,11 @@ pub struct WeftApp {
     pub collapsed: std::collections::HashSet<CodeId>,
     /// Text being edited in memo fields and grid cells, by field.
     pub drafts: HashMap<String, String>,
+    /// The code being renamed in place, with the name typed so far.
+    pub renaming: Option<(CodeId, String)>,
+    /// Give the transcript the keyboard next frame (after opening a document or
+    /// applying a code from the quick-code box), so the keyboard loop goes on.
+    pub focus_transcript: bool,
     title: String,
 }
 
@@ -397,6 +419,8 @@ impl WeftApp {
             retrieval_filter: None,
             collapsed: Default::default(),
             drafts: HashMap::new(),
+            renaming: None,
+            focus_transcript: true,
             title: String::new(),
         }
     }
@@ -567,6 +591,7 @@ impl WeftApp {
                 }
                 self.find.hits.clear();
                 self.refresh_find();
+                self.focus_transcript = true;
             }
             Command::ApplyCode(code) => {
                 let (doc, range) = self.selection().ok_or("select some text first")?;
@@ -678,6 +703,59 @@ impl WeftApp {
             },
         ));
         Ok(())
+    }
+
+    /// Autocodes every document as a job: search with progress per document,
+    /// then one change (one undo) for all the hits.
+    pub fn autocode(
+        &mut self,
+        ctx: &egui::Context,
+        pattern: String,
+        regex: bool,
+        unit: search::Unit,
+        code: String,
+        speaker: String,
+    ) {
+        let Some(p) = &self.project else { return };
+        if self.job.is_some() {
+            self.error = Some("wait for the running task to finish".into());
+            return;
+        }
+        let path = p.store.path().to_path_buf();
+        let coder = self.settings.coder.clone();
+        self.job = Some(Job::spawn(ctx, "Autocoding", move |jc| {
+            let re = search::build_pattern(&pattern, !regex, !regex)?;
+            let mut store = Store::open(&path)?;
+            let speaker = Some(speaker.trim()).filter(|s| !s.is_empty());
+            let docs = store.read().documents()?;
+            let mut ranges = Vec::new();
+            for (i, d) in docs.iter().enumerate() {
+                if jc.cancelled() {
+                    anyhow::bail!("cancelled");
+                }
+                jc.report(
+                    i as f32 / docs.len().max(1) as f32,
+                    format!("Searching {}", d.name),
+                );
+                let r = store.read();
+                let hits =
+                    search::find_hits(&r.document_text(d.id)?, &r.turns(d.id)?, &re, unit, speaker);
+                ranges.extend(hits.into_iter().map(|h| (d.id, h)));
+            }
+            if jc.cancelled() {
+                anyhow::bail!("cancelled");
+            }
+            let hits = ranges.len();
+            let mut added = 0;
+            store.change("Autocode", |r| {
+                let (edit, n) = ops::code_path_ranges(r, &ranges, &code, &coder, "")?;
+                added = n;
+                Ok(edit)
+            })?;
+            Ok(format!(
+                "Autocode: {hits} hit(s), {added} new segment(s) coded \"{code}\""
+            ))
+        }));
     }
 
     fn start_export_retrieval(&mut self, ctx: &egui::Context, file: PathBuf) -> Result<(), String> {
@@ -815,6 +893,15 @@ impl WeftApp {
                 self.quick.focus = true;
                 self.tab = Tab::Coding;
             }
+            Action::Autocode => {
+                self.dialog = Some(Dialog::Autocode {
+                    pattern: String::new(),
+                    regex: false,
+                    unit: search::Unit::Sentence,
+                    code: String::new(),
+                    speaker: String::new(),
+                })
+            }
             Action::InVivo => match self.in_vivo_name() {
                 Some(name) => self.queue.push(Command::ApplyCodePath(name)),
                 None => self.error = Some("select the words to name the code after first".into()),
@@ -940,6 +1027,10 @@ impl WeftApp {
             ui.label("Pick a document on the left, or import transcripts with File → Import transcripts… (or drop files here).");
             return;
         };
+        if std::mem::take(&mut self.focus_transcript) {
+            let id = view.widget_id();
+            ui.memory_mut(|m| m.request_focus(id));
+        }
         let actions = view.ui(ui, &p.code_paths);
         for a in actions {
             match a {
@@ -1065,6 +1156,12 @@ impl WeftApp {
             };
             self.queue.push(cmd);
             self.quick.text.clear();
+            self.focus_transcript = true;
+            return;
+        }
+        if resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.quick.text.clear();
+            self.focus_transcript = true;
             return;
         }
         if !resp.has_focus() || typed.is_empty() {
@@ -1129,7 +1226,10 @@ impl WeftApp {
             {
                 self.queue.push(Command::CodeAllHits(c));
             }
-            if ui.button("✕").on_hover_text("Close the find bar").clicked()
+            if ui
+                .button("Close")
+                .on_hover_text("Close the find bar (Escape)")
+                .clicked()
                 || ui.input(|i| i.key_pressed(Key::Escape))
             {
                 close = true;
@@ -1208,7 +1308,12 @@ impl WeftApp {
                 }
             }
             ui.separator();
-            for a in [Action::Find, Action::QuickCode, Action::InVivo] {
+            for a in [
+                Action::Find,
+                Action::QuickCode,
+                Action::InVivo,
+                Action::Autocode,
+            ] {
                 if item(ui, a) {
                     self.trigger(a);
                 }

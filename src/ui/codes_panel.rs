@@ -177,6 +177,35 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
             let (swatch, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
             ui.painter()
                 .rect_filled(swatch, 3.0, parse_hex(&code.color));
+            if let Some((renaming, text)) = &mut app.renaming
+                && *renaming == id
+            {
+                // Rename in place: Enter or leaving the field saves, Escape cancels.
+                let resp = ui.add(
+                    egui::TextEdit::singleline(text)
+                        .desired_width(160.0)
+                        .id_salt(("rename", id.0)),
+                );
+                resp.widget_info(|| {
+                    egui::WidgetInfo::labeled(
+                        egui::Role::TextInput,
+                        true,
+                        format!("Rename {}", code.name),
+                    )
+                });
+                if ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                    app.renaming = None;
+                } else if resp.lost_focus() {
+                    let name = text.clone();
+                    app.renaming = None;
+                    if name.trim() != code.name {
+                        app.change("Rename code", move |r| ops::rename_code(r, id, &name));
+                    }
+                } else if !resp.has_focus() {
+                    resp.request_focus();
+                }
+                return resp;
+            }
             let mut text = format!(
                 "{}  {} · {}p",
                 code.name, stats.segments, stats.participants
@@ -234,10 +263,7 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
         }
     }
     if resp.double_clicked() {
-        app.dialog = Some(Dialog::RenameCode {
-            code: id,
-            text: code.name.clone(),
-        });
+        app.renaming = Some((id, code.name.clone()));
     }
     resp.context_menu(|ui| {
         if has_selection && ui.button("Apply to selection").clicked() {
@@ -252,10 +278,7 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
             ui.close();
         }
         if ui.button("Rename…").clicked() {
-            app.dialog = Some(Dialog::RenameCode {
-                code: id,
-                text: code.name.clone(),
-            });
+            app.renaming = Some((id, code.name.clone()));
             ui.close();
         }
         if ui.button("Merge into…").clicked() {

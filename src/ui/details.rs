@@ -50,7 +50,7 @@ fn snippet(text: &str, range: CharRange, max: usize) -> String {
         .skip(range.start)
         .take(range.len().min(max))
         .collect();
-    let s = s.replace('\n', " ⏎ ");
+    let s = s.replace('\n', " ¶ ");
     if range.len() > max {
         format!("{s}…")
     } else {
@@ -177,10 +177,7 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
                         });
                     }
                     if ui.button("Rename…").clicked() {
-                        app.dialog = Some(Dialog::RenameCode {
-                            code: id,
-                            text: c.name.clone(),
-                        });
+                        app.renaming = Some((id, c.name.clone()));
                     }
                     if ui.button("Add child…").clicked() {
                         app.dialog = Some(Dialog::AddCode {
@@ -268,7 +265,8 @@ struct RetrievalRow {
 
 /// The selected code's segments across documents, filterable by attribute.
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
-    let Some(p) = &app.project else { return };
+    let Some(p) = &mut app.project else { return };
+    let quotes = p.quotes().cloned().unwrap_or_default();
     let snap = &p.snap;
     let attributes: Vec<(crate::model::AttributeId, String)> = snap
         .attributes
@@ -298,7 +296,6 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                 .and_then(|d| d.participant)
                 .is_some_and(|pid| snap.value(pid, *a) == v)
     };
-    let current_doc = p.view.as_ref().map(|v| v.document);
     let matching: Vec<&Segment> = snap
         .segments
         .iter()
@@ -324,15 +321,26 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                         .collect()
                 })
                 .unwrap_or_default();
-            let text = match p.view.as_ref().filter(|_| current_doc == Some(d.id)) {
-                Some(v) => snippet(v.text(), s.range, 120),
-                None => format!("characters {}–{}", s.range.start, s.range.end),
-            };
+            let quote = quotes.get(&s.id).map(|q| {
+                let q: String = q.replace('\n', " ¶ ").chars().take(160).collect();
+                if s.range.len() > 160 {
+                    format!("{q}…")
+                } else {
+                    q
+                }
+            });
             Some(RetrievalRow {
                 document: s.document,
                 segment: s.id,
                 range: s.range,
-                label: format!("{} · {} · {}\n{}", d.name, who, attrs.join(", "), text),
+                label: format!(
+                    "{} · {} · {} · coded by {}\n“{}”",
+                    d.name,
+                    who,
+                    attrs.join(", "),
+                    snap.coder_name(s.coder),
+                    quote.unwrap_or_default()
+                ),
             })
         })
         .collect();
@@ -354,7 +362,7 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
             .and_then(|(a, _)| attributes.iter().find(|x| x.0 == *a))
             .map_or("any participant".to_string(), |a| a.1.clone());
         ui.label("Filter:");
-        egui::ComboBox::from_label("by")
+        egui::ComboBox::from_id_salt("retrieval-attribute")
             .selected_text(current)
             .show_ui(ui, |ui| {
                 if ui
@@ -371,19 +379,28 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                         filter = Some((*id, String::new()));
                     }
                 }
+            })
+            .response
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Filter by attribute")
             });
         if let Some((_, value)) = &mut filter {
+            ui.label("is");
             let shown = if value.is_empty() {
                 "pick a value".to_string()
             } else {
                 value.clone()
             };
-            egui::ComboBox::from_label("equal to")
+            egui::ComboBox::from_id_salt("retrieval-value")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
                     for v in &values {
                         ui.selectable_value(value, v.clone(), v);
                     }
+                })
+                .response
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Filter value")
                 });
         }
     });

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use egui::{Context, Key};
 
 use super::app::{Command, WeftApp};
+use crate::analysis::search::Unit;
 use crate::edit::ops;
 use crate::model::{AttributeKind, CodeId, SegmentId};
 
@@ -123,12 +124,18 @@ pub enum Dialog {
         /// A note after Browse… found nothing.
         note: Option<String>,
     },
-    /// Rename a code.
-    RenameCode {
-        /// Which.
-        code: CodeId,
-        /// The new name.
-        text: String,
+    /// Autocode the corpus: search, widen, code.
+    Autocode {
+        /// The pattern.
+        pattern: String,
+        /// Read it as a regular expression.
+        regex: bool,
+        /// How much to code around a hit.
+        unit: Unit,
+        /// The code's path (created when missing).
+        code: String,
+        /// Only this speaker's turns (empty: everyone).
+        speaker: String,
     },
     /// Add a code under a parent.
     AddCode {
@@ -196,7 +203,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
     let escape = ctx.input(|i| i.key_pressed(Key::Escape));
     let title = match &dialog {
         Dialog::Path { purpose, .. } => purpose.title().to_string(),
-        Dialog::RenameCode { .. } => "Rename code".into(),
+        Dialog::Autocode { .. } => "Autocode".into(),
         Dialog::AddCode { .. } => "New code".into(),
         Dialog::MergeCode { .. } => "Merge code into…".into(),
         Dialog::DeleteCode { .. } => "Delete code".into(),
@@ -260,15 +267,32 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                         }
                     });
                 }
-                Dialog::RenameCode { code, text } => {
-                    let code = *code;
-                    let label = ui.label("New name:");
-                    let resp = ui.add(egui::TextEdit::singleline(text).id_salt("rename-field")).labelled_by(label.id);
-                    resp.request_focus();
-                    let ok = ui.button("Rename").clicked() || (resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)));
-                    if ok {
-                        let name = text.clone();
-                        app.change("Rename code", move |r| ops::rename_code(r, code, &name));
+                Dialog::Autocode { pattern, regex, unit, code, speaker } => {
+                    ui.label("Search every document and code each hit.");
+                    egui::Grid::new("autocode-form").num_columns(2).show(ui, |ui| {
+                        let l = ui.label("Find:");
+                        ui.add(egui::TextEdit::singleline(pattern).id_salt("autocode-pattern")).labelled_by(l.id);
+                        ui.end_row();
+                        ui.label("");
+                        ui.checkbox(regex, "Regular expression (otherwise plain text, any case)");
+                        ui.end_row();
+                        let l = ui.label("Code:");
+                        ui.add(egui::TextEdit::singleline(code).hint_text("Parent/Child").id_salt("autocode-code")).labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Only speaker:");
+                        ui.add(egui::TextEdit::singleline(speaker).hint_text("everyone").id_salt("autocode-speaker")).labelled_by(l.id);
+                        ui.end_row();
+                        ui.label("Code the:");
+                        ui.horizontal(|ui| {
+                            for (u, name) in [(Unit::Match, "match"), (Unit::Sentence, "sentence"), (Unit::Paragraph, "paragraph"), (Unit::Turn, "turn")] {
+                                ui.radio_value(unit, u, name);
+                            }
+                        });
+                        ui.end_row();
+                    });
+                    let ready = !pattern.is_empty() && !code.trim().is_empty();
+                    if ui.add_enabled(ready, egui::Button::new("Autocode")).clicked() {
+                        app.autocode(ctx, pattern.clone(), *regex, *unit, code.clone(), speaker.clone());
                         done = true;
                     }
                 }

@@ -789,7 +789,11 @@ impl TranscriptView {
             };
         };
         let local = cur.clamp(block.chars.start, block.chars.end) - block.chars.start;
-        let c = CCursor::new(local);
+        // At a wrap point the cursor belongs to the next row, or Down would stick there.
+        let c = CCursor {
+            index: egui::text::CharIndex(local),
+            prefer_next_row: true,
+        };
         let row = g.layout_from_cursor(c).row;
         if down && row + 1 >= g.rows.len() {
             return match self.blocks.get(b + 1) {
@@ -875,14 +879,33 @@ fn blend(colors: &[Color32], dark: bool) -> Color32 {
     Color32::from_rgb(mix(r, bg.r()), mix(g, bg.g()), mix(b, bg.b()))
 }
 
-/// Ranges whose highlighting differs between two sorted highlight lists.
+/// Ranges whose highlighting differs between two highlight lists sorted by
+/// (start, end, segment): one merge pass, so an edit costs O(n), not O(n²).
 fn symmetric_ranges(old: &[Highlight], new: &[Highlight]) -> Vec<CharRange> {
-    let mut out: Vec<CharRange> = old
-        .iter()
-        .filter(|h| !new.contains(h))
-        .map(|h| h.range)
-        .collect();
-    out.extend(new.iter().filter(|h| !old.contains(h)).map(|h| h.range));
+    let key = |h: &Highlight| (h.range.start, h.range.end, h.segment);
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < old.len() && j < new.len() {
+        match key(&old[i]).cmp(&key(&new[j])) {
+            std::cmp::Ordering::Less => {
+                out.push(old[i].range);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(new[j].range);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if old[i] != new[j] {
+                    out.push(new[j].range);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend(old[i..].iter().map(|h| h.range));
+    out.extend(new[j..].iter().map(|h| h.range));
     out
 }
 
