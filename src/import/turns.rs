@@ -1,9 +1,10 @@
 //! Speaker turns: a line that starts with a label such as `Interviewer:`, `P07:`,
 //! `Q:` or `Maria R.:` starts a turn, which runs until the next label.
 //!
-//! A label is one to four words, each starting with a capital letter or a digit,
-//! followed by a colon and a space (or the end of the line). That keeps ordinary
-//! sentences with a colon ("so I said: no") and clock times ("10:30") out.
+//! A label is one to four words, each starting with a capital letter, a digit or
+//! a letter of a script without case (Chinese, Arabic, …), followed by a colon
+//! and a space (or the end of the line), or by a full-width colon. That keeps
+//! ordinary sentences with a colon ("so I said: no") and clock times ("10:30") out.
 
 use std::sync::LazyLock;
 
@@ -13,7 +14,7 @@ use crate::model::{CharRange, Turn};
 
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^[ \t]*((?:[\p{Lu}\p{Lt}\p{N}][\p{L}\p{M}\p{N}.'’\-]*)(?:[ \t]+[\p{Lu}\p{Lt}\p{N}][\p{L}\p{M}\p{N}.'’\-]*){0,3})[ \t]*:(?:[ \t]+|$)",
+        r"^[ \t]*((?:[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}.'’\-]*)(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}.'’\-]*){0,3})[ \t]*(?::(?:[ \t]+|$)|：[ \t]*)",
     )
     .expect("valid label pattern")
 });
@@ -72,6 +73,9 @@ mod tests {
             ("Q: And then?", "Q"),
             ("Maria R.: She listened.", "Maria R."),
             ("Ágnes: Igen.", "Ágnes"),
+            ("王芳: 她帮助我。", "王芳"),
+            ("王芳：她帮助我。", "王芳"),
+            ("فاطمة: ساعدتني", "فاطمة"),
         ] {
             assert_eq!(speaker_label(line).map(|s| s.0), Some(speaker), "{line}");
         }
