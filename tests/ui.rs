@@ -450,3 +450,40 @@ fn find_codes_all_hits_and_in_vivo_names_a_code_after_the_words() {
         [CharRange::new(13, 35)]
     );
 }
+
+/// Drags from one point to another in small steps, as a hand does.
+fn drag(h: &mut Harness<'_, WeftApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.run();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=10 {
+        h.hover_at(from + (to - from) * (i as f32 / 10.0));
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+}
+
+#[test]
+fn drag_a_code_onto_another_and_the_selection_onto_a_code() {
+    let (_dir, path, mut h) = demo_app();
+    // Re-parent: drag "Outcomes" onto "Engagement".
+    h.get_by_label_contains("Outcomes  ").scroll_to_me();
+    h.run();
+    let from = h.get_by_label_contains("Outcomes  ").rect().center();
+    let to = h.get_by_label_contains("Engagement  ").rect().center();
+    drag(&mut h, from, to);
+    let tree = Store::open(&path).unwrap().read().code_tree().unwrap();
+    assert!(
+        tree.find_path("Engagement/Outcomes").is_some(),
+        "moved under Engagement"
+    );
+
+    // Select some text, then drag the handle onto a code.
+    select_first_chars(&mut h, 8);
+    let from = h.get_by_label("drag onto a code").rect().center();
+    let to = h.get_by_label_contains("Concrete  ").rect().center();
+    drag(&mut h, from, to);
+    assert!(segments_of(&path, "P01", "Types of support/Concrete").contains(&CharRange::new(0, 8)));
+}

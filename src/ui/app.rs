@@ -1103,10 +1103,13 @@ impl WeftApp {
             if let Some((_, range)) = self.selection() {
                 ui.label(format!("{}–{} selected", range.start, range.end));
                 // Drag this onto a code in the tree to apply it.
-                let id = egui::Id::unique("drag-selection");
-                ui.dnd_drag_source(id, SelectionDrag, |ui| {
-                    ui.label(egui::RichText::new("drag onto a code").weak());
-                });
+                let handle = ui
+                    .add(egui::Button::new("drag onto a code").sense(egui::Sense::click_and_drag()))
+                    .on_hover_text("Drag this onto a code in the tree to code the selection");
+                handle.dnd_set_drag_payload(TreeDrag::Selection);
+                if handle.dragged() {
+                    ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+                }
             }
             if resp.has_focus() || resp.lost_focus() {
                 self.quick_suggestions_ui(ui, &resp);
@@ -1378,9 +1381,15 @@ impl WeftApp {
     }
 }
 
-/// The payload of dragging the selection onto a code.
+/// What is being dragged onto the code tree. One type for both, because egui
+/// hands a released payload to the first widget that asks, whatever its type.
 #[derive(Debug, Clone, Copy)]
-pub struct SelectionDrag;
+pub enum TreeDrag {
+    /// A code, to move under another.
+    Code(CodeId),
+    /// The transcript's selection, to code.
+    Selection,
+}
 
 /// What to do with files dropped on the window, by type.
 pub fn commands_for_dropped(files: Vec<PathBuf>) -> Vec<Command> {

@@ -4,14 +4,10 @@
 
 use egui::{Color32, RichText, Sense, Ui, vec2};
 
-use super::app::{Command, SelectionDrag, WeftApp, parse_hex};
+use super::app::{Command, TreeDrag, WeftApp, parse_hex};
 use super::dialogs::Dialog;
 use crate::edit::ops;
 use crate::model::CodeId;
-
-/// The payload of dragging a code in the tree.
-#[derive(Debug, Clone, Copy)]
-struct CodeDrag(CodeId);
 
 /// The documents list.
 pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
@@ -116,7 +112,9 @@ pub fn code_tree_ui(app: &mut WeftApp, ui: &mut Ui) {
             // Dropping a code here moves it to the top level.
             let (rect, resp) =
                 ui.allocate_exact_size(vec2(ui.available_width(), 28.0), Sense::hover());
-            if let Some(drag) = resp.dnd_hover_payload::<CodeDrag>() {
+            if let Some(drag) = resp.dnd_hover_payload::<TreeDrag>()
+                && matches!(*drag, TreeDrag::Code(_))
+            {
                 ui.painter().rect_stroke(
                     rect,
                     4.0,
@@ -130,10 +128,10 @@ pub fn code_tree_ui(app: &mut WeftApp, ui: &mut Ui) {
                     egui::FontId::proportional(12.0),
                     ui.visuals().weak_text_color(),
                 );
-                let _ = drag;
             }
-            if let Some(drag) = resp.dnd_release_payload::<CodeDrag>() {
-                let id = drag.0;
+            if let Some(drag) = resp.dnd_release_payload::<TreeDrag>()
+                && let TreeDrag::Code(id) = *drag
+            {
                 app.change("Move code", move |r| ops::move_code(r, id, None));
             }
         });
@@ -232,10 +230,8 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
             ))
         })
         .inner;
-    resp.dnd_set_drag_payload(CodeDrag(id));
-    if resp.dnd_hover_payload::<CodeDrag>().is_some()
-        || resp.dnd_hover_payload::<SelectionDrag>().is_some()
-    {
+    resp.dnd_set_drag_payload(TreeDrag::Code(id));
+    if resp.dnd_hover_payload::<TreeDrag>().is_some() {
         ui.painter().rect_stroke(
             resp.rect,
             3.0,
@@ -243,14 +239,12 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
             egui::StrokeKind::Outside,
         );
     }
-    if let Some(drag) = resp.dnd_release_payload::<CodeDrag>() {
-        let moving = drag.0;
-        if moving != id {
+    match resp.dnd_release_payload::<TreeDrag>().map(|d| *d) {
+        Some(TreeDrag::Code(moving)) if moving != id => {
             app.change("Move code", move |r| ops::move_code(r, moving, Some(id)));
         }
-    }
-    if resp.dnd_release_payload::<SelectionDrag>().is_some() {
-        app.queue.push(Command::ApplyCode(id));
+        Some(TreeDrag::Selection) => app.queue.push(Command::ApplyCode(id)),
+        _ => {}
     }
     if resp.clicked() {
         if let Some(p) = &mut app.project {

@@ -354,7 +354,9 @@ impl TranscriptView {
     /// Draws the view and handles the mouse and keyboard. Returns what the app must do.
     pub fn ui(&mut self, ui: &mut Ui, code_names: &[(CodeId, String)]) -> Vec<TranscriptAction> {
         let mut actions = Vec::new();
-        let lanes_shown = self.lanes.len().min(MAX_LANES);
+        // Room for a few lanes is kept even before any coding, so the first code
+        // applied to a document does not re-wrap the whole text.
+        let lanes_shown = self.lanes.len().clamp(4, MAX_LANES);
         let margin = 12.0 + lanes_shown as f32 * LANE_WIDTH;
         let avail = ui.available_width();
         let wrap_width = (avail - margin - 16.0).max(120.0);
