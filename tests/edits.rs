@@ -26,9 +26,11 @@ fn round_trip(
     build: impl FnOnce(&Reader<'_>) -> weft::Result<Edit>,
 ) {
     let before = store.read().dump().unwrap();
-    store.change(label, build).unwrap();
+    store
+        .change(label, build)
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
     let after = store.read().dump().unwrap();
-    assert_ne!(before, after, "{label} changed nothing");
+    assert!(before != after, "{label} changed nothing");
     assert_eq!(store.undo().unwrap().as_deref(), Some(label));
     assert_eq!(store.read().dump().unwrap(), before, "undo of {label}");
     assert_eq!(store.redo().unwrap().as_deref(), Some(label));
@@ -141,6 +143,22 @@ fn coding_edits_undo_exactly() {
     ] {
         round_trip(&mut s, label, |r| ops::set_memo(r, target, "a memo ✍"));
     }
+    let p = s.read().participant_by_name("P07").unwrap().unwrap().id;
+    let concrete = code(&s.read(), "Types of support/Concrete");
+    round_trip(&mut s, "Summary", move |_| {
+        Ok(Edit::SetSummary {
+            participant: p,
+            code: concrete,
+            text: Some("a summary".into()),
+        })
+    });
+    // Deleting or merging a code carries its summaries along, and undoes exactly.
+    round_trip(&mut s, "Merge with summary", |r| {
+        ops::merge_codes(r, concrete, code(r, "Types of support/Advocacy"))
+    });
+    round_trip(&mut s, "Delete with summary", |r| {
+        ops::delete_code(r, code(r, "Types of support"), true)
+    });
     let re = weft::analysis::search::build_pattern("mentor", false, true).unwrap();
     round_trip(&mut s, "Autocode", |r| {
         let mut ranges = Vec::new();

@@ -1,3 +1,4 @@
 //! Pure computations over loaded project data: no SQL, no window.
 
+pub mod matrix;
 pub mod search;

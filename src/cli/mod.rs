@@ -6,6 +6,7 @@
 
 mod codes;
 mod coding;
+mod matrix;
 mod project;
 mod segments;
 
@@ -107,6 +108,21 @@ pub enum Command {
         after_help = "Example:\n  weft segments study.weft --code \"Support/Emotional\" --where Phase=post --format csv > emotional_post.csv"
     )]
     Segments(segments::SegmentsArgs),
+    /// Cross codes with an attribute, participants, documents or codes (a data matrix).
+    #[command(
+        after_help = "Examples:\n  weft matrix study.weft --cols Phase --measure percent --rollup --rows codes:2\n  weft matrix study.weft --cols Age --bins 26-35,36-45,46-60 --measure participants --format xlsx --out age.xlsx\n  weft matrix study.weft --cols codes --cooccur turn --where Phase=post"
+    )]
+    Matrix(matrix::MatrixArgs),
+    /// The framework matrix: participants × codes, with quotes and your summaries.
+    #[command(
+        after_help = "Example:\n  weft framework study.weft --depth 2 --rollup --out framework.csv"
+    )]
+    Framework(matrix::FrameworkArgs),
+    /// Read or set your summary of a framework-matrix cell (participant × code).
+    #[command(
+        after_help = "Example:\n  weft summary study.weft --participant P07 --code \"Types of support/Concrete\" --set \"Goods and moving help\""
+    )]
+    Summary(matrix::SummaryArgs),
     /// Undo the latest change.
     #[command(after_help = "Example:\n  weft undo study.weft")]
     Undo {
@@ -161,6 +177,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Autocode(args) => coding::autocode(args)?,
         Command::Memo(args) => coding::memo(args)?,
         Command::Segments(args) => segments::segments(args)?,
+        Command::Matrix(args) => matrix::matrix(args)?,
+        Command::Framework(args) => matrix::framework(args)?,
+        Command::Summary(args) => matrix::summary(args)?,
         Command::Undo { project } => match Store::open(&project)?.undo()? {
             Some(label) => println!("Undid: {label}"),
             None => println!("Nothing to undo"),

@@ -74,6 +74,15 @@ pub enum Edit {
     DeleteSegments(Vec<SegmentId>),
     /// Change a segment's code or memo.
     UpdateSegment(Segment),
+    /// Set or clear the researcher's summary of a framework-matrix cell.
+    SetSummary {
+        /// The cell's participant.
+        participant: ParticipantId,
+        /// The cell's code.
+        code: CodeId,
+        /// The summary, or `None` to clear it.
+        text: Option<String>,
+    },
 }
 
 fn missing(what: &str) -> Error {
@@ -272,6 +281,20 @@ impl Edit {
                 let old = r.segment(s.id)?.ok_or_else(|| missing("the segment"))?;
                 w.update_segment(s)?;
                 Edit::UpdateSegment(old)
+            }
+            Edit::SetSummary {
+                participant,
+                code,
+                text,
+            } => {
+                let old = r.summary(*participant, *code)?;
+                let text = text.as_deref().filter(|t| !t.trim().is_empty());
+                w.set_summary(*participant, *code, text)?;
+                Edit::SetSummary {
+                    participant: *participant,
+                    code: *code,
+                    text: old,
+                }
             }
         })
     }

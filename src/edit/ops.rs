@@ -292,6 +292,29 @@ pub fn merge_codes(r: &Reader<'_>, source: CodeId, target: CodeId) -> Result<Edi
         t.memo = memo;
         edits.push(Edit::UpdateCode(t));
     }
+    // Framework-matrix summaries of the source join the target's.
+    let summaries = r.summaries()?;
+    let mut moved: Vec<_> = summaries
+        .iter()
+        .filter(|((_, c), _)| *c == source)
+        .collect();
+    moved.sort_by_key(|((p, _), _)| *p);
+    for ((participant, _), text) in moved {
+        let joined = match summaries.get(&(*participant, target)) {
+            Some(t) if !t.trim().is_empty() => format!("{t}\n\n{text}"),
+            _ => text.clone(),
+        };
+        edits.push(Edit::SetSummary {
+            participant: *participant,
+            code: target,
+            text: Some(joined),
+        });
+        edits.push(Edit::SetSummary {
+            participant: *participant,
+            code: source,
+            text: None,
+        });
+    }
     edits.push(Edit::DeleteCodes(vec![source]));
     Ok(Edit::Batch(edits))
 }
@@ -321,10 +344,25 @@ pub fn delete_code(r: &Reader<'_>, id: CodeId, force: bool) -> Result<Edit> {
     }
     // Children before parents, so no row ever points at a deleted parent.
     ids.reverse();
-    Ok(Edit::Batch(vec![
-        Edit::DeleteSegments(segments),
-        Edit::DeleteCodes(ids),
-    ]))
+    // Framework-matrix summaries of the deleted codes go too (and come back on undo).
+    let mut summaries: Vec<(ParticipantId, CodeId)> = r
+        .summaries()?
+        .into_keys()
+        .filter(|(_, c)| ids.contains(c))
+        .collect();
+    summaries.sort();
+    let mut edits = vec![Edit::DeleteSegments(segments)];
+    edits.extend(
+        summaries
+            .into_iter()
+            .map(|(participant, code)| Edit::SetSummary {
+                participant,
+                code,
+                text: None,
+            }),
+    );
+    edits.push(Edit::DeleteCodes(ids));
+    Ok(Edit::Batch(edits))
 }
 
 /// The coder with this name, and the edit that creates them when new.

@@ -2,4 +2,5 @@
 //! Writers take `impl Write`, so the CLI, the window and tests share them.
 
 pub mod codebook;
+pub mod matrix;
 pub mod segments;

@@ -106,6 +106,15 @@ pub const MIGRATIONS: &[&str] = &[
         created_at  TEXT NOT NULL
     );
     "#,
+    // 3: the researcher's summaries of framework-matrix cells (participant x code).
+    r#"
+    CREATE TABLE cell_summary (
+        participant_id  INTEGER NOT NULL REFERENCES participant(id),
+        code_id         INTEGER NOT NULL REFERENCES code(id),
+        text            TEXT NOT NULL,
+        PRIMARY KEY (participant_id, code_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -179,6 +179,29 @@ impl<'c> Reader<'c> {
         )
     }
 
+    /// Every document's speaker turns (for co-occurrence by turn).
+    pub fn all_turns(&self) -> Result<HashMap<DocumentId, Vec<Turn>>> {
+        let mut out: HashMap<DocumentId, Vec<Turn>> = HashMap::new();
+        let rows = self.list(
+            "SELECT document_id, start, end, speech_start, speaker FROM turn ORDER BY document_id, start",
+            [],
+            |r| {
+                Ok((
+                    DocumentId(r.get(0)?),
+                    Turn {
+                        range: CharRange::new(r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize),
+                        speech_start: r.get::<_, i64>(3)? as usize,
+                        speaker: r.get(4)?,
+                    },
+                ))
+            },
+        )?;
+        for (d, t) in rows {
+            out.entry(d).or_default().push(t);
+        }
+        Ok(out)
+    }
+
     /// A document's subtitle timestamps, in order.
     pub fn cue_times(&self, id: DocumentId) -> Result<Vec<CueTime>> {
         self.list(
@@ -370,6 +393,50 @@ impl<'c> Reader<'c> {
             .collect())
     }
 
+    /// The coded text of these segments (missing ids are left out).
+    pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT substr(d.text, s.start + 1, s.end - s.start)
+             FROM segment s JOIN document d ON d.id = s.document_id WHERE s.id = ?1",
+        )?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(q) = stmt
+                .query_row([id.0], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(id, q);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The researcher's summaries of framework-matrix cells.
+    pub fn summaries(&self) -> Result<HashMap<(ParticipantId, CodeId), String>> {
+        Ok(self
+            .list(
+                "SELECT participant_id, code_id, text FROM cell_summary",
+                [],
+                |r| {
+                    Ok((
+                        (ParticipantId(r.get(0)?), CodeId(r.get(1)?)),
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )?
+            .into_iter()
+            .collect())
+    }
+
+    /// One framework-matrix cell's summary.
+    pub fn summary(&self, p: ParticipantId, c: CodeId) -> Result<Option<String>> {
+        self.one(
+            "SELECT text FROM cell_summary WHERE participant_id = ?1 AND code_id = ?2",
+            [p.0, c.0],
+            |r| r.get(0),
+        )
+    }
+
     /// The segment with this id.
     pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
         self.one(
@@ -458,6 +525,7 @@ impl<'c> Reader<'c> {
             "code",
             "coder",
             "segment",
+            "cell_summary",
         ];
         let mut out = Vec::new();
         for t in tables {

@@ -267,6 +267,26 @@ impl<'c> Writer<'c> {
         changed(n, "the segment")
     }
 
+    pub(crate) fn set_summary(
+        &self,
+        p: ParticipantId,
+        c: CodeId,
+        text: Option<&str>,
+    ) -> Result<()> {
+        match text {
+            Some(t) => self.conn.execute(
+                "INSERT INTO cell_summary (participant_id, code_id, text) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (participant_id, code_id) DO UPDATE SET text = excluded.text",
+                (p.0, c.0, t),
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM cell_summary WHERE participant_id = ?1 AND code_id = ?2",
+                (p.0, c.0),
+            )?,
+        };
+        Ok(())
+    }
+
     pub(crate) fn push_history(&self, stack: &str, label: &str, edit_json: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO history (stack, label, edit, created_at) VALUES (?1, ?2, ?3, ?4)",
