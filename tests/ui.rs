@@ -487,3 +487,68 @@ fn drag_a_code_onto_another_and_the_selection_onto_a_code() {
     drag(&mut h, from, to);
     assert!(segments_of(&path, "P01", "Types of support/Concrete").contains(&CharRange::new(0, 8)));
 }
+
+#[test]
+fn a_matrix_cell_shows_the_quotes_the_export_counts_and_takes_a_summary() {
+    let (dir, path, mut h) = demo_app();
+    h.get_by_label("Matrices").click();
+    h.run();
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_label("Phase").click();
+    h.run();
+    h.get_by_label("Measure").click();
+    h.run();
+    h.get_by_label("segments").click();
+    h.run();
+    // The cell "Engagement × post", rolled up, at depth 2 (the defaults).
+    h.get_by_label("Engagement × post").click();
+    h.run();
+    let shown = h.state().matrices.quotes.as_ref().unwrap().1.len();
+    assert!(h.query_by_label(&format!("{shown} quote(s)")).is_some());
+    // The export of the same matrix has the same number in that cell.
+    let out = dir.path().join("m.csv");
+    h.state_mut()
+        .queue
+        .push(weft::ui::app::Command::ExportMatrix(out.clone()));
+    h.run();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let post = header.iter().position(|h| h == "post").unwrap();
+    let engagement = rows
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == "Engagement")
+        .unwrap();
+    assert_eq!(engagement[post].parse::<usize>().unwrap(), shown);
+
+    // Framework: participants as columns; a cell's summary is saved in the project.
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_label("participants (framework)").click();
+    h.run();
+    h.get_by_label("Types of support/Concrete × P07").click();
+    h.run();
+    h.get_by_role_and_label(Role::MultilineTextInput, "Your summary of this cell:")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::MultilineTextInput, "Your summary of this cell:")
+        .type_text("Goods and moving help");
+    h.run();
+    h.key_press(Key::Escape);
+    h.get_by_label("Matrices").click();
+    h.run();
+    let store = Store::open(&path).unwrap();
+    let r = store.read();
+    let p07 = r.participant_by_name("P07").unwrap().unwrap().id;
+    let concrete = r
+        .code_tree()
+        .unwrap()
+        .find_path("Types of support/Concrete")
+        .unwrap();
+    assert_eq!(
+        r.summary(p07, concrete).unwrap().as_deref(),
+        Some("Goods and moving help")
+    );
+}

@@ -35,6 +35,8 @@ pub enum Tab {
     Coding,
     /// The participants × attributes grid.
     Participants,
+    /// Data matrices.
+    Matrices,
 }
 
 /// A change the UI asks for, built inside the transaction that applies it.
@@ -57,6 +59,8 @@ pub enum Command {
     ExportCodebook(PathBuf),
     /// Export the retrieval list as CSV (runs as a job).
     ExportRetrieval(PathBuf),
+    /// Export the matrix shown (.csv, .json or .xlsx).
+    ExportMatrix(PathBuf),
     /// Show a document, optionally selecting a range.
     OpenDocument(DocumentId, Option<CharRange>),
     /// Apply a code to the selection.
@@ -174,6 +178,8 @@ pub struct OpenProject {
     pub code_paths: Vec<(CodeId, String)>,
     /// The selected code's quotes, loaded when the code or the project changes.
     pub quotes: Option<(CodeId, HashMap<SegmentId, String>)>,
+    /// Counts reloads of the snapshot, so derived views know when to recompute.
+    pub version: u64,
 }
 
 impl OpenProject {
@@ -187,6 +193,7 @@ impl OpenProject {
             selected_segment: None,
             code_paths: Vec::new(),
             quotes: None,
+            version: 0,
         };
         p.derive();
         Ok(p)
@@ -215,6 +222,7 @@ impl OpenProject {
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.snap = self.store.read().snapshot()?;
         self.quotes = None;
+        self.version += 1;
         if let Some(v) = &self.view
             && self.snap.document(v.document).is_none()
         {
@@ -344,6 +352,8 @@ pub struct WeftApp {
     pub drafts: HashMap<String, String>,
     /// The code being renamed in place, with the name typed so far.
     pub renaming: Option<(CodeId, String)>,
+    /// The Matrices tab.
+    pub matrices: super::matrices::MatrixPanel,
     /// Give the transcript the keyboard next frame (after opening a document or
     /// applying a code from the quick-code box), so the keyboard loop goes on.
     pub focus_transcript: bool,
@@ -421,6 +431,7 @@ impl WeftApp {
             drafts: HashMap::new(),
             renaming: None,
             focus_transcript: true,
+            matrices: Default::default(),
             title: String::new(),
         }
     }
@@ -583,6 +594,42 @@ impl WeftApp {
                 self.status = format!("Wrote the codebook to {}", file.display());
             }
             Command::ExportRetrieval(file) => self.start_export_retrieval(ctx, file)?,
+            Command::ExportMatrix(file) => {
+                let p = self.project.as_ref().ok_or("open a project first")?;
+                let (_, _, m) = self
+                    .matrices
+                    .matrix
+                    .as_ref()
+                    .ok_or("build a matrix first")?;
+                let measure = self.matrices.measure;
+                let r = p.store.read();
+                let q = if measure == crate::analysis::matrix::Measure::Quotes {
+                    crate::export::matrix::quote_text(&r, &p.snap, m).map_err(|e| e.to_string())?
+                } else {
+                    Default::default()
+                };
+                let description = crate::export::matrix::describe(m, measure, "columns", "");
+                let result = match crate::import::extension(&file).as_str() {
+                    "xlsx" => {
+                        crate::export::matrix::write_xlsx(m, measure, &q, &file, &description)
+                    }
+                    ext @ ("csv" | "json") => std::fs::File::create(&file)
+                        .map_err(|e| crate::Error::io(&file, e))
+                        .and_then(|f| {
+                            if ext == "csv" {
+                                crate::export::matrix::write_csv(m, measure, &q, f, false)
+                            } else {
+                                crate::export::matrix::write_json(m, measure, &q, f)
+                            }
+                        }),
+                    _ => Err(crate::Error::file(
+                        &file,
+                        "a matrix is written as .csv, .json or .xlsx",
+                    )),
+                };
+                result.map_err(|e| e.to_string())?;
+                self.status = format!("Wrote the matrix to {}", file.display());
+            }
             Command::OpenDocument(doc, select) => {
                 let p = self.project.as_mut().ok_or("open a project first")?;
                 p.open_document(doc).map_err(|e| e.to_string())?;
@@ -983,6 +1030,7 @@ impl WeftApp {
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut self.tab, Tab::Coding, "Coding");
                     ui.selectable_value(&mut self.tab, Tab::Participants, "Participants");
+                    ui.selectable_value(&mut self.tab, Tab::Matrices, "Matrices");
                 });
             });
             match self.tab {
@@ -990,6 +1038,10 @@ impl WeftApp {
                 Tab::Participants => {
                     egui::CentralPanel::default()
                         .show(ui, |ui| super::participants::participants_ui(self, ui));
+                }
+                Tab::Matrices => {
+                    egui::CentralPanel::default()
+                        .show(ui, |ui| super::matrices::matrices_ui(self, ui));
                 }
             }
         }

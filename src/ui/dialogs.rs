@@ -30,6 +30,8 @@ pub enum PathPurpose {
     ExportCodebook,
     /// Where to write the retrieval list.
     ExportRetrieval,
+    /// Where to write the matrix.
+    ExportMatrix,
 }
 
 impl PathPurpose {
@@ -43,6 +45,7 @@ impl PathPurpose {
             PathPurpose::ImportCodebook => "Import codebook",
             PathPurpose::ExportCodebook => "Export codebook",
             PathPurpose::ExportRetrieval => "Export segments as CSV",
+            PathPurpose::ExportMatrix => "Export matrix",
         }
     }
 
@@ -55,6 +58,7 @@ impl PathPurpose {
             PathPurpose::ImportCodebook => "a .csv (path,description,color) or .json codebook",
             PathPurpose::ExportCodebook => "a .csv or .json file to write",
             PathPurpose::ExportRetrieval => "a .csv file to write",
+            PathPurpose::ExportMatrix => "a .csv, .json or .xlsx file to write",
         }
     }
 
@@ -95,6 +99,11 @@ impl PathPurpose {
                 .save_file()
                 .into_iter()
                 .collect(),
+            PathPurpose::ExportMatrix => d
+                .add_filter("Matrix", &["csv", "json", "xlsx"])
+                .save_file()
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -108,6 +117,7 @@ impl PathPurpose {
             PathPurpose::ImportCodebook => Command::ImportCodebook(first),
             PathPurpose::ExportCodebook => Command::ExportCodebook(first),
             PathPurpose::ExportRetrieval => Command::ExportRetrieval(first),
+            PathPurpose::ExportMatrix => Command::ExportMatrix(first),
         })
     }
 }

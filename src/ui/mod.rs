@@ -11,6 +11,7 @@ mod details;
 mod dialogs;
 pub mod fonts;
 pub mod jobs;
+pub mod matrices;
 mod participants;
 pub mod transcript;
 

@@ -1,0 +1,627 @@
+//! The Matrices tab: codes crossed with an attribute, participants, documents
+//! or codes, shaded by value. A cell lists its quotes (double-click jumps to
+//! the transcript); with participants as columns it is the framework matrix,
+//! and the cell's summary is edited here. A bar chart compares one code's
+//! prevalence across an attribute's groups. Computing is
+//! [`crate::analysis::matrix::compute`]; this only draws it.
+
+use egui::{Color32, RichText, Ui};
+
+use super::app::{Command, Tab, WeftApp};
+use super::dialogs::{Dialog, PathPurpose};
+use crate::analysis::matrix::{
+    self, CoOccurrence, Columns, Condition, Filters, Grouping, Matrix, MatrixSpec, Measure,
+};
+use crate::edit::Edit;
+use crate::model::{AttributeId, AttributeKind, CharRange, DocumentId, SegmentId};
+
+/// What the columns are, as picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnChoice {
+    /// An attribute's values.
+    Attribute(AttributeId),
+    /// Participants (the framework matrix).
+    Participants,
+    /// Documents.
+    Documents,
+    /// Codes (co-occurrence).
+    Codes,
+}
+
+/// How date columns are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateChoice {
+    /// Each date.
+    #[default]
+    Values,
+    /// By year.
+    Year,
+    /// By month.
+    Month,
+}
+
+/// A quote of the selected cell.
+#[derive(Debug, Clone)]
+pub struct CellQuote {
+    /// The segment.
+    pub segment: SegmentId,
+    /// Its document.
+    pub document: DocumentId,
+    /// Where.
+    pub range: CharRange,
+    /// "P07 · P07".
+    pub source: String,
+    /// The coded text.
+    pub text: String,
+}
+
+/// The tab's state.
+pub struct MatrixPanel {
+    /// Rows down to this depth (all when `None`).
+    pub depth: Option<usize>,
+    /// Parents include their children.
+    pub rollup: bool,
+    /// The columns.
+    pub columns: Option<ColumnChoice>,
+    /// Bins for a number attribute, e.g. "26-35,36-45".
+    pub bins: String,
+    /// Grouping for a date attribute.
+    pub dates: DateChoice,
+    /// Co-occurrence mode for code columns.
+    pub cooccur: CoOccurrence,
+    /// What the cells show.
+    pub measure: Measure,
+    /// Only participants with this value.
+    pub filter: Option<(AttributeId, String)>,
+    /// The picked cell (row, column).
+    pub selected: Option<(usize, usize)>,
+    /// The computed matrix and what it was computed from.
+    pub matrix: Option<(u64, MatrixSpec, Matrix)>,
+    /// A problem with the choices.
+    pub problem: Option<String>,
+    /// The picked cell's quotes.
+    pub quotes: Option<((u64, usize, usize), Vec<CellQuote>)>,
+}
+
+impl Default for MatrixPanel {
+    fn default() -> Self {
+        MatrixPanel {
+            depth: Some(2),
+            rollup: true,
+            columns: None,
+            bins: String::new(),
+            dates: DateChoice::Values,
+            cooccur: CoOccurrence::Overlap,
+            measure: Measure::Percent,
+            filter: None,
+            selected: None,
+            matrix: None,
+            problem: None,
+            quotes: None,
+        }
+    }
+}
+
+impl MatrixPanel {
+    /// The spec the choices describe.
+    pub fn spec(
+        &self,
+        app_attrs: &[(AttributeId, AttributeKind)],
+    ) -> Result<Option<MatrixSpec>, String> {
+        let Some(choice) = self.columns else {
+            return Ok(None);
+        };
+        let columns = match choice {
+            ColumnChoice::Participants => Columns::Participants,
+            ColumnChoice::Documents => Columns::Documents,
+            ColumnChoice::Codes => Columns::Codes(self.cooccur),
+            ColumnChoice::Attribute(a) => {
+                let kind = app_attrs
+                    .iter()
+                    .find(|x| x.0 == a)
+                    .map(|x| x.1)
+                    .unwrap_or(AttributeKind::Text);
+                let grouping = match kind {
+                    AttributeKind::Number if !self.bins.trim().is_empty() => {
+                        Grouping::Bins(matrix::parse_bins(&self.bins).map_err(|e| e.to_string())?)
+                    }
+                    AttributeKind::Date => match self.dates {
+                        DateChoice::Values => Grouping::Values,
+                        DateChoice::Year => Grouping::Year,
+                        DateChoice::Month => Grouping::Month,
+                    },
+                    _ => Grouping::Values,
+                };
+                Columns::Attribute(a, grouping)
+            }
+        };
+        let attributes = match &self.filter {
+            Some((a, v)) if !v.is_empty() => vec![(*a, Condition::Equals(v.clone()))],
+            _ => Vec::new(),
+        };
+        Ok(Some(MatrixSpec {
+            depth: self.depth,
+            rollup: self.rollup,
+            columns,
+            filters: Filters {
+                attributes,
+                ..Default::default()
+            },
+        }))
+    }
+}
+
+fn measure_name(m: Measure) -> &'static str {
+    match m {
+        Measure::Segments => "segments",
+        Measure::Participants => "participants",
+        Measure::Percent => "% of participants",
+        Measure::Chars => "coded characters",
+        Measure::Quotes => "quotes",
+    }
+}
+
+/// Draws the tab.
+pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
+    let Some(p) = &app.project else { return };
+    let attrs: Vec<(AttributeId, String, AttributeKind)> = p
+        .snap
+        .attributes
+        .iter()
+        .map(|a| (a.id, a.name.clone(), a.kind))
+        .collect();
+    let values_of = |a: AttributeId| -> Vec<String> {
+        let mut v: Vec<String> = p
+            .snap
+            .participants
+            .iter()
+            .map(|pp| p.snap.value(pp.id, a).to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let filter_values = app
+        .matrices
+        .filter
+        .as_ref()
+        .map(|(a, _)| values_of(*a))
+        .unwrap_or_default();
+    let version = p.version;
+    let panel = &mut app.matrices;
+
+    // Pickers.
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Rows: codes to depth");
+        egui::ComboBox::from_id_salt("matrix-depth")
+            .selected_text(panel.depth.map_or("all".to_string(), |d| d.to_string()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut panel.depth, None, "all");
+                for d in 1..=4 {
+                    ui.selectable_value(&mut panel.depth, Some(d), d.to_string());
+                }
+            })
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Depth"));
+        ui.checkbox(&mut panel.rollup, "parents include children");
+        ui.separator();
+        ui.label("Columns:");
+        let current = match panel.columns {
+            None => "pick…".to_string(),
+            Some(ColumnChoice::Attribute(a)) => attrs
+                .iter()
+                .find(|x| x.0 == a)
+                .map_or("?".into(), |x| x.1.clone()),
+            Some(ColumnChoice::Participants) => "participants (framework)".into(),
+            Some(ColumnChoice::Documents) => "documents".into(),
+            Some(ColumnChoice::Codes) => "codes (co-occurrence)".into(),
+        };
+        egui::ComboBox::from_id_salt("matrix-columns")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (id, name, _) in &attrs {
+                    ui.selectable_value(
+                        &mut panel.columns,
+                        Some(ColumnChoice::Attribute(*id)),
+                        name,
+                    );
+                }
+                ui.selectable_value(
+                    &mut panel.columns,
+                    Some(ColumnChoice::Participants),
+                    "participants (framework)",
+                );
+                ui.selectable_value(
+                    &mut panel.columns,
+                    Some(ColumnChoice::Documents),
+                    "documents",
+                );
+                ui.selectable_value(
+                    &mut panel.columns,
+                    Some(ColumnChoice::Codes),
+                    "codes (co-occurrence)",
+                );
+            })
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Columns"));
+        if let Some(ColumnChoice::Attribute(a)) = panel.columns {
+            match attrs.iter().find(|x| x.0 == a).map(|x| x.2) {
+                Some(AttributeKind::Number) => {
+                    let l = ui.label("bins:");
+                    ui.add(
+                        egui::TextEdit::singleline(&mut panel.bins)
+                            .hint_text("e.g. 26-35,36-45")
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(l.id);
+                }
+                Some(AttributeKind::Date) => {
+                    ui.selectable_value(&mut panel.dates, DateChoice::Values, "each date");
+                    ui.selectable_value(&mut panel.dates, DateChoice::Year, "by year");
+                    ui.selectable_value(&mut panel.dates, DateChoice::Month, "by month");
+                }
+                _ => {}
+            }
+        }
+        if panel.columns == Some(ColumnChoice::Codes) {
+            ui.selectable_value(&mut panel.cooccur, CoOccurrence::Overlap, "overlapping");
+            ui.selectable_value(&mut panel.cooccur, CoOccurrence::Turn, "same turn");
+            ui.selectable_value(&mut panel.cooccur, CoOccurrence::Document, "same document");
+        }
+        ui.separator();
+        ui.label("Cells:");
+        egui::ComboBox::from_id_salt("matrix-measure")
+            .selected_text(measure_name(panel.measure))
+            .show_ui(ui, |ui| {
+                for m in [
+                    Measure::Segments,
+                    Measure::Participants,
+                    Measure::Percent,
+                    Measure::Chars,
+                    Measure::Quotes,
+                ] {
+                    ui.selectable_value(&mut panel.measure, m, measure_name(m));
+                }
+            })
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Measure"));
+        ui.separator();
+        ui.label("Only participants with");
+        let fname = panel
+            .filter
+            .as_ref()
+            .and_then(|(a, _)| attrs.iter().find(|x| x.0 == *a))
+            .map_or("anyone".to_string(), |x| x.1.clone());
+        egui::ComboBox::from_id_salt("matrix-filter")
+            .selected_text(fname)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(panel.filter.is_none(), "anyone")
+                    .clicked()
+                {
+                    panel.filter = None;
+                }
+                for (id, name, _) in &attrs {
+                    if ui
+                        .selectable_label(panel.filter.as_ref().is_some_and(|f| f.0 == *id), name)
+                        .clicked()
+                    {
+                        panel.filter = Some((*id, String::new()));
+                    }
+                }
+            })
+            .response
+            .widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Filter attribute")
+            });
+        if let Some((_, v)) = &mut panel.filter {
+            ui.label("=");
+            egui::ComboBox::from_id_salt("matrix-filter-value")
+                .selected_text(if v.is_empty() {
+                    "any value".to_string()
+                } else {
+                    v.clone()
+                })
+                .show_ui(ui, |ui| {
+                    for x in &filter_values {
+                        ui.selectable_value(v, x.clone(), x);
+                    }
+                })
+                .response
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Filter value")
+                });
+        }
+    });
+
+    // Compute when the choices or the project changed.
+    let kinds: Vec<(AttributeId, AttributeKind)> = attrs.iter().map(|x| (x.0, x.2)).collect();
+    match panel.spec(&kinds) {
+        Ok(None) => {
+            ui.add_space(20.0);
+            ui.label("Pick what the columns are: an attribute (e.g. Phase), participants, documents or codes.");
+            return;
+        }
+        Err(e) => {
+            panel.problem = Some(e);
+        }
+        Ok(Some(spec)) => {
+            panel.problem = None;
+            let stale = panel
+                .matrix
+                .as_ref()
+                .is_none_or(|(v, s, _)| *v != version || *s != spec);
+            if stale {
+                let Some(p) = &app.project else { return };
+                let turns = if matches!(spec.columns, Columns::Codes(CoOccurrence::Turn)) {
+                    p.store.read().all_turns().unwrap_or_default()
+                } else {
+                    Default::default()
+                };
+                match matrix::compute(&p.snap, &spec, &turns) {
+                    Ok(m) => {
+                        app.matrices.matrix = Some((version, spec, m));
+                        app.matrices.selected = None;
+                        app.matrices.quotes = None;
+                    }
+                    Err(e) => app.matrices.problem = Some(e.to_string()),
+                }
+            }
+        }
+    }
+    if let Some(problem) = &app.matrices.problem {
+        ui.colored_label(Color32::from_rgb(220, 80, 80), problem);
+    }
+    let Some((_, _, m)) = app.matrices.matrix.clone() else {
+        return;
+    };
+    let measure = app.matrices.measure;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(crate::export::matrix::describe(&m, measure, "columns", "")).weak());
+        if ui
+            .button("Export…")
+            .on_hover_text("Write this matrix as .csv, .json or .xlsx")
+            .clicked()
+        {
+            app.dialog = Some(Dialog::path(PathPurpose::ExportMatrix));
+        }
+    });
+    ui.separator();
+    grid_ui(app, ui, &m, measure);
+    cell_ui(app, ui, &m, version);
+}
+
+fn cell_text(m: &Matrix, cell: &matrix::Cell, col: Option<usize>, measure: Measure) -> String {
+    let v = m.value(cell, col, measure);
+    match measure {
+        Measure::Percent => format!("{v:.0}%"),
+        _ => format!("{v}"),
+    }
+}
+
+fn grid_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, measure: Measure) {
+    let max = m.max_value(measure).max(1.0);
+    let accent = ui.visuals().selection.bg_fill;
+    let base = ui.visuals().extreme_bg_color;
+    let shade = |v: f64| -> Color32 {
+        let t = (v / max).clamp(0.0, 1.0) as f32;
+        Color32::from_rgb(
+            (base.r() as f32 + (accent.r() as f32 - base.r() as f32) * t) as u8,
+            (base.g() as f32 + (accent.g() as f32 - base.g() as f32) * t) as u8,
+            (base.b() as f32 + (accent.b() as f32 - base.b() as f32) * t) as u8,
+        )
+    };
+    let mut picked = None;
+    egui::ScrollArea::both()
+        .id_salt("matrix-grid")
+        .max_height(ui.available_height() * 0.55)
+        .show(ui, |ui| {
+            egui::Grid::new("matrix")
+                .striped(false)
+                .spacing([4.0, 3.0])
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(if m.rollup {
+                            "code (with children)"
+                        } else {
+                            "code"
+                        })
+                        .strong(),
+                    );
+                    for c in &m.columns {
+                        ui.label(RichText::new(&c.label).strong())
+                            .on_hover_text(format!("{} participant(s)", c.participants));
+                    }
+                    ui.label(RichText::new("total").strong());
+                    ui.end_row();
+                    for (r, (_, path)) in m.rows.iter().enumerate() {
+                        ui.label(path);
+                        for (c, cell) in m.cells[r].iter().enumerate() {
+                            let v = m.value(cell, Some(c), measure);
+                            let selected = app.matrices.selected == Some((r, c));
+                            let b = egui::Button::new(cell_text(m, cell, Some(c), measure))
+                                .fill(shade(v))
+                                .selected(selected)
+                                .min_size(egui::vec2(56.0, 0.0));
+                            let resp = ui.add(b);
+                            resp.widget_info(|| {
+                                egui::WidgetInfo::labeled(
+                                    egui::Role::Button,
+                                    true,
+                                    format!("{path} × {}", m.columns[c].label),
+                                )
+                            });
+                            if resp.clicked() {
+                                picked = Some((r, c));
+                            }
+                        }
+                        ui.label(
+                            RichText::new(cell_text(m, &m.row_totals[r], None, measure)).strong(),
+                        );
+                        ui.end_row();
+                    }
+                    ui.label(RichText::new("total").strong());
+                    for (c, cell) in m.column_totals.iter().enumerate() {
+                        ui.label(RichText::new(cell_text(m, cell, Some(c), measure)).strong());
+                    }
+                    ui.label(RichText::new(cell_text(m, &m.total, None, measure)).strong());
+                    ui.end_row();
+                });
+        });
+    if picked.is_some() {
+        app.matrices.selected = picked;
+        app.matrices.quotes = None;
+    }
+}
+
+fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
+    let Some((r, c)) = app.matrices.selected else {
+        ui.label(RichText::new("Click a cell to read its quotes.").weak());
+        return;
+    };
+    let Some(p) = &app.project else { return };
+    if app
+        .matrices
+        .quotes
+        .as_ref()
+        .is_none_or(|(k, _)| *k != (version, r, c))
+    {
+        let cell = &m.cells[r][c];
+        let texts = p.store.read().quotes(&cell.segments).unwrap_or_default();
+        let list = cell
+            .segments
+            .iter()
+            .filter_map(|id| {
+                let s = p.snap.segments.iter().find(|s| s.id == *id)?;
+                let d = p.snap.document(s.document)?;
+                let who = d
+                    .participant
+                    .and_then(|x| p.snap.participant(x))
+                    .map_or("", |x| x.name.as_str());
+                Some(CellQuote {
+                    segment: s.id,
+                    document: s.document,
+                    range: s.range,
+                    source: format!("{} · {} · {}", d.name, who, p.snap.coder_name(s.coder)),
+                    text: texts.get(id).cloned().unwrap_or_default(),
+                })
+            })
+            .collect();
+        app.matrices.quotes = Some(((version, r, c), list));
+    }
+    let Some((_, quotes)) = app.matrices.quotes.clone() else {
+        return;
+    };
+    let (code, path) = m.rows[r].clone();
+    ui.horizontal(|ui| {
+        ui.strong(format!("{path} × {}", m.columns[c].label));
+        ui.label(format!("{} quote(s)", quotes.len()));
+    });
+    ui.columns(2, |cols| {
+        egui::ScrollArea::vertical()
+            .id_salt("matrix-quotes")
+            .show(&mut cols[0], |ui| {
+                for q in &quotes {
+                    let resp = ui
+                        .add(
+                            egui::Button::new(format!(
+                                "{}\n“{}”",
+                                q.source,
+                                q.text.replace('\n', " ¶ ")
+                            ))
+                            .wrap(),
+                        )
+                        .on_hover_text("Double-click to open the transcript here");
+                    if resp.double_clicked() {
+                        app.queue
+                            .push(Command::OpenDocument(q.document, Some(q.range)));
+                        app.tab = Tab::Coding;
+                        if let Some(p) = &mut app.project {
+                            p.selected_segment = Some(q.segment);
+                        }
+                    }
+                }
+            });
+        let ui = &mut cols[1];
+        // Framework matrix: the researcher's summary of this participant × code.
+        if app.matrices.columns == Some(ColumnChoice::Participants) {
+            let Some(p) = &app.project else { return };
+            let Some(pid) = p
+                .snap
+                .participants
+                .iter()
+                .find(|x| x.name == m.columns[c].label)
+                .map(|x| x.id)
+            else {
+                return;
+            };
+            let stored = p
+                .store
+                .read()
+                .summary(pid, code)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let key = format!("summary:{}:{}", pid.0, code.0);
+            let label = ui.strong("Your summary of this cell:");
+            let draft = app
+                .drafts
+                .entry(key.clone())
+                .or_insert_with(|| stored.clone());
+            let resp = ui
+                .add(
+                    egui::TextEdit::multiline(draft)
+                        .desired_rows(5)
+                        .desired_width(f32::INFINITY)
+                        .id_salt(key.as_str()),
+                )
+                .labelled_by(label.id);
+            if resp.lost_focus() {
+                let text = draft.clone();
+                app.drafts.remove(&key);
+                if text != stored {
+                    app.change("Edit summary", move |_| {
+                        Ok(Edit::SetSummary {
+                            participant: pid,
+                            code,
+                            text: Some(text),
+                        })
+                    });
+                }
+            } else if !resp.has_focus() && *draft != stored {
+                *draft = stored;
+            }
+        } else if matches!(app.matrices.columns, Some(ColumnChoice::Attribute(_))) {
+            // Prevalence of this code across the attribute's groups.
+            let bars: Vec<egui_plot::Bar> = m.cells[r]
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    egui_plot::Bar::new(i as f64, m.value(cell, Some(i), Measure::Percent))
+                        .name(&m.columns[i].label)
+                        .width(0.6)
+                })
+                .collect();
+            let labels: Vec<String> = m.columns.iter().map(|c| c.label.clone()).collect();
+            ui.label(format!("% of participants with \"{path}\""));
+            egui_plot::Plot::new("prevalence")
+                .height(180.0)
+                .allow_zoom(false)
+                .allow_drag(false)
+                .allow_scroll(false)
+                .include_y(0.0)
+                .include_y(100.0)
+                .x_axis_formatter(move |mark, _| {
+                    labels
+                        .get(mark.value.round() as usize)
+                        .filter(|_| (mark.value - mark.value.round()).abs() < 1e-6)
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .show(ui, |plot| {
+                    plot.bar_chart(egui_plot::BarChart::new("prevalence", bars))
+                });
+        }
+    });
+}
