@@ -67,10 +67,10 @@ fn project(dir: &std::path::Path) -> std::path::PathBuf {
                 for b in 0..3 {
                     let mid = add(Some(top), format!("M{b}"), &mut codes);
                     for c in 0..4 {
-                        add(Some(mid), format!("L{c}"), &mut codes);
-                        if codes.len() == 60 {
+                        if codes.len() >= 60 {
                             break 'outer;
                         }
+                        add(Some(mid), format!("L{c}"), &mut codes);
                     }
                 }
             }
@@ -78,17 +78,22 @@ fn project(dir: &std::path::Path) -> std::path::PathBuf {
             let docs = r.documents()?;
             let mut seed = 11u64;
             let mut segments = Vec::with_capacity(100_000);
-            for i in 0..100_000usize {
+            let mut seen = std::collections::HashSet::new();
+            while segments.len() < 100_000 {
                 seed = seed
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
                 let d = &docs[(seed >> 33) as usize % docs.len()];
                 let start = (seed >> 20) as usize % (d.char_len - 200);
+                let code = codes[(seed >> 40) as usize % codes.len()].id;
+                if !seen.insert((d.id, code, start)) {
+                    continue;
+                }
                 segments.push(Segment {
-                    id: SegmentId(i as i64 + 1),
+                    id: SegmentId(segments.len() as i64 + 1),
                     guid: weft::model::new_guid(),
                     document: d.id,
-                    code: codes[(seed >> 40) as usize % codes.len()].id,
+                    code,
                     range: CharRange::new(start, start + 20 + (seed >> 50) as usize % 150),
                     coder,
                     created_at: "2026-01-01T00:00:00Z".into(),

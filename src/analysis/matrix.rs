@@ -108,7 +108,7 @@ pub struct MatrixSpec {
 /// One cell: the segments in it and who they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cell {
-    /// The segments, sorted by id.
+    /// The segments, in document order (by document, then start).
     pub segments: Vec<SegmentId>,
     /// The participants they come from.
     pub participants: BTreeSet<ParticipantId>,
@@ -312,7 +312,12 @@ pub fn compute(
         // Without roll-up, a code below the chosen depth counts in no row.
         out
     };
-    let mut row_cache: HashMap<CodeId, Vec<usize>> = HashMap::new();
+    // Each code's rows, once.
+    let code_rows: HashMap<CodeId, Vec<usize>> = tree
+        .codes()
+        .iter()
+        .map(|c| (c.id, rows_for(c.id)))
+        .collect();
 
     // Segments in scope.
     let segments: Vec<&Segment> = snap
@@ -326,7 +331,16 @@ pub fn compute(
                 .is_none_or(|set| set.contains(&s.coder))
         })
         .collect();
-    let seg_index: HashMap<SegmentId, &Segment> = segments.iter().map(|s| (s.id, *s)).collect();
+    // Per segment (by index into `segments`, which keeps the snapshot's order by
+    // document and start): its rows and its participant.
+    let seg_rows: Vec<&[usize]> = segments
+        .iter()
+        .map(|s| code_rows.get(&s.code).map_or(&[][..], Vec::as_slice))
+        .collect();
+    let seg_participant: Vec<ParticipantId> = segments
+        .iter()
+        .map(|s| doc_participant[&s.document])
+        .collect();
 
     // Columns and each participant's (or document's) column.
     let mut columns: Vec<Column> = Vec::new();
@@ -429,143 +443,135 @@ pub fn compute(
 
     let n_rows = rows.len();
     let n_cols = columns.len();
-    // Segment ids per cell, gathered in vectors and deduplicated once at the end.
-    let mut cell_sets: Vec<Vec<Vec<SegmentId>>> = vec![vec![Vec::new(); n_cols]; n_rows];
-    let mut row_sets: Vec<Vec<SegmentId>> = vec![Vec::new(); n_rows];
-    let mut rows_of = |code: CodeId| -> Vec<usize> {
-        row_cache
-            .entry(code)
-            .or_insert_with(|| rows_for(code))
-            .clone()
-    };
-    let mut by_doc: HashMap<DocumentId, Vec<&Segment>> = HashMap::new();
-    for s in &segments {
-        let rs = rows_of(s.code);
+    // Cells hold indices into `segments`. Pushed in index order, they come out
+    // sorted and without duplicates, except for co-occurrence (sorted below).
+    let mut cell_sets: Vec<Vec<Vec<u32>>> = vec![vec![Vec::new(); n_cols]; n_rows];
+    let mut row_sets: Vec<Vec<u32>> = vec![Vec::new(); n_rows];
+    let mut in_any_row: Vec<u32> = Vec::new();
+    for (i, s) in segments.iter().enumerate() {
+        let rs = seg_rows[i];
         if rs.is_empty() {
             continue;
         }
-        for &r in &rs {
-            row_sets[r].push(s.id);
+        let i = i as u32;
+        in_any_row.push(i);
+        for &r in rs {
+            row_sets[r].push(i);
         }
         let col = match &spec.columns {
             Columns::Attribute(..) | Columns::Participants => column_of_participant
-                .get(&doc_participant[&s.document])
+                .get(&seg_participant[i as usize])
                 .copied(),
             Columns::Documents => column_of_document.get(&s.document).copied(),
-            Columns::Codes(_) => {
-                by_doc.entry(s.document).or_default().push(s);
-                None
-            }
+            Columns::Codes(_) => None,
         };
         if let Some(c) = col {
-            for &r in &rs {
-                cell_sets[r][c].push(s.id);
+            for &r in rs {
+                cell_sets[r][c].push(i);
             }
         }
     }
     if let Columns::Codes(mode) = &spec.columns {
-        for (doc, mut segs) in by_doc {
-            segs.sort_by_key(|s| (s.range.start, s.range.end, s.id));
+        // Segments of one document are consecutive, sorted by start.
+        let mut start = 0;
+        while start < segments.len() {
+            let doc = segments[start].document;
+            let end = start
+                + segments[start..]
+                    .iter()
+                    .take_while(|s| s.document == doc)
+                    .count();
             if *mode == CoOccurrence::Overlap {
-                // Sorted by start, a segment overlaps the ones after it until one starts past its end.
-                for i in 0..segs.len() {
-                    let ra = rows_of(segs[i].code);
-                    for j in i + 1..segs.len() {
-                        if segs[j].range.start >= segs[i].range.end {
+                for i in start..end {
+                    for j in i + 1..end {
+                        if segments[j].range.start >= segments[i].range.end {
                             break;
                         }
-                        let rb = rows_of(segs[j].code);
-                        for &x in &ra {
-                            for &y in &rb {
-                                cell_sets[x][y].push(segs[i].id);
-                                cell_sets[y][x].push(segs[j].id);
+                        for &x in seg_rows[i] {
+                            for &y in seg_rows[j] {
+                                cell_sets[x][y].push(i as u32);
+                                cell_sets[y][x].push(j as u32);
                             }
                         }
                     }
                 }
-                continue;
-            }
-            // By turn or document: count each row's segments per group; a segment
-            // co-occurs with a row when the group holds one of that row's segments
-            // other than itself.
-            let doc_turns = turns.get(&doc).map(Vec::as_slice).unwrap_or(&[]);
-            let mut groups: HashMap<usize, Vec<&Segment>> = HashMap::new();
-            for s in segs {
-                let g = match mode {
-                    CoOccurrence::Turn => {
-                        let i = doc_turns.partition_point(|t| t.range.start <= s.range.start);
-                        if i == 0 {
-                            continue;
+            } else {
+                // By turn or document: count each row's segments per group; a
+                // segment co-occurs with a row when the group holds one of that
+                // row's segments other than itself.
+                let doc_turns = turns.get(&doc).map(Vec::as_slice).unwrap_or(&[]);
+                let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+                for (i, seg) in segments.iter().enumerate().take(end).skip(start) {
+                    let g = match mode {
+                        CoOccurrence::Turn => {
+                            let t = doc_turns.partition_point(|t| t.range.start <= seg.range.start);
+                            if t == 0 {
+                                continue;
+                            }
+                            t - 1
                         }
-                        i - 1
-                    }
-                    _ => 0,
-                };
-                groups.entry(g).or_default().push(s);
-            }
-            for members in groups.values() {
-                let mut count: HashMap<usize, usize> = HashMap::new();
-                let member_rows: Vec<Vec<usize>> =
-                    members.iter().map(|s| rows_of(s.code)).collect();
-                for rs in &member_rows {
-                    for &r in rs {
-                        *count.entry(r).or_default() += 1;
-                    }
+                        _ => 0,
+                    };
+                    groups.entry(g).or_default().push(i);
                 }
-                for (s, rs) in members.iter().zip(&member_rows) {
-                    for &x in rs {
-                        for (&y, &n) in &count {
-                            let own = usize::from(rs.contains(&y));
-                            if n > own {
-                                cell_sets[x][y].push(s.id);
+                for members in groups.values() {
+                    let mut count: HashMap<usize, usize> = HashMap::new();
+                    for &i in members {
+                        for &r in seg_rows[i] {
+                            *count.entry(r).or_default() += 1;
+                        }
+                    }
+                    for &i in members {
+                        let rs = seg_rows[i];
+                        for &x in rs {
+                            for (&y, &n) in &count {
+                                if n > usize::from(rs.contains(&y)) {
+                                    cell_sets[x][y].push(i as u32);
+                                }
                             }
                         }
                     }
                 }
             }
+            start = end;
         }
-    }
-    for row in &mut cell_sets {
-        for cell in row {
-            cell.sort_unstable();
-            cell.dedup();
+        for row in &mut cell_sets {
+            for cell in row {
+                cell.sort_unstable();
+                cell.dedup();
+            }
         }
-    }
-    for r in &mut row_sets {
-        r.sort_unstable();
-        r.dedup();
     }
 
-    let make = |set: &[SegmentId]| -> Cell {
-        let mut participants = BTreeSet::new();
-        let mut by_doc: HashMap<DocumentId, Vec<CharRange>> = HashMap::new();
-        for id in set {
-            let s = seg_index[id];
-            participants.insert(doc_participant[&s.document]);
-            by_doc.entry(s.document).or_default().push(s.range);
-        }
+    // A cell from sorted indices: indices in order are by document, then start,
+    // so the covered characters are one sweep.
+    let make = |set: &[u32]| -> Cell {
+        let mut people: Vec<ParticipantId> =
+            set.iter().map(|&i| seg_participant[i as usize]).collect();
+        people.sort_unstable();
+        people.dedup();
         let mut chars = 0;
-        for ranges in by_doc.values_mut() {
-            ranges.sort();
-            let mut cur: Option<CharRange> = None;
-            for r in ranges.iter() {
-                match &mut cur {
-                    Some(c) if r.start <= c.end => c.end = c.end.max(r.end),
-                    _ => {
-                        if let Some(c) = cur {
-                            chars += c.len();
-                        }
-                        cur = Some(*r);
+        let mut cur: Option<(DocumentId, usize, usize)> = None;
+        for &i in set {
+            let s = segments[i as usize];
+            match &mut cur {
+                Some((d, _, end)) if *d == s.document && s.range.start <= *end => {
+                    *end = (*end).max(s.range.end);
+                }
+                _ => {
+                    if let Some((_, a, b)) = cur {
+                        chars += b - a;
                     }
+                    cur = Some((s.document, s.range.start, s.range.end));
                 }
             }
-            if let Some(c) = cur {
-                chars += c.len();
-            }
+        }
+        if let Some((_, a, b)) = cur {
+            chars += b - a;
         }
         Cell {
-            segments: set.to_vec(),
-            participants,
+            segments: set.iter().map(|&i| segments[i as usize].id).collect(),
+            participants: people.into_iter().collect(),
             chars,
         }
     };
@@ -576,7 +582,7 @@ pub fn compute(
     let row_totals: Vec<Cell> = row_sets.iter().map(|c| make(c)).collect();
     let column_totals: Vec<Cell> = (0..n_cols)
         .map(|c| {
-            let mut set: Vec<SegmentId> = cell_sets
+            let mut set: Vec<u32> = cell_sets
                 .iter()
                 .flat_map(|row| row[c].iter().copied())
                 .collect();
@@ -585,16 +591,13 @@ pub fn compute(
             make(&set)
         })
         .collect();
-    let mut all: Vec<SegmentId> = row_sets.iter().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
     Ok(Matrix {
         rows,
         columns,
         cells,
         row_totals,
         column_totals,
-        total: make(&all),
+        total: make(&in_any_row),
         scope_participants: in_scope.len(),
         rollup: spec.rollup,
     })
