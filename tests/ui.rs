@@ -522,6 +522,20 @@ fn a_matrix_cell_shows_the_quotes_the_export_counts_and_takes_a_summary() {
         .find(|r| &r[0] == "Engagement")
         .unwrap();
     assert_eq!(engagement[post].parse::<usize>().unwrap(), shown);
+    // Only ben's coding: fewer segments in the same cell.
+    h.get_by_label("ana").click();
+    h.run();
+    h.get_by_label("Engagement × post").click();
+    h.run();
+    let bens = h.state().matrices.quotes.as_ref().unwrap().1.clone();
+    assert!(
+        !bens.is_empty() && bens.len() < shown,
+        "ben coded {} of {shown}",
+        bens.len()
+    );
+    assert!(bens.iter().all(|q| q.source.ends_with("ben")));
+    h.get_by_label("ana").click();
+    h.run();
 
     // Framework: participants as columns; a cell's summary is saved in the project.
     h.get_by_label("Columns").click();

@@ -73,6 +73,10 @@ pub struct MatrixPanel {
     pub measure: Measure,
     /// Only participants with this value.
     pub filter: Option<(AttributeId, String)>,
+    /// Only these coders' segments (all when empty).
+    pub coders: std::collections::BTreeSet<crate::model::CoderId>,
+    /// Only these documents, by name, separated by commas (all when empty).
+    pub documents: String,
     /// The picked cell (row, column).
     pub selected: Option<(usize, usize)>,
     /// The computed matrix and what it was computed from.
@@ -94,6 +98,8 @@ impl Default for MatrixPanel {
             cooccur: CoOccurrence::Overlap,
             measure: Measure::Percent,
             filter: None,
+            coders: Default::default(),
+            documents: String::new(),
             selected: None,
             matrix: None,
             problem: None,
@@ -107,6 +113,7 @@ impl MatrixPanel {
     pub fn spec(
         &self,
         app_attrs: &[(AttributeId, AttributeKind)],
+        documents: &[(DocumentId, String)],
     ) -> Result<Option<MatrixSpec>, String> {
         let Some(choice) = self.columns else {
             return Ok(None);
@@ -139,13 +146,35 @@ impl MatrixPanel {
             Some((a, v)) if !v.is_empty() => vec![(*a, Condition::Equals(v.clone()))],
             _ => Vec::new(),
         };
+        let names: Vec<&str> = self
+            .documents
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let documents = if names.is_empty() {
+            None
+        } else {
+            let mut set = std::collections::HashSet::new();
+            for n in names {
+                let id = documents
+                    .iter()
+                    .find(|d| d.1 == n)
+                    .ok_or_else(|| format!("no document \"{n}\""))?
+                    .0;
+                set.insert(id);
+            }
+            Some(set)
+        };
+        let coders = (!self.coders.is_empty()).then(|| self.coders.iter().copied().collect());
         Ok(Some(MatrixSpec {
             depth: self.depth,
             rollup: self.rollup,
             columns,
             filters: Filters {
                 attributes,
-                ..Default::default()
+                documents,
+                coders,
             },
         }))
     }
@@ -188,6 +217,18 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
         .as_ref()
         .map(|(a, _)| values_of(*a))
         .unwrap_or_default();
+    let coders: Vec<(crate::model::CoderId, String)> = p
+        .snap
+        .coders
+        .iter()
+        .map(|c| (c.id, c.name.clone()))
+        .collect();
+    let documents: Vec<(DocumentId, String)> = p
+        .snap
+        .documents
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .collect();
     let version = p.version;
     let panel = &mut app.matrices;
 
@@ -335,9 +376,37 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
         }
     });
 
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Coders:");
+        for (id, name) in &coders {
+            let mut on = panel.coders.is_empty() || panel.coders.contains(id);
+            if ui.checkbox(&mut on, name).changed() {
+                if panel.coders.is_empty() {
+                    panel.coders = coders.iter().map(|c| c.0).collect();
+                }
+                if on {
+                    panel.coders.insert(*id);
+                } else {
+                    panel.coders.remove(id);
+                }
+                if panel.coders.len() == coders.len() {
+                    panel.coders.clear();
+                }
+            }
+        }
+        ui.separator();
+        let l = ui.label("Only documents:");
+        ui.add(
+            egui::TextEdit::singleline(&mut panel.documents)
+                .hint_text("all, or names: P01, P02")
+                .desired_width(220.0),
+        )
+        .labelled_by(l.id);
+    });
+
     // Compute when the choices or the project changed.
     let kinds: Vec<(AttributeId, AttributeKind)> = attrs.iter().map(|x| (x.0, x.2)).collect();
-    match panel.spec(&kinds) {
+    match panel.spec(&kinds, &documents) {
         Ok(None) => {
             ui.add_space(20.0);
             ui.label("Pick what the columns are: an attribute (e.g. Phase), participants, documents or codes.");
