@@ -13,7 +13,8 @@
 //! - [`import`]: transcripts (`.txt`, `.md`, `.docx`, `.vtt`, `.srt`),
 //!   participants sheets and codebooks.
 //! - [`analysis`]: search and autocode; pure functions over loaded data.
-//! - [`export`]: segments and codebooks as CSV and JSON.
+//! - [`export`]: segments, codebooks and matrices as CSV, JSON and XLSX.
+//! - [`refi`]: REFI-QDA `.qdpx` projects and `.qdc` codebooks, both ways.
 //! - [`demo`]: the demo project that newcomers and tests start from.
 //! - [`ui`]: the window (egui); the only module that uses egui or eframe.
 
@@ -25,6 +26,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod refi;
 pub mod store;
 pub mod text;
 pub mod ui;

@@ -566,3 +566,46 @@ fn a_matrix_cell_shows_the_quotes_the_export_counts_and_takes_a_summary() {
         Some("Goods and moving help")
     );
 }
+
+#[test]
+fn refi_qda_export_and_import_from_the_file_menu() {
+    let (dir, _path, mut h) = demo_app();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Export REFI-QDA project (.qdpx)…").click();
+    h.run();
+    let out = dir.path().join("from window.qdpx");
+    h.get_by_role_and_label(Role::TextInput, "a .qdpx file to write")
+        .type_text(&out.to_string_lossy());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    assert!(out.exists(), "{}", h.state().status);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Import REFI-QDA project (.qdpx)…").click();
+    h.run();
+    h.get_by_role_and_label(
+        Role::TextInput,
+        "a .qdpx file from NVivo, ATLAS.ti, MAXQDA or QualCoder; a new .weft project is made beside it",
+    )
+    .type_text(&out.to_string_lossy());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    // The report is shown, and the new project beside the file is open.
+    assert!(
+        h.query_by_label_contains("Imported 12 document(s)")
+            .is_some()
+    );
+    let opened = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .store
+        .path()
+        .to_path_buf();
+    assert_eq!(opened, dir.path().join("from window.weft"));
+    assert_eq!(h.state().project.as_ref().unwrap().snap.segments.len(), 79);
+}

@@ -16,7 +16,7 @@ use crate::store::Store;
 /// `weft codebook` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CodebookCommand {
-    /// Add the codes of a codebook file; existing codes get its definitions and colours.
+    /// Add the codes of a codebook file (.csv, .json or REFI-QDA .qdc); existing codes get its definitions and colours.
     #[command(
         after_help = "Example:\n  weft codebook import study.weft sample_codebooks/peer_support.json"
     )]
@@ -129,7 +129,11 @@ pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {
     match command {
         CodebookCommand::Import { project, file } => {
             let mut store = Store::open(&project)?;
-            let entries = read_codebook(&file)?;
+            let entries = if extension(&file) == "qdc" {
+                crate::refi::import::read_qdc(&file)?
+            } else {
+                read_codebook(&file)?
+            };
             let before = store.read().counts()?.codes;
             store.change("Import codebook", |r| {
                 ops::import_codebook(r, &file, &entries)
@@ -145,17 +149,26 @@ pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {
             let store = Store::open(&project)?;
             let tree = store.read().code_tree()?;
             let ext = extension(&file);
-            if ext != "csv" && ext != "json" {
-                bail!("{}: a codebook is written as .csv or .json", file.display());
+            if ext != "csv" && ext != "json" && ext != "qdc" {
+                bail!(
+                    "{}: a codebook is written as .csv, .json or .qdc",
+                    file.display()
+                );
             }
             // Write beside the target and rename, so a failure leaves no half file.
             let tmp = file.with_extension(format!("{ext}.partial"));
             let out =
                 File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-            if ext == "csv" {
-                codebook::write_csv(&tree, out)?;
-            } else {
-                codebook::write_json(&tree, out)?;
+            match ext.as_str() {
+                "csv" => codebook::write_csv(&tree, out)?,
+                "qdc" => {
+                    let mut out = out;
+                    std::io::Write::write_all(
+                        &mut out,
+                        crate::refi::export::codebook_xml(&tree).as_bytes(),
+                    )?;
+                }
+                _ => codebook::write_json(&tree, out)?,
             }
             std::fs::rename(&tmp, &file)
                 .with_context(|| format!("{}: cannot write", file.display()))?;

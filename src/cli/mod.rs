@@ -123,6 +123,28 @@ pub enum Command {
         after_help = "Example:\n  weft summary study.weft --participant P07 --code \"Types of support/Concrete\" --set \"Goods and moving help\""
     )]
     Summary(matrix::SummaryArgs),
+    /// Export the project as REFI-QDA (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+    #[command(
+        name = "export-qdpx",
+        after_help = "Example:\n  weft export-qdpx study.weft study.qdpx"
+    )]
+    ExportQdpx {
+        /// The project file.
+        project: PathBuf,
+        /// The .qdpx file to write.
+        file: PathBuf,
+    },
+    /// Import a REFI-QDA project (.qdpx) into a new Weft project, and report what was read.
+    #[command(
+        name = "import-qdpx",
+        after_help = "Example:\n  weft import-qdpx from_nvivo.qdpx study.weft"
+    )]
+    ImportQdpx {
+        /// The .qdpx file to read.
+        file: PathBuf,
+        /// The new project file to create.
+        project: PathBuf,
+    },
     /// Undo the latest change.
     #[command(after_help = "Example:\n  weft undo study.weft")]
     Undo {
@@ -178,6 +200,16 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Memo(args) => coding::memo(args)?,
         Command::Segments(args) => segments::segments(args)?,
         Command::Matrix(args) => matrix::matrix(args)?,
+        Command::ExportQdpx { project, file } => {
+            let store = Store::open(&project)?;
+            crate::refi::export::write_qdpx(&store.read(), &file)?;
+            println!("Wrote {}", file.display());
+        }
+        Command::ImportQdpx { file, project } => {
+            let report = crate::refi::import::import_qdpx(&file, &project, Default::default())?;
+            print!("{report}");
+            println!("Created {}", project.display());
+        }
         Command::Framework(args) => matrix::framework(args)?,
         Command::Summary(args) => matrix::summary(args)?,
         Command::Undo { project } => match Store::open(&project)?.undo()? {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Resolves a character or predefined entity reference (`&amp;`, `&#233;`).
-pub(crate) fn resolve_ref(r: &BytesRef<'_>) -> Option<char> {
+pub fn resolve_xml_ref(r: &BytesRef<'_>) -> Option<char> {
     if let Ok(Some(c)) = r.resolve_char_ref() {
         return Some(c);
     }
@@ -81,7 +81,7 @@ pub fn read_docx(path: &Path, bytes: &[u8]) -> Result<String> {
             Event::Text(t) if in_text => out.push_str(&t.xml10_content()),
             Event::CData(t) if in_text => out.push_str(&t.into_inner()),
             Event::GeneralRef(r) if in_text => {
-                if let Some(c) = resolve_ref(&r) {
+                if let Some(c) = resolve_xml_ref(&r) {
                     out.push(c);
                 }
             }

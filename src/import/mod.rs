@@ -12,6 +12,7 @@ pub mod codebook_json {
 }
 mod decode;
 mod docx;
+pub use docx::resolve_xml_ref;
 mod participants;
 mod subtitles;
 pub mod turns;

@@ -47,12 +47,17 @@ pub struct HistoryEntry {
 impl Store {
     /// Creates a new, empty project at `path`. Refuses to overwrite a file.
     pub fn create(path: &Path) -> Result<Store> {
+        Self::create_with_guid(path, None)
+    }
+
+    /// Creates a project with a given GUID (an import keeps the one it read).
+    pub fn create_with_guid(path: &Path, guid: Option<&str>) -> Result<Store> {
         if path.exists() {
             return Err(Error::AlreadyExists {
                 path: path.to_path_buf(),
             });
         }
-        let result = Self::create_inner(path);
+        let result = Self::create_inner(path, guid);
         if result.is_err() {
             // Nothing half-made is left behind.
             remove_project_files(path);
@@ -60,7 +65,7 @@ impl Store {
         result
     }
 
-    fn create_inner(path: &Path) -> Result<Store> {
+    fn create_inner(path: &Path, guid: Option<&str>) -> Result<Store> {
         let conn = Connection::open(path).map_err(|e| sqlite_open_error(path, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         let mut store = Store {
@@ -79,7 +84,11 @@ impl Store {
         migrations::migrate_to(&tx, migrations::latest_version())?;
         tx.execute(
             "INSERT INTO project (id, name, guid, created_at) VALUES (1, ?1, ?2, ?3)",
-            (name, new_guid(), now_rfc3339()),
+            (
+                name,
+                guid.map_or_else(new_guid, String::from),
+                now_rfc3339(),
+            ),
         )?;
         tx.commit()?;
         Ok(store)

@@ -121,6 +121,22 @@ impl<'c> Reader<'c> {
             })?)
     }
 
+    /// The project's GUID.
+    pub fn project_guid(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT guid FROM project WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// When the project was created (RFC 3339).
+    pub fn project_created(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT created_at FROM project WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
+    }
+
     /// The next free row id of a table. Edits carry explicit ids so that undo
     /// restores rows exactly as they were.
     pub fn next_id(&self, table: &str) -> Result<i64> {

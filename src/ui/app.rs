@@ -61,6 +61,10 @@ pub enum Command {
     ExportRetrieval(PathBuf),
     /// Export the matrix shown (.csv, .json or .xlsx).
     ExportMatrix(PathBuf),
+    /// Import a REFI-QDA project into a new Weft project beside it, and open it.
+    ImportQdpx(PathBuf),
+    /// Export the project as REFI-QDA.
+    ExportQdpx(PathBuf),
     /// Show a document, optionally selecting a range.
     OpenDocument(DocumentId, Option<CharRange>),
     /// Apply a code to the selection.
@@ -94,6 +98,10 @@ pub enum Action {
     ImportCodebook,
     /// File → Export codebook…
     ExportCodebook,
+    /// File → Import REFI-QDA…
+    ImportQdpx,
+    /// File → Export REFI-QDA…
+    ExportQdpx,
     /// File → Quit
     Quit,
     /// Edit → Undo
@@ -120,6 +128,8 @@ impl Action {
             Action::ImportParticipants => "Import participants…",
             Action::ImportCodebook => "Import codebook…",
             Action::ExportCodebook => "Export codebook…",
+            Action::ImportQdpx => "Import REFI-QDA project (.qdpx)…",
+            Action::ExportQdpx => "Export REFI-QDA project (.qdpx)…",
             Action::Quit => "Quit",
             Action::Undo => "Undo",
             Action::Redo => "Redo",
@@ -582,7 +592,12 @@ impl WeftApp {
                 self.status = format!("Imported {n} participant row(s)");
             }
             Command::ImportCodebook(file) => {
-                let entries = crate::import::read_codebook(&file).map_err(|e| e.to_string())?;
+                let entries = if crate::import::extension(&file) == "qdc" {
+                    crate::refi::import::read_qdc(&file)
+                } else {
+                    crate::import::read_codebook(&file)
+                }
+                .map_err(|e| e.to_string())?;
                 self.apply("Import codebook", move |r| {
                     ops::import_codebook(r, &file, &entries)
                 })?;
@@ -594,6 +609,31 @@ impl WeftApp {
                 self.status = format!("Wrote the codebook to {}", file.display());
             }
             Command::ExportRetrieval(file) => self.start_export_retrieval(ctx, file)?,
+            Command::ImportQdpx(file) => {
+                // The new project goes beside the .qdpx, never over an existing file.
+                let mut target = file.with_extension("weft");
+                let mut n = 2;
+                while target.exists() {
+                    let stem = file
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    target = file.with_file_name(format!("{stem}-{n}.weft"));
+                    n += 1;
+                }
+                let report = crate::refi::import::import_qdpx(&file, &target, Default::default())
+                    .map_err(|e| e.to_string())?;
+                self.open_project(&target);
+                self.dialog = Some(Dialog::Report {
+                    text: format!("{report}\nSaved as {}", target.display()),
+                });
+            }
+            Command::ExportQdpx(file) => {
+                let p = self.project.as_ref().ok_or("open a project first")?;
+                crate::refi::export::write_qdpx(&p.store.read(), &file)
+                    .map_err(|e| e.to_string())?;
+                self.status = format!("Wrote {}", file.display());
+            }
             Command::ExportMatrix(file) => {
                 let p = self.project.as_ref().ok_or("open a project first")?;
                 let (_, _, m) = self
@@ -928,6 +968,8 @@ impl WeftApp {
             }
             Action::ImportCodebook => self.dialog = Some(Dialog::path(PathPurpose::ImportCodebook)),
             Action::ExportCodebook => self.dialog = Some(Dialog::path(PathPurpose::ExportCodebook)),
+            Action::ImportQdpx => self.dialog = Some(Dialog::path(PathPurpose::ImportQdpx)),
+            Action::ExportQdpx => self.dialog = Some(Dialog::path(PathPurpose::ExportQdpx)),
             Action::Quit => self.queue.push(Command::Quit),
             Action::Undo => self.queue.push(Command::Undo),
             Action::Redo => self.queue.push(Command::Redo),
@@ -1335,6 +1377,12 @@ impl WeftApp {
                 }
             }
             ui.separator();
+            for a in [Action::ImportQdpx, Action::ExportQdpx] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+            ui.separator();
             if item(ui, Action::Quit) {
                 self.trigger(Action::Quit);
             }
@@ -1479,7 +1527,14 @@ fn write_codebook(tree: &CodeTree, file: &Path) -> anyhow::Result<()> {
     match ext.as_str() {
         "json" => crate::export::codebook::write_json(tree, out)?,
         "csv" => crate::export::codebook::write_csv(tree, out)?,
-        _ => anyhow::bail!("a codebook is written as .csv or .json"),
+        "qdc" => {
+            let mut out = out;
+            std::io::Write::write_all(
+                &mut out,
+                crate::refi::export::codebook_xml(tree).as_bytes(),
+            )?;
+        }
+        _ => anyhow::bail!("a codebook is written as .csv, .json or .qdc"),
     }
     std::fs::rename(&tmp, file)?;
     Ok(())

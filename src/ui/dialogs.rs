@@ -32,6 +32,10 @@ pub enum PathPurpose {
     ExportRetrieval,
     /// Where to write the matrix.
     ExportMatrix,
+    /// A REFI-QDA project to import into a new Weft project.
+    ImportQdpx,
+    /// Where to write the project as REFI-QDA.
+    ExportQdpx,
 }
 
 impl PathPurpose {
@@ -46,6 +50,8 @@ impl PathPurpose {
             PathPurpose::ExportCodebook => "Export codebook",
             PathPurpose::ExportRetrieval => "Export segments as CSV",
             PathPurpose::ExportMatrix => "Export matrix",
+            PathPurpose::ImportQdpx => "Import REFI-QDA project",
+            PathPurpose::ExportQdpx => "Export REFI-QDA project",
         }
     }
 
@@ -59,6 +65,10 @@ impl PathPurpose {
             PathPurpose::ExportCodebook => "a .csv or .json file to write",
             PathPurpose::ExportRetrieval => "a .csv file to write",
             PathPurpose::ExportMatrix => "a .csv, .json or .xlsx file to write",
+            PathPurpose::ImportQdpx => {
+                "a .qdpx file from NVivo, ATLAS.ti, MAXQDA or QualCoder; a new .weft project is made beside it"
+            }
+            PathPurpose::ExportQdpx => "a .qdpx file to write",
         }
     }
 
@@ -104,6 +114,16 @@ impl PathPurpose {
                 .save_file()
                 .into_iter()
                 .collect(),
+            PathPurpose::ImportQdpx => d
+                .add_filter("REFI-QDA project", &["qdpx"])
+                .pick_file()
+                .into_iter()
+                .collect(),
+            PathPurpose::ExportQdpx => d
+                .add_filter("REFI-QDA project", &["qdpx"])
+                .save_file()
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -118,6 +138,8 @@ impl PathPurpose {
             PathPurpose::ExportCodebook => Command::ExportCodebook(first),
             PathPurpose::ExportRetrieval => Command::ExportRetrieval(first),
             PathPurpose::ExportMatrix => Command::ExportMatrix(first),
+            PathPurpose::ImportQdpx => Command::ImportQdpx(first),
+            PathPurpose::ExportQdpx => Command::ExportQdpx(first),
         })
     }
 }
@@ -175,6 +197,11 @@ pub enum Dialog {
         /// Its type.
         kind: AttributeKind,
     },
+    /// Show what an import did.
+    Report {
+        /// The report's text.
+        text: String,
+    },
     /// Edit a segment's memo.
     SegmentMemo {
         /// Which.
@@ -219,6 +246,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::DeleteCode { .. } => "Delete code".into(),
         Dialog::AddAttribute { .. } => "New attribute".into(),
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
+        Dialog::Report { .. } => "Import report".into(),
     };
     let code_paths = app
         .project
@@ -368,6 +396,14 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                     if ui.button("Add attribute").clicked() {
                         let (n, k) = (name.clone(), *kind);
                         app.change("Add attribute", move |r| ops::add_attribute(r, &n, k).map(|e| e.0));
+                        done = true;
+                    }
+                }
+                Dialog::Report { text } => {
+                    egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
+                        ui.label(text.as_str());
+                    });
+                    if ui.button("OK").clicked() {
                         done = true;
                     }
                 }

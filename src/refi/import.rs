@@ -1,0 +1,920 @@
+//! Reading `.qdpx` projects and `.qdc` codebooks, tolerant of what real tools
+//! write and safe against hostile files.
+//!
+//! - The archive is read with caps on entry count and unpacked size (a zip bomb
+//!   stops with an error), and a path that climbs out of it is refused.
+//! - XML is parsed without any DTD processing: external entities are never
+//!   resolved, unknown entity references are dropped.
+//! - `Sources/` and `sources/` both work; texts may have a BOM and CRLF.
+//! - For each source the positions are read four ways (code points or UTF-16
+//!   units, CRLF as one or two) and the reading that puts the most selection
+//!   ends on word boundaries wins; the report says which.
+//! - Unknown elements (pictures, PDFs, audio, graphs) are counted and skipped;
+//!   selections outside their text are listed and skipped; selections with no
+//!   coding (as MAXQDA writes them) keep their description under a code named
+//!   "Uncoded selections".
+//! - Duplicate GUIDs or a missing source are errors, and nothing is imported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use quick_xml::events::Event;
+
+use crate::edit::{Edit, ValueChange};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::Store;
+
+/// Caps on what an archive may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most entries.
+    pub entries: usize,
+    /// The most bytes all entries may unpack to.
+    pub unpacked_bytes: u64,
+}
+
+impl Default for Limits {
+    /// 20,000 entries and 1 GiB: far above any real project, far below a bomb.
+    fn default() -> Self {
+        Limits {
+            entries: 20_000,
+            unpacked_bytes: 1 << 30,
+        }
+    }
+}
+/// The deepest XML nesting accepted.
+const MAX_DEPTH: usize = 200;
+
+/// A parsed XML element.
+#[derive(Debug, Clone, Default)]
+pub struct El {
+    /// Local name (namespace prefix dropped).
+    pub name: String,
+    /// Attributes by local name.
+    pub attrs: Vec<(String, String)>,
+    /// Child elements.
+    pub children: Vec<El>,
+    /// Text content directly inside.
+    pub text: String,
+}
+
+impl El {
+    /// An attribute's value.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first child with this name.
+    pub fn child(&self, name: &str) -> Option<&El> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Children with this name.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a El> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+}
+
+fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or(name).to_string()
+}
+
+fn element(e: &quick_xml::events::BytesStart<'_>) -> std::result::Result<El, String> {
+    let mut el = El {
+        name: local(e.name().as_ref()),
+        ..Default::default()
+    };
+    for a in e.attributes() {
+        let a = a.map_err(|e| format!("a malformed attribute ({e})"))?;
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| format!("a malformed attribute value ({e})"))?;
+        el.attrs.push((local(a.key.as_ref()), v.into_owned()));
+    }
+    Ok(el)
+}
+
+/// Parses XML into elements. No DTD is processed and no entity but the five
+/// predefined ones and character references is resolved.
+pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<El> = vec![El::default()];
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| format!("not well-formed XML ({e})"))?
+        {
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err("the XML nests too deeply".into());
+                }
+                stack.push(element(&e)?);
+            }
+            Event::Empty(e) => {
+                let el = element(&e)?;
+                stack.last_mut().expect("root").children.push(el);
+            }
+            Event::End(_) => {
+                if stack.len() < 2 {
+                    return Err("an end tag with no start".into());
+                }
+                let el = stack.pop().expect("checked");
+                stack.last_mut().expect("root").children.push(el);
+            }
+            Event::Text(t) => stack
+                .last_mut()
+                .expect("root")
+                .text
+                .push_str(&t.xml10_content()),
+            Event::CData(t) => stack
+                .last_mut()
+                .expect("root")
+                .text
+                .push_str(&t.into_inner()),
+            Event::GeneralRef(r) => {
+                if let Some(c) = crate::import::resolve_xml_ref(&r) {
+                    stack.last_mut().expect("root").text.push(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if stack.len() != 1 {
+        return Err("the XML ends before all elements are closed".into());
+    }
+    let root = stack.pop().expect("root");
+    root.children
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the XML has no root element".into())
+}
+
+/// What an import did, for the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Documents imported.
+    pub documents: usize,
+    /// Codes imported.
+    pub codes: usize,
+    /// Segments imported.
+    pub segments: usize,
+    /// Participants (cases) imported.
+    pub participants: usize,
+    /// Per source: the position counting chosen.
+    pub countings: Vec<(String, String)>,
+    /// Elements skipped, by name, with how many.
+    pub skipped_elements: BTreeMap<String, usize>,
+    /// Selections outside their text: source, start, end.
+    pub skipped_selections: Vec<(String, i64, i64)>,
+    /// Selections with no coding, kept under "Uncoded selections".
+    pub uncoded_selections: usize,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "Imported {} document(s), {} participant(s), {} code(s), {} segment(s).",
+            self.documents, self.participants, self.codes, self.segments
+        )?;
+        for (source, counting) in &self.countings {
+            writeln!(f, "  {source}: positions read as {counting}")?;
+        }
+        for (name, n) in &self.skipped_elements {
+            writeln!(
+                f,
+                "  skipped {n} <{name}> element(s): Weft does not hold them"
+            )?;
+        }
+        if self.uncoded_selections > 0 {
+            writeln!(
+                f,
+                "  {} selection(s) had no code; they are under \"Uncoded selections\"",
+                self.uncoded_selections
+            )?;
+        }
+        for (source, s, e) in &self.skipped_selections {
+            writeln!(
+                f,
+                "  skipped a selection {s}..{e} outside the text of {source}"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A position counting that tools use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    CodePoints,
+    CodePointsCrlfOne,
+    Utf16,
+    Utf16CrlfOne,
+}
+
+impl Counting {
+    fn describe(self) -> &'static str {
+        match self {
+            Counting::CodePoints => "code points (the standard)",
+            Counting::CodePointsCrlfOne => {
+                "code points with a line break as one (as ATLAS.ti writes)"
+            }
+            Counting::Utf16 => "UTF-16 units with CR and LF apart (as NVivo writes)",
+            Counting::Utf16CrlfOne => "UTF-16 units with a line break as one",
+        }
+    }
+}
+
+/// For each counting, the offset in the normalised text of every position.
+struct PositionMaps {
+    maps: Vec<(Counting, Vec<usize>)>,
+}
+
+impl PositionMaps {
+    /// `raw` is the source text after the BOM, before line endings are normalised.
+    fn new(raw: &str) -> Self {
+        let mut maps: Vec<(Counting, Vec<usize>)> = [
+            Counting::CodePoints,
+            Counting::CodePointsCrlfOne,
+            Counting::Utf16,
+            Counting::Utf16CrlfOne,
+        ]
+        .into_iter()
+        .map(|c| (c, Vec::with_capacity(raw.len() + 1)))
+        .collect();
+        let chars: Vec<char> = raw.chars().collect();
+        let mut norm = 0usize;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let crlf = c == '\r' && chars.get(i + 1) == Some(&'\n');
+            for (counting, map) in &mut maps {
+                let units = match counting {
+                    Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
+                    Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
+                };
+                let crlf_one = matches!(
+                    counting,
+                    Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
+                );
+                if crlf {
+                    // CR then LF become one \\n at `norm`.
+                    map.push(norm);
+                    if !crlf_one {
+                        map.push(norm);
+                    }
+                } else {
+                    for _ in 0..units {
+                        map.push(norm);
+                    }
+                }
+            }
+            norm += 1;
+            i += if crlf { 2 } else { 1 };
+        }
+        for (_, map) in &mut maps {
+            map.push(norm);
+        }
+        PositionMaps { maps }
+    }
+}
+
+fn on_boundary(text: &[char], p: usize) -> bool {
+    if p == 0 || p >= text.len() {
+        return true;
+    }
+    text[p - 1].is_alphanumeric() != text[p].is_alphanumeric()
+}
+
+/// Picks the counting that puts the most selection ends on word boundaries
+/// (ties go to the standard's code points) and maps the positions with it.
+fn choose_counting(
+    raw: &str,
+    norm: &[char],
+    selections: &[(i64, i64)],
+) -> (Counting, Vec<Option<CharRange>>) {
+    let maps = PositionMaps::new(raw);
+    let mut best: Option<(i64, Counting, Vec<Option<CharRange>>)> = None;
+    for (counting, map) in &maps.maps {
+        let mut score = 0i64;
+        let mapped: Vec<Option<CharRange>> = selections
+            .iter()
+            .map(|&(s, e)| {
+                if s < 0 || e <= s || e as usize >= map.len() {
+                    score -= 4;
+                    return None;
+                }
+                let r = CharRange::new(map[s as usize], map[e as usize]);
+                score +=
+                    i64::from(on_boundary(norm, r.start)) + i64::from(on_boundary(norm, r.end));
+                (!r.is_empty()).then_some(r)
+            })
+            .collect();
+        if best.as_ref().is_none_or(|b| score > b.0) {
+            best = Some((score, *counting, mapped));
+        }
+    }
+    let (_, c, m) = best.expect("four countings");
+    (c, m)
+}
+
+/// Reads a zip's entries by lower-cased path, checking the caps and paths.
+fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<String, Vec<u8>>> {
+    let bad = |m: String| Error::file(path, m);
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| bad("not a REFI-QDA project: the file is not a zip archive".into()))?;
+    if zip.len() > limits.entries {
+        return Err(bad(format!(
+            "the archive holds {} entries, more than the {} Weft accepts",
+            zip.len(),
+            limits.entries
+        )));
+    }
+    let mut total = 0u64;
+    let mut out = HashMap::new();
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| bad(format!("a damaged archive entry ({e})")))?;
+        let name = entry
+            .name()
+            .map_err(|_| bad("an archive entry has a name that is not text".into()))?
+            .replace('\\', "/");
+        if name.starts_with('/') || name.split('/').any(|p| p == "..") || name.contains(':') {
+            return Err(bad(format!(
+                "the archive holds a path that leaves it (\"{name}\"); refusing it"
+            )));
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        let room = limits.unpacked_bytes.saturating_sub(total);
+        let too_big = || {
+            bad(format!(
+                "the archive unpacks to more than {} MB; it may be a zip bomb",
+                limits.unpacked_bytes >> 20
+            ))
+        };
+        if entry.size() > room {
+            return Err(too_big());
+        }
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(room + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| bad(format!("a damaged archive entry ({e})")))?;
+        total += data.len() as u64;
+        if total > limits.unpacked_bytes {
+            return Err(too_big());
+        }
+        out.insert(name.to_lowercase(), data);
+    }
+    Ok(out)
+}
+
+fn guid_of(el: &El, path: &Path, seen: &mut HashSet<String>) -> Result<String> {
+    let g = el
+        .attr("guid")
+        .ok_or_else(|| Error::file(path, format!("a <{}> has no guid", el.name)))?
+        .trim_matches(|c| c == '{' || c == '}')
+        .to_lowercase();
+    if !seen.insert(g.clone()) {
+        return Err(Error::file(
+            path,
+            format!("the GUID {g} is used twice; the project is inconsistent"),
+        ));
+    }
+    Ok(g)
+}
+
+fn kind_of(t: &str) -> AttributeKind {
+    match t {
+        "Boolean" => AttributeKind::Bool,
+        "Integer" | "Float" => AttributeKind::Number,
+        "Date" | "DateTime" => AttributeKind::Date,
+        _ => AttributeKind::Text,
+    }
+}
+
+/// Everything a `.qdpx` becomes, as one edit on an empty project, plus the report.
+/// Returns the edit, the GUID the new project should take (from the project
+/// memo's note, if any), and the report.
+pub fn read_qdpx(path: &Path, limits: Limits) -> Result<(Edit, Option<String>, ImportReport)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_qdpx_bytes(path, &bytes, limits)
+}
+
+/// The same, from bytes in memory (`path` names the file in errors).
+pub fn read_qdpx_bytes(
+    path: &Path,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(Edit, Option<String>, ImportReport)> {
+    let files = read_archive(path, bytes, limits)?;
+    let qde = files
+        .get("project.qde")
+        .ok_or_else(|| Error::file(path, "not a REFI-QDA project: no project.qde inside"))?;
+    let text = crate::import::decode(qde, None).text;
+    let root = parse_xml(&text).map_err(|m| Error::file(path, format!("project.qde: {m}")))?;
+    if root.name != "Project" {
+        return Err(Error::file(
+            path,
+            "project.qde does not hold a REFI-QDA <Project>",
+        ));
+    }
+    let mut report = ImportReport::default();
+    let mut seen = HashSet::new();
+    let now = now_rfc3339();
+
+    // Notes by GUID.
+    let mut notes: HashMap<String, String> = HashMap::new();
+    if let Some(n) = root.child("Notes") {
+        for note in n.all("Note") {
+            let g = guid_of(note, path, &mut seen)?;
+            let text = note
+                .child("PlainTextContent")
+                .map(|c| c.text.clone())
+                .unwrap_or_default();
+            notes.insert(g, crate::text::normalise(&text));
+        }
+    }
+    let notes_of = |el: &El| -> String {
+        el.all("NoteRef")
+            .filter_map(|r| r.attr("targetGUID"))
+            .filter_map(|g| notes.get(&g.trim_matches(|c| c == '{' || c == '}').to_lowercase()))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+
+    // Coders.
+    let mut coders: Vec<Coder> = Vec::new();
+    let mut coder_by_guid: HashMap<String, CoderId> = HashMap::new();
+    if let Some(users) = root.child("Users") {
+        for u in users.all("User") {
+            let g = guid_of(u, path, &mut seen)?;
+            let mut name = u.attr("name").unwrap_or("").trim().to_string();
+            if name.is_empty() || coders.iter().any(|c| c.name == name) {
+                name = format!(
+                    "{} ({})",
+                    if name.is_empty() { "user" } else { &name },
+                    &g[..8]
+                );
+            }
+            let id = CoderId(coders.len() as i64 + 1);
+            coders.push(Coder {
+                id,
+                guid: g.clone(),
+                name,
+            });
+            coder_by_guid.insert(g, id);
+        }
+    }
+
+    // Codes, parents before children.
+    let mut codes: Vec<Code> = Vec::new();
+    let mut code_by_guid: HashMap<String, CodeId> = HashMap::new();
+    fn walk(
+        el: &El,
+        parent: Option<CodeId>,
+        path: &Path,
+        seen: &mut HashSet<String>,
+        codes: &mut Vec<Code>,
+        by_guid: &mut HashMap<String, CodeId>,
+        notes_of: &dyn Fn(&El) -> String,
+    ) -> Result<()> {
+        for (pos, c) in el.all("Code").enumerate() {
+            let g = guid_of(c, path, seen)?;
+            let id = CodeId(codes.len() as i64 + 1);
+            let mut name = c.attr("name").unwrap_or("").trim().replace('/', "-");
+            if name.is_empty() {
+                name = "Unnamed code".into();
+            }
+            while codes.iter().any(|x| x.parent == parent && x.name == name) {
+                name.push_str(" (2)");
+            }
+            codes.push(Code {
+                id,
+                guid: g.clone(),
+                parent,
+                name,
+                color: c
+                    .attr("color")
+                    .and_then(parse_color)
+                    .filter(|c| c.len() == 7)
+                    .unwrap_or_else(|| PALETTE[(id.0 as usize - 1) % PALETTE.len()].to_string()),
+                description: c
+                    .child("Description")
+                    .map(|d| crate::text::normalise(&d.text))
+                    .unwrap_or_default(),
+                position: pos as i64,
+                memo: notes_of(c),
+            });
+            by_guid.insert(g, id);
+            walk(c, Some(id), path, seen, codes, by_guid, notes_of)?;
+        }
+        Ok(())
+    }
+    if let Some(cb) = root.child("CodeBook").and_then(|c| c.child("Codes")) {
+        walk(
+            cb,
+            None,
+            path,
+            &mut seen,
+            &mut codes,
+            &mut code_by_guid,
+            &notes_of,
+        )?;
+    }
+
+    // Variables and cases.
+    let mut attributes: Vec<Attribute> = Vec::new();
+    let mut attribute_by_guid: HashMap<String, AttributeId> = HashMap::new();
+    if let Some(vars) = root.child("Variables") {
+        for v in vars.all("Variable") {
+            let g = guid_of(v, path, &mut seen)?;
+            let id = AttributeId(attributes.len() as i64 + 1);
+            let mut name = v.attr("name").unwrap_or("Variable").trim().to_string();
+            while attributes.iter().any(|a| a.name == name) {
+                name.push_str(" (2)");
+            }
+            attributes.push(Attribute {
+                id,
+                guid: g.clone(),
+                name,
+                kind: kind_of(v.attr("typeOfVariable").unwrap_or("Text")),
+                position: id.0 - 1,
+            });
+            attribute_by_guid.insert(g, id);
+        }
+    }
+    let mut participants: Vec<Participant> = Vec::new();
+    let mut values: Vec<ValueChange> = Vec::new();
+    let mut participant_of_source: HashMap<String, ParticipantId> = HashMap::new();
+    if let Some(cases) = root.child("Cases") {
+        for c in cases.all("Case") {
+            let g = guid_of(c, path, &mut seen)?;
+            let id = ParticipantId(participants.len() as i64 + 1);
+            let mut name = c.attr("name").unwrap_or("").trim().to_string();
+            if name.is_empty() {
+                name = format!("Case {}", id.0);
+            }
+            while participants.iter().any(|p| p.name == name) {
+                name.push_str(" (2)");
+            }
+            participants.push(Participant { id, guid: g, name });
+            for vv in c.all("VariableValue") {
+                let Some(a) = vv
+                    .child("VariableRef")
+                    .and_then(|r| r.attr("targetGUID"))
+                    .and_then(|g| {
+                        attribute_by_guid
+                            .get(&g.trim_matches(|c| c == '{' || c == '}').to_lowercase())
+                    })
+                else {
+                    continue;
+                };
+                let raw = vv
+                    .children
+                    .iter()
+                    .find(|x| x.name != "VariableRef")
+                    .map(|x| x.text.trim().to_string())
+                    .unwrap_or_default();
+                let kind = attributes[(a.0 - 1) as usize].kind;
+                let raw = if kind == AttributeKind::Date {
+                    raw.get(..10).unwrap_or(&raw).to_string()
+                } else {
+                    raw
+                };
+                if let Some(v) = kind.normalise(&raw).filter(|v| !v.is_empty()) {
+                    values.push(ValueChange {
+                        participant: id,
+                        attribute: *a,
+                        value: Some(v),
+                    });
+                }
+            }
+            for sr in c.all("SourceRef") {
+                if let Some(t) = sr.attr("targetGUID") {
+                    participant_of_source
+                        .entry(t.trim_matches(|c| c == '{' || c == '}').to_lowercase())
+                        .or_insert(id);
+                }
+            }
+        }
+    }
+
+    // Sources and their selections.
+    let mut records: Vec<DocumentRecord> = Vec::new();
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut uncoded: Option<CodeId> = None;
+    let default_coder = |coders: &mut Vec<Coder>| -> CoderId {
+        if let Some(c) = coders.iter().find(|c| c.name == "imported") {
+            return c.id;
+        }
+        let id = CoderId(coders.len() as i64 + 1);
+        coders.push(Coder {
+            id,
+            guid: new_guid(),
+            name: "imported".into(),
+        });
+        id
+    };
+    if let Some(sources) = root.child("Sources") {
+        for src in &sources.children {
+            if src.name != "TextSource" {
+                *report.skipped_elements.entry(src.name.clone()).or_default() += 1;
+                continue;
+            }
+            let g = guid_of(src, path, &mut seen)?;
+            let mut name = src.attr("name").unwrap_or("").trim().to_string();
+            if name.is_empty() {
+                name = format!("Source {}", records.len() + 1);
+            }
+            while records.iter().any(|r| r.document.name == name) {
+                name.push_str(" (2)");
+            }
+            // The text: inline, or a file under sources/ (any case).
+            let raw: String = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
+                (Some(c), _) => c.text.clone(),
+                (None, Some(p)) => {
+                    let file = p.rsplit("://").next().unwrap_or(p).trim_start_matches('/');
+                    let key = format!("sources/{}", file.to_lowercase());
+                    let data = files.get(&key).or_else(|| files.get(&file.to_lowercase())).ok_or_else(|| {
+                        Error::file(path, format!("the text of source \"{name}\" ({file}) is missing from the archive"))
+                    })?;
+                    crate::import::decode(data, None).text
+                }
+                (None, None) => {
+                    return Err(Error::file(path, format!("source \"{name}\" has no text")));
+                }
+            };
+            let raw = raw.strip_prefix('\u{feff}').unwrap_or(&raw).to_string();
+            let text = crate::text::normalise(&raw);
+            let norm: Vec<char> = text.chars().collect();
+            let doc_id = DocumentId(records.len() as i64 + 1);
+            let participant = match participant_of_source.get(&g) {
+                Some(p) => *p,
+                None => {
+                    let id = ParticipantId(participants.len() as i64 + 1);
+                    let mut pname = name.clone();
+                    while participants.iter().any(|p| p.name == pname) {
+                        pname.push_str(" (2)");
+                    }
+                    participants.push(Participant {
+                        id,
+                        guid: new_guid(),
+                        name: pname,
+                    });
+                    id
+                }
+            };
+            let sels: Vec<&El> = src.all("PlainTextSelection").collect();
+            let positions: Vec<(i64, i64)> = sels
+                .iter()
+                .map(|s| {
+                    let p = |a: &str| {
+                        s.attr(a)
+                            .and_then(|v| v.trim().parse::<i64>().ok())
+                            .unwrap_or(-1)
+                    };
+                    (p("startPosition"), p("endPosition"))
+                })
+                .collect();
+            let (counting, mapped) = choose_counting(&raw, &norm, &positions);
+            if !sels.is_empty() {
+                report
+                    .countings
+                    .push((name.clone(), counting.describe().to_string()));
+            }
+            for ((sel, range), (s0, e0)) in sels.iter().zip(mapped).zip(&positions) {
+                let sel_guid = guid_of(sel, path, &mut seen)?;
+                let Some(range) = range else {
+                    report.skipped_selections.push((name.clone(), *s0, *e0));
+                    continue;
+                };
+                let memo = {
+                    let mut parts = Vec::new();
+                    let n = notes_of(sel);
+                    if !n.is_empty() {
+                        parts.push(n);
+                    }
+                    parts.join("\n\n")
+                };
+                let coder_of = |el: &El| {
+                    el.attr("creatingUser")
+                        .and_then(|u| {
+                            coder_by_guid
+                                .get(&u.trim_matches(|c| c == '{' || c == '}').to_lowercase())
+                        })
+                        .copied()
+                };
+                let created = sel
+                    .attr("creationDateTime")
+                    .map(String::from)
+                    .unwrap_or_else(|| now.clone());
+                let codings: Vec<&El> = sel.all("Coding").collect();
+                if codings.is_empty() {
+                    report.uncoded_selections += 1;
+                    let code = *uncoded.get_or_insert_with(|| {
+                        let id = CodeId(codes.len() as i64 + 1);
+                        codes.push(Code { id, guid: new_guid(), parent: None, name: "Uncoded selections".into(), color: "#888888".into(), description: "Selections that another tool exported without a code (their descriptions are the segments' memos).".into(), position: codes.len() as i64, memo: String::new() });
+                        id
+                    });
+                    let desc = sel
+                        .child("Description")
+                        .map(|d| crate::text::normalise(&d.text))
+                        .unwrap_or_default();
+                    let coder = coder_of(sel).unwrap_or_else(|| default_coder(&mut coders));
+                    segments.push(Segment {
+                        id: SegmentId(segments.len() as i64 + 1),
+                        guid: sel_guid.clone(),
+                        document: doc_id,
+                        code,
+                        range,
+                        coder,
+                        created_at: created.clone(),
+                        memo: [desc, memo.clone()]
+                            .into_iter()
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join("\n\n"),
+                    });
+                    continue;
+                }
+                for (k, coding) in codings.iter().enumerate() {
+                    let Some(code) = coding
+                        .child("CodeRef")
+                        .and_then(|r| r.attr("targetGUID"))
+                        .and_then(|g| {
+                            code_by_guid
+                                .get(&g.trim_matches(|c| c == '{' || c == '}').to_lowercase())
+                        })
+                        .copied()
+                    else {
+                        *report
+                            .skipped_elements
+                            .entry("Coding with an unknown code".into())
+                            .or_default() += 1;
+                        continue;
+                    };
+                    let coder = coder_of(coding)
+                        .or_else(|| coder_of(sel))
+                        .unwrap_or_else(|| default_coder(&mut coders));
+                    if segments.iter().any(|s| {
+                        s.document == doc_id
+                            && s.code == code
+                            && s.range == range
+                            && s.coder == coder
+                    }) {
+                        continue;
+                    }
+                    // The first coding keeps the selection's GUID, so a round trip keeps it.
+                    let guid = if k == 0 {
+                        sel_guid.clone()
+                    } else {
+                        super::derived_guid(&sel_guid, &format!("coding{k}"))
+                    };
+                    segments.push(Segment {
+                        id: SegmentId(segments.len() as i64 + 1),
+                        guid,
+                        document: doc_id,
+                        code,
+                        range,
+                        coder,
+                        created_at: created.clone(),
+                        memo: memo.clone(),
+                    });
+                }
+            }
+            for other in &src.children {
+                if !matches!(
+                    other.name.as_str(),
+                    "PlainTextSelection"
+                        | "PlainTextContent"
+                        | "Description"
+                        | "NoteRef"
+                        | "Coding"
+                        | "VariableValue"
+                ) {
+                    *report
+                        .skipped_elements
+                        .entry(other.name.clone())
+                        .or_default() += 1;
+                }
+            }
+            records.push(DocumentRecord {
+                document: Document {
+                    id: doc_id,
+                    guid: g,
+                    name,
+                    participant: Some(participant),
+                    char_len: norm.len(),
+                    source_file: path.to_string_lossy().into_owned(),
+                    encoding: "UTF-8".into(),
+                    imported_at: src
+                        .attr("creationDateTime")
+                        .map(String::from)
+                        .unwrap_or_else(|| now.clone()),
+                    memo: notes_of(src),
+                },
+                turns: crate::import::turns::detect_turns(&text),
+                text,
+                cue_times: Vec::new(),
+            });
+        }
+    }
+    for other in &root.children {
+        if !matches!(
+            other.name.as_str(),
+            "Users"
+                | "CodeBook"
+                | "Variables"
+                | "Cases"
+                | "Sources"
+                | "Notes"
+                | "NoteRef"
+                | "Description"
+        ) {
+            *report
+                .skipped_elements
+                .entry(other.name.clone())
+                .or_default() += 1;
+        }
+    }
+    report.documents = records.len();
+    report.codes = codes.len();
+    report.segments = segments.len();
+    report.participants = participants.len();
+    let edit = Edit::Batch(vec![
+        Edit::InsertCoders(coders),
+        Edit::InsertCodes(codes),
+        Edit::InsertParticipants(participants),
+        Edit::InsertAttributes(attributes),
+        Edit::SetValues(values),
+        Edit::InsertDocuments(records),
+        Edit::InsertSegments(segments),
+        Edit::SetProjectMemo(notes_of(&root)),
+    ]);
+    let project_guid = root
+        .child("NoteRef")
+        .and_then(|r| r.attr("targetGUID"))
+        .map(|g| g.trim_matches(|c| c == '{' || c == '}').to_lowercase());
+    Ok((edit, project_guid, report))
+}
+
+/// Imports a `.qdpx` into a new project at `project`. On any error no project
+/// file is left behind.
+pub fn import_qdpx(qdpx: &Path, project: &Path, limits: Limits) -> Result<ImportReport> {
+    let (edit, guid, report) = read_qdpx(qdpx, limits)?;
+    let mut store = Store::create_with_guid(project, guid.as_deref())?;
+    let result = store
+        .change("Import REFI-QDA project", |_| Ok(edit))
+        .and_then(|_| store.forget_history());
+    if let Err(e) = result {
+        drop(store);
+        crate::store::remove_project_files(project);
+        return Err(e);
+    }
+    Ok(report)
+}
+
+/// Reads a `.qdc` codebook into codebook entries.
+pub fn read_qdc(path: &Path) -> Result<Vec<crate::import::CodebookEntry>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::import::decode(&bytes, None).text;
+    let root = parse_xml(&text).map_err(|m| Error::file(path, m))?;
+    let codes = root
+        .child("Codes")
+        .filter(|_| root.name == "CodeBook")
+        .ok_or_else(|| Error::file(path, "not a REFI-QDA codebook: no <CodeBook><Codes>"))?;
+    let mut out = Vec::new();
+    fn walk(el: &El, prefix: &[String], out: &mut Vec<crate::import::CodebookEntry>) {
+        for c in el.all("Code") {
+            let mut p = prefix.to_vec();
+            p.push(
+                c.attr("name")
+                    .unwrap_or("Unnamed code")
+                    .trim()
+                    .replace('/', "-"),
+            );
+            out.push(crate::import::CodebookEntry {
+                path: p.clone(),
+                description: c
+                    .child("Description")
+                    .map(|d| crate::text::normalise(&d.text)),
+                color: c.attr("color").filter(|c| c.len() == 7).map(String::from),
+                line: 0,
+            });
+            walk(c, &p, out);
+        }
+    }
+    walk(codes, &[], &mut out);
+    Ok(out)
+}

@@ -1,0 +1,626 @@
+//! REFI-QDA: round trips, XSD validation, one hand-made file per quirk of the
+//! big tools, hostile files, and a mutation test that the readers never panic.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::Sandbox;
+use weft::refi::import::{Limits, import_qdpx, read_qdpx, read_qdpx_bytes};
+use weft::store::Store;
+
+const XSD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/refi/Project-mrt2019.xsd"
+);
+
+/// Validates a project.qde against the REFI-QDA schema with xmllint.
+fn validate(qde: &Path) {
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", XSD])
+        .arg(qde)
+        .output()
+        .expect("xmllint is needed (Debian: libxml2-utils; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "schema validation failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn unzip_qde(qdpx: &Path, dir: &Path) -> PathBuf {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(qdpx).unwrap()).unwrap();
+    let mut qde = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("project.qde").unwrap(), &mut qde).unwrap();
+    let p = dir.join(format!(
+        "{}.qde",
+        qdpx.file_stem().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&p, qde).unwrap();
+    p
+}
+
+/// Everything a round trip must keep, as comparable text.
+fn contents(path: &Path) -> BTreeMap<String, Vec<String>> {
+    let store = Store::open(path).unwrap();
+    let r = store.read();
+    let snap = r.snapshot().unwrap();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in snap.codes.codes() {
+        out.entry("codes".into()).or_default().push(format!(
+            "{} {} {:?} {:?}",
+            snap.codes.path(c.id),
+            c.color,
+            c.description,
+            c.memo
+        ));
+    }
+    for d in &snap.documents {
+        let p = d
+            .participant
+            .and_then(|p| snap.participant(p))
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        out.entry("documents".into()).or_default().push(format!(
+            "{} {p} {:?} {:?}",
+            d.name,
+            d.memo,
+            r.document_text(d.id).unwrap()
+        ));
+    }
+    for p in &snap.participants {
+        let vals: Vec<String> = snap
+            .attributes
+            .iter()
+            .map(|a| format!("{}={}", a.name, snap.value(p.id, a.id)))
+            .collect();
+        out.entry("participants".into()).or_default().push(format!(
+            "{} {}",
+            p.name,
+            vals.join(",")
+        ));
+    }
+    for a in &snap.attributes {
+        out.entry("attributes".into())
+            .or_default()
+            .push(format!("{} {}", a.name, a.kind.as_str()));
+    }
+    let quotes = r
+        .quotes(&snap.segments.iter().map(|s| s.id).collect::<Vec<_>>())
+        .unwrap();
+    for s in &snap.segments {
+        out.entry("segments".into()).or_default().push(format!(
+            "{} {} {}..{} {} {:?} {:?} {}",
+            snap.document(s.document).unwrap().name,
+            snap.codes.path(s.code),
+            s.range.start,
+            s.range.end,
+            snap.coder_name(s.coder),
+            quotes[&s.id],
+            s.memo,
+            s.guid
+        ));
+    }
+    out.insert("memo".into(), vec![snap.memo.clone()]);
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+#[test]
+fn the_demo_round_trips_and_validates() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "demo.weft"]);
+    s.ok(&["export-qdpx", "demo.weft", "demo.qdpx"]);
+    validate(&unzip_qde(&s.path("demo.qdpx"), s.dir.path()));
+    let report = s.ok(&["import-qdpx", "demo.qdpx", "back.weft"]);
+    assert!(
+        report.contains("Imported 12 document(s), 12 participant(s), 23 code(s), 79 segment(s)"),
+        "{report}"
+    );
+    assert_eq!(
+        contents(&s.path("demo.weft")),
+        contents(&s.path("back.weft"))
+    );
+    // Exporting twice gives the same GUIDs (the same file, in fact).
+    s.ok(&["export-qdpx", "demo.weft", "again.qdpx"]);
+    let a = std::fs::read_to_string(unzip_qde(&s.path("demo.qdpx"), s.dir.path())).unwrap();
+    let b = std::fs::read_to_string(unzip_qde(&s.path("again.qdpx"), s.dir.path())).unwrap();
+    assert_eq!(a, b);
+    // And the exported project exports the same GUIDs again after a round trip.
+    s.ok(&["export-qdpx", "back.weft", "back.qdpx"]);
+    let guids = |x: &str| -> Vec<String> {
+        let mut v: Vec<String> = x
+            .split("guid=\"")
+            .skip(1)
+            .map(|g| g[..36].to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let c = std::fs::read_to_string(unzip_qde(&s.path("back.qdpx"), s.dir.path())).unwrap();
+    assert_eq!(guids(&a), guids(&c));
+}
+
+#[test]
+fn a_unicode_and_crlf_project_round_trips() {
+    let s = Sandbox::new();
+    s.ok(&["new", "u.weft"]);
+    s.write(
+        "Zsófia.txt",
+        "Interviewer: Hogy volt? 😀\r\nZsófia: “Nagyon” jó — köszönöm! 👍🏽\r\nInterviewer: 谢谢\r\n",
+    );
+    s.write("Ана.txt", "Q: Как дела?\r\nА: Хорошо & <спасибо>.\r\n");
+    s.ok(&["import", "u.weft", "Zsófia.txt", "Ана.txt"]);
+    s.write(
+        "p.csv",
+        "id,Város,Kor,Dátum,Igen\nZsófia,Győr,41,2024-02-29,yes\nАна,Москва,29.5,2023-12-01,no\n",
+    );
+    s.ok(&["participants", "u.weft", "p.csv"]);
+    let text = s.ok(&["show", "u.weft", "--doc", "Zsófia"]);
+    let range = |t: &str, needle: &str| {
+        let at = t.find(needle).unwrap();
+        let start = t[..at].chars().count();
+        (
+            start.to_string(),
+            (start + needle.chars().count()).to_string(),
+        )
+    };
+    let (a, b) = range(&text, "“Nagyon” jó — köszönöm! 👍🏽");
+    s.ok(&[
+        "code",
+        "u.weft",
+        "--doc",
+        "Zsófia",
+        "--start",
+        &a,
+        "--end",
+        &b,
+        "--code",
+        "Érzések/Öröm 😊",
+        "--memo",
+        "émoji & <tags>",
+    ]);
+    let (a, b) = range(&text, "谢谢");
+    s.ok(&[
+        "code",
+        "u.weft",
+        "--doc",
+        "Zsófia",
+        "--start",
+        &a,
+        "--end",
+        &b,
+        "--code",
+        "Érzések/Hála",
+        "--coder",
+        "Łucja",
+    ]);
+    s.ok(&[
+        "code",
+        "u.weft",
+        "--doc",
+        "Ана",
+        "--start",
+        "14",
+        "--end",
+        "22",
+        "--code",
+        "Érzések/Öröm 😊",
+    ]);
+    s.ok(&[
+        "memo",
+        "u.weft",
+        "--project-memo",
+        "--set",
+        "Projekt — “jegyzet” <&>",
+    ]);
+    s.ok(&["export-qdpx", "u.weft", "u.qdpx"]);
+    validate(&unzip_qde(&s.path("u.qdpx"), s.dir.path()));
+    s.ok(&["import-qdpx", "u.qdpx", "u2.weft"]);
+    assert_eq!(contents(&s.path("u.weft")), contents(&s.path("u2.weft")));
+}
+
+/// Writes a .qdpx from a project.qde and source files.
+fn qdpx(dir: &Path, name: &str, qde: &str, sources: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.join(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("project.qde", opts).unwrap();
+    zip.write_all(qde.as_bytes()).unwrap();
+    for (n, data) in sources {
+        zip.start_file(*n, opts).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+const G1: &str = "11111111-1111-1111-1111-111111111111";
+const G2: &str = "22222222-2222-2222-2222-222222222222";
+const GC: &str = "cccccccc-cccc-cccc-cccc-cccccccccccc";
+
+/// A project with one code and one text source with the given selections.
+fn one_source(text_path: &str, selections: &str) -> String {
+    format!(
+        r##"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="q">
+  <CodeBook><Codes><Code guid="{GC}" name="Theme" isCodable="true" color="#ff0000"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{G1}" name="Doc" plainTextPath="internal://{text_path}">
+{selections}
+    </TextSource>
+  </Sources>
+</Project>"##
+    )
+}
+
+fn selection(guid: &str, start: usize, end: usize) -> String {
+    format!(
+        r#"      <PlainTextSelection guid="{guid}" startPosition="{start}" endPosition="{end}"><Coding guid="{}"><CodeRef targetGUID="{GC}"/></Coding></PlainTextSelection>"#,
+        uuid_from(guid)
+    )
+}
+
+fn uuid_from(g: &str) -> String {
+    weft::refi::derived_guid(g, "c")
+}
+
+/// Imports and returns the coded texts, in order, and the report.
+fn coded(path: &Path) -> (Vec<String>, String) {
+    let project = path.with_extension("weft");
+    let report = import_qdpx(path, &project, Limits::default()).unwrap();
+    let store = Store::open(&project).unwrap();
+    let r = store.read();
+    let segs = r.segments().unwrap();
+    let q = r
+        .quotes(&segs.iter().map(|s| s.id).collect::<Vec<_>>())
+        .unwrap();
+    (
+        segs.iter().map(|s| q[&s.id].clone()).collect(),
+        report.to_string(),
+    )
+}
+
+#[test]
+fn quirk_capital_sources_folder_bom_and_crlf_with_standard_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    // Code points over the file as written: CR and LF are two.
+    let raw = "Q: Hi there\r\nA: Fine thanks, really\r\n";
+    let start = raw.find("Fine").unwrap();
+    let end = raw.find(", really").unwrap();
+    let start2 = raw.find("really").unwrap();
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(raw.as_bytes());
+    let p = qdpx(
+        dir.path(),
+        "a.qdpx",
+        &one_source(
+            &format!("{G1}.txt"),
+            &[
+                selection(G2, start, end),
+                selection("33333333-3333-3333-3333-333333333333", start2, start2 + 6),
+            ]
+            .join("\n"),
+        ),
+        &[(&format!("Sources/{G1}.txt"), &bytes)],
+    );
+    let (texts, report) = coded(&p);
+    assert_eq!(texts, ["Fine thanks", "really"]);
+    assert!(report.contains("code points (the standard)"), "{report}");
+}
+
+#[test]
+fn quirk_nvivo_counts_utf16_units_with_cr_and_lf_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = "P1: I felt 😀😀 happy about it\r\nP1: Then I called my mentor again\r\n";
+    let utf16 = |s: &str| s.encode_utf16().count();
+    let sel = |needle: &str| {
+        let at = raw.find(needle).unwrap();
+        (utf16(&raw[..at]), utf16(&raw[..at]) + utf16(needle))
+    };
+    let (a, b) = sel("happy");
+    let (c, d) = sel("called my mentor");
+    let p = qdpx(
+        dir.path(),
+        "nvivo.qdpx",
+        &one_source(
+            &format!("{G1}.txt"),
+            &[
+                selection(G2, a, b),
+                selection("33333333-3333-3333-3333-333333333333", c, d),
+            ]
+            .join("\n"),
+        ),
+        &[(&format!("sources/{G1}.txt"), raw.as_bytes())],
+    );
+    let (texts, report) = coded(&p);
+    assert_eq!(texts, ["happy", "called my mentor"]);
+    assert!(report.contains("UTF-16"), "{report}");
+}
+
+#[test]
+fn quirk_atlas_ti_counts_a_crlf_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = "Q: One\r\nA: Two lines\r\nQ: Three\r\nA: The fourth answer here\r\n";
+    let norm = raw.replace("\r\n", "\n");
+    let sel = |needle: &str| {
+        let at = norm.find(needle).unwrap();
+        (
+            norm[..at].chars().count(),
+            norm[..at].chars().count() + needle.chars().count(),
+        )
+    };
+    let (a, b) = sel("fourth answer");
+    let (c, d) = sel("Two lines");
+    let p = qdpx(
+        dir.path(),
+        "atlas.qdpx",
+        &one_source(
+            &format!("{G1}.txt"),
+            &[
+                selection(G2, c, d),
+                selection("33333333-3333-3333-3333-333333333333", a, b),
+            ]
+            .join("\n"),
+        ),
+        &[(&format!("sources/{G1}.txt"), raw.as_bytes())],
+    );
+    let (texts, report) = coded(&p);
+    assert_eq!(texts, ["Two lines", "fourth answer"]);
+    assert!(report.contains("line break as one"), "{report}");
+}
+
+#[test]
+fn quirk_maxqda_selection_with_a_description_and_no_coding() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = "P: Something worth keeping here.\n";
+    let sels = format!(
+        r#"      <PlainTextSelection guid="{G2}" startPosition="3" endPosition="18"><Description>Worth a second look</Description></PlainTextSelection>
+      <PlainTextSelection guid="44444444-4444-4444-4444-444444444444" startPosition="500" endPosition="510"><Coding guid="55555555-5555-5555-5555-555555555555"><CodeRef targetGUID="{GC}"/></Coding></PlainTextSelection>"#
+    );
+    let qde = one_source(&format!("{G1}.txt"), &sels).replace(
+        "</Sources>",
+        r#"<PictureSource guid="66666666-6666-6666-6666-666666666666" name="photo"/></Sources><Graphs><Graph guid="77777777-7777-7777-7777-777777777777"/></Graphs>"#,
+    );
+    let p = qdpx(
+        dir.path(),
+        "maxqda.qdpx",
+        &qde,
+        &[(&format!("sources/{G1}.txt"), raw.as_bytes())],
+    );
+    let project = dir.path().join("maxqda.weft");
+    let report = import_qdpx(&p, &project, Limits::default()).unwrap();
+    assert_eq!(report.uncoded_selections, 1);
+    assert_eq!(report.skipped_selections, [("Doc".to_string(), 500, 510)]);
+    assert_eq!(report.skipped_elements.get("PictureSource"), Some(&1));
+    assert_eq!(report.skipped_elements.get("Graphs"), Some(&1));
+    let store = Store::open(&project).unwrap();
+    let r = store.read();
+    let segs = r.segments().unwrap();
+    assert_eq!(segs.len(), 1);
+    assert_eq!(segs[0].memo, "Worth a second look");
+    assert_eq!(
+        r.code_tree().unwrap().path(segs[0].code),
+        "Uncoded selections"
+    );
+    assert_eq!(
+        r.quotes(&[segs[0].id]).unwrap()[&segs[0].id],
+        "Something worth"
+    );
+}
+
+#[test]
+fn hostile_files_are_refused_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok_qde = one_source(&format!("{G1}.txt"), &selection(G2, 0, 2));
+    let text: &[u8] = b"P: hi\n";
+    let fails = |p: &Path, limits: Limits, says: &str| {
+        let project = p.with_extension("weft");
+        let err = import_qdpx(p, &project, limits).unwrap_err().to_string();
+        assert!(err.contains(says), "{}: {err}", p.display());
+        assert!(!project.exists(), "nothing half-imported");
+    };
+    // A zip bomb: 8 MB of zeros against a 4 MB cap (the real cap is 1 GB).
+    let zeros = vec![0u8; 8 << 20];
+    let bomb = qdpx(
+        dir.path(),
+        "bomb.qdpx",
+        &ok_qde,
+        &[(&format!("sources/{G1}.txt"), &zeros)],
+    );
+    assert!(
+        std::fs::metadata(&bomb).unwrap().len() < 100_000,
+        "it compresses well"
+    );
+    fails(
+        &bomb,
+        Limits {
+            entries: 100,
+            unpacked_bytes: 4 << 20,
+        },
+        "zip bomb",
+    );
+    // Too many entries.
+    let many: Vec<(String, Vec<u8>)> = (0..50)
+        .map(|i| (format!("sources/x{i}.txt"), vec![b'a']))
+        .collect();
+    let many_refs: Vec<(&str, &[u8])> = many
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    fails(
+        &qdpx(dir.path(), "many.qdpx", &ok_qde, &many_refs),
+        Limits {
+            entries: 10,
+            unpacked_bytes: 1 << 20,
+        },
+        "entries",
+    );
+    // A path that climbs out of the archive.
+    fails(
+        &qdpx(
+            dir.path(),
+            "climb.qdpx",
+            &ok_qde,
+            &[("../../evil.txt", text)],
+        ),
+        Limits::default(),
+        "leaves it",
+    );
+    // Duplicate GUIDs.
+    let dup = ok_qde.replace(
+        &format!(r#"TextSource guid="{G1}""#),
+        &format!(r#"TextSource guid="{GC}""#),
+    );
+    fails(
+        &qdpx(
+            dir.path(),
+            "dup.qdpx",
+            &dup,
+            &[(&format!("sources/{G1}.txt"), text)],
+        ),
+        Limits::default(),
+        "used twice",
+    );
+    // A missing source.
+    fails(
+        &qdpx(dir.path(), "missing.qdpx", &ok_qde, &[]),
+        Limits::default(),
+        "missing from the archive",
+    );
+    // Not a zip, and not REFI inside.
+    std::fs::write(dir.path().join("junk.qdpx"), b"not a zip").unwrap();
+    fails(
+        &dir.path().join("junk.qdpx"),
+        Limits::default(),
+        "not a zip",
+    );
+    fails(
+        &qdpx(dir.path(), "noqde.qdpx", "", &[]),
+        Limits::default(),
+        "project.qde",
+    );
+    // An external entity is never resolved: the name keeps no file content.
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET").unwrap();
+    let xxe = ok_qde
+        .replacen(
+            "<Project",
+            &format!(
+                "<!DOCTYPE Project [<!ENTITY xxe SYSTEM \"file://{}\">]>\n<Project",
+                secret.display()
+            ),
+            1,
+        )
+        .replace(r#"name="Theme""#, r#"name="Theme &xxe;""#);
+    let p = qdpx(
+        dir.path(),
+        "xxe.qdpx",
+        &xxe,
+        &[(&format!("sources/{G1}.txt"), text)],
+    );
+    let project = dir.path().join("xxe.weft");
+    match import_qdpx(&p, &project, Limits::default()) {
+        Ok(_) => {
+            let names: Vec<String> = Store::open(&project)
+                .unwrap()
+                .read()
+                .codes()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            assert!(names.iter().all(|n| !n.contains("TOP-SECRET")), "{names:?}");
+        }
+        Err(e) => assert!(!e.to_string().contains("TOP-SECRET")),
+    }
+}
+
+#[test]
+fn codebooks_round_trip_as_qdc() {
+    let s = Sandbox::new();
+    s.ok(&["new", "a.weft"]);
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample_codebooks/peer_support.csv"
+    );
+    s.ok(&["codebook", "import", "a.weft", sample]);
+    s.ok(&["codebook", "export", "a.weft", "book.qdc"]);
+    let xml = std::fs::read_to_string(s.path("book.qdc")).unwrap();
+    assert!(xml.contains("urn:QDA-XML:codebook:1.0"));
+    s.ok(&["new", "b.weft"]);
+    s.ok(&["codebook", "import", "b.weft", "book.qdc"]);
+    s.ok(&["codebook", "export", "a.weft", "a.csv"]);
+    s.ok(&["codebook", "export", "b.weft", "b.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(s.path("a.csv")).unwrap(),
+        std::fs::read_to_string(s.path("b.csv")).unwrap()
+    );
+}
+
+/// A small deterministic generator.
+struct Lcg(u64);
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+#[test]
+fn mutated_files_never_panic_the_readers() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "demo.weft"]);
+    s.ok(&["export-qdpx", "demo.weft", "demo.qdpx"]);
+    let qdpx_bytes = std::fs::read(s.path("demo.qdpx")).unwrap();
+    let qde = std::fs::read(unzip_qde(&s.path("demo.qdpx"), s.dir.path())).unwrap();
+    let text = std::fs::read(s.path("demo.qdpx")).unwrap();
+    let _ = text;
+    let mut rng = Lcg(2026);
+    let mut errors = 0;
+    for round in 0..400 {
+        // Mutate the XML (flip, delete, duplicate bytes), then rezip with the sources.
+        let mut x = qde.clone();
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(x.len());
+            match rng.below(4) {
+                0 => x[at] = b"<>\"&/= x0\n"[rng.below(10)],
+                1 => {
+                    x.remove(at);
+                }
+                2 => {
+                    let end = (at + rng.below(200)).min(x.len());
+                    let chunk = x[at..end].to_vec();
+                    x.splice(at..at, chunk);
+                }
+                _ => x.truncate(at),
+            }
+        }
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&x).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        if read_qdpx_bytes(Path::new("fuzz.qdpx"), &bytes, Limits::default()).is_err() {
+            errors += 1;
+        }
+        // Mutate the archive's own bytes too.
+        let mut z = qdpx_bytes.clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(z.len());
+            z[at] = rng.below(256) as u8;
+        }
+        let _ = read_qdpx_bytes(Path::new("fuzz.qdpx"), &z, Limits::default());
+        let _ = round;
+    }
+    assert!(errors > 0, "some mutations must be refused");
+    // A whole valid file still reads.
+    assert!(read_qdpx(&s.path("demo.qdpx"), Limits::default()).is_ok());
+}
