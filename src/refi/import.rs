@@ -888,7 +888,12 @@ pub fn import_qdpx(qdpx: &Path, project: &Path, limits: Limits) -> Result<Import
 /// Reads a `.qdc` codebook into codebook entries.
 pub fn read_qdc(path: &Path) -> Result<Vec<crate::import::CodebookEntry>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = crate::import::decode(&bytes, None).text;
+    parse_qdc(path, &bytes)
+}
+
+/// Parses a `.qdc` codebook from bytes (`path` names the file in errors).
+pub fn parse_qdc(path: &Path, bytes: &[u8]) -> Result<Vec<crate::import::CodebookEntry>> {
+    let text = crate::import::decode(bytes, None).text;
     let root = parse_xml(&text).map_err(|m| Error::file(path, m))?;
     let codes = root
         .child("Codes")
