@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use super::app::{Command, WeftApp, parse_hex};
+use super::app::{Command, WeftApp, draft_field, parse_hex};
 use super::dialogs::{Dialog, PathPurpose};
 use crate::edit::ops::{self, MemoTarget};
 use crate::model::{CharRange, ProjectSnapshot, Segment};
@@ -19,28 +19,18 @@ fn memo_editor(
     rows: usize,
 ) {
     let label = ui.label(RichText::new(label).strong());
-    let draft = app
-        .drafts
-        .entry(key.clone())
-        .or_insert_with(|| stored.to_string());
-    let resp = ui
-        .add(
-            egui::TextEdit::multiline(draft)
-                .desired_rows(rows)
-                .desired_width(f32::INFINITY)
-                .hint_text("memo")
-                .id_salt(("memo", key.as_str())),
-        )
-        .labelled_by(label.id);
-    if resp.lost_focus() {
-        let text = draft.clone();
-        app.drafts.remove(&key);
-        if text != stored {
-            app.change("Edit memo", move |r| ops::set_memo(r, target, &text));
-        }
-    } else if !resp.has_focus() && draft != stored {
-        // The stored memo changed (undo, another window): show it.
-        *draft = stored.to_string();
+    let (resp, saved) = draft_field(
+        &mut app.drafts,
+        ui,
+        &key,
+        stored,
+        rows,
+        f32::INFINITY,
+        "memo",
+    );
+    resp.labelled_by(label.id);
+    if let Some(text) = saved {
+        app.change("Edit memo", move |r| ops::set_memo(r, target, &text));
     }
 }
 
@@ -188,30 +178,20 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
                 });
                 let label =
                     ui.label(RichText::new("Definition (when to use it, when not):").strong());
-                let key = format!("def:{}", id.0);
-                let stored = c.description.clone();
-                let draft = app
-                    .drafts
-                    .entry(key.clone())
-                    .or_insert_with(|| stored.clone());
-                let resp = ui
-                    .add(
-                        egui::TextEdit::multiline(draft)
-                            .desired_rows(3)
-                            .desired_width(f32::INFINITY)
-                            .id_salt(("definition", id.0)),
-                    )
-                    .labelled_by(label.id);
-                if resp.lost_focus() {
-                    let text = draft.clone();
-                    app.drafts.remove(&key);
-                    if text != stored {
-                        app.change("Edit definition", move |r| {
-                            ops::update_code(r, id, |c| c.description = text)
-                        });
-                    }
-                } else if !resp.has_focus() && *draft != stored {
-                    *draft = stored;
+                let (resp, saved) = draft_field(
+                    &mut app.drafts,
+                    ui,
+                    &format!("def:{}", id.0),
+                    &c.description,
+                    3,
+                    f32::INFINITY,
+                    "",
+                );
+                resp.labelled_by(label.id);
+                if let Some(text) = saved {
+                    app.change("Edit definition", move |r| {
+                        ops::update_code(r, id, |c| c.description = text)
+                    });
                 }
                 memo_editor(
                     app,

@@ -7,7 +7,7 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::app::{Command, Tab, WeftApp};
+use super::app::{Command, Tab, WeftApp, draft_field};
 use super::dialogs::{Dialog, PathPurpose};
 use crate::analysis::matrix::{
     self, CoOccurrence, Columns, Condition, Filters, Grouping, Matrix, MatrixSpec, Measure,
@@ -632,34 +632,25 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            let key = format!("summary:{}:{}", pid.0, code.0);
             let label = ui.strong("Your summary of this cell:");
-            let draft = app
-                .drafts
-                .entry(key.clone())
-                .or_insert_with(|| stored.clone());
-            let resp = ui
-                .add(
-                    egui::TextEdit::multiline(draft)
-                        .desired_rows(5)
-                        .desired_width(f32::INFINITY)
-                        .id_salt(key.as_str()),
-                )
-                .labelled_by(label.id);
-            if resp.lost_focus() {
-                let text = draft.clone();
-                app.drafts.remove(&key);
-                if text != stored {
-                    app.change("Edit summary", move |_| {
-                        Ok(Edit::SetSummary {
-                            participant: pid,
-                            code,
-                            text: Some(text),
-                        })
-                    });
-                }
-            } else if !resp.has_focus() && *draft != stored {
-                *draft = stored;
+            let (resp, saved) = draft_field(
+                &mut app.drafts,
+                ui,
+                &format!("summary:{}:{}", pid.0, code.0),
+                &stored,
+                5,
+                f32::INFINITY,
+                "",
+            );
+            resp.labelled_by(label.id);
+            if let Some(text) = saved {
+                app.change("Edit summary", move |_| {
+                    Ok(Edit::SetSummary {
+                        participant: pid,
+                        code,
+                        text: Some(text),
+                    })
+                });
             }
         } else if matches!(app.matrices.columns, Some(ColumnChoice::Attribute(_))) {
             // Prevalence of this code across the attribute's groups.

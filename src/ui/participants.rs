@@ -2,7 +2,7 @@
 
 use egui::{RichText, Ui};
 
-use super::app::WeftApp;
+use super::app::{WeftApp, draft_field};
 use super::dialogs::Dialog;
 use crate::edit::ops;
 use crate::model::AttributeKind;
@@ -41,37 +41,26 @@ pub fn participants_ui(app: &mut WeftApp, ui: &mut Ui) {
                     for person in &snap.participants {
                         ui.label(&person.name);
                         for a in &snap.attributes {
-                            let key = format!("cell:{}:{}", person.id.0, a.id.0);
-                            let stored = snap.value(person.id, a.id).to_string();
-                            let draft = app
-                                .drafts
-                                .entry(key.clone())
-                                .or_insert_with(|| stored.clone());
-                            let resp = ui.add(
-                                egui::TextEdit::singleline(draft)
-                                    .desired_width(110.0)
-                                    .hint_text(format!("{} of {}", a.name, person.name))
-                                    .id_salt(key.as_str()),
+                            let name = format!("{} of {}", a.name, person.name);
+                            let (resp, saved) = draft_field(
+                                &mut app.drafts,
+                                ui,
+                                &format!("cell:{}:{}", person.id.0, a.id.0),
+                                snap.value(person.id, a.id),
+                                1,
+                                110.0,
+                                &name,
                             );
-                            let resp = resp.on_hover_text(format!("{} of {}", a.name, person.name));
+                            let resp = resp.on_hover_text(&name);
                             resp.widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::Role::TextInput,
-                                    true,
-                                    format!("{} of {}", a.name, person.name),
-                                )
+                                egui::WidgetInfo::labeled(egui::Role::TextInput, true, &name)
                             });
-                            if resp.lost_focus() {
-                                let text = draft.clone();
-                                app.drafts.remove(&key);
-                                if text.trim() != stored {
-                                    let (pid, aid) = (person.id, a.id);
-                                    app.change("Edit attribute value", move |r| {
-                                        ops::set_value(r, pid, aid, &text)
-                                    });
-                                }
-                            } else if !resp.has_focus() && *draft != stored {
-                                *draft = stored;
+                            let stored = snap.value(person.id, a.id);
+                            if let Some(text) = saved.filter(|t| t.trim() != stored) {
+                                let (pid, aid) = (person.id, a.id);
+                                app.change("Edit attribute value", move |r| {
+                                    ops::set_value(r, pid, aid, &text)
+                                });
                             }
                         }
                         ui.end_row();
