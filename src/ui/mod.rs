@@ -7,13 +7,18 @@
 
 pub mod app;
 mod codes_panel;
+mod commands;
 mod details;
 mod dialogs;
 pub mod fonts;
 pub mod jobs;
 pub mod matrices;
+mod menu;
 mod participants;
+mod project;
+mod toolbar;
 pub mod transcript;
+mod widgets;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,320 @@
+//! Actions with their labels and shortcuts, the menus built from them, the
+//! status bar and the error window.
+
+use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+
+use super::app::*;
+use super::dialogs::{Dialog, PathPurpose};
+use crate::analysis::search;
+
+/// User actions that have a menu entry and maybe a shortcut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// File → New…
+    NewProject,
+    /// File → Open…
+    OpenProject,
+    /// File → Import transcripts…
+    ImportTranscripts,
+    /// File → Import participants…
+    ImportParticipants,
+    /// File → Import codebook…
+    ImportCodebook,
+    /// File → Export codebook…
+    ExportCodebook,
+    /// File → Import REFI-QDA…
+    ImportQdpx,
+    /// File → Export REFI-QDA…
+    ExportQdpx,
+    /// File → Quit
+    Quit,
+    /// Edit → Undo
+    Undo,
+    /// Edit → Redo
+    Redo,
+    /// Edit → Find in document
+    Find,
+    /// Edit → Quick code
+    QuickCode,
+    /// Edit → Code in vivo
+    InVivo,
+    /// Edit → Autocode…
+    Autocode,
+}
+
+impl Action {
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::NewProject => "New project…",
+            Action::OpenProject => "Open project…",
+            Action::ImportTranscripts => "Import transcripts…",
+            Action::ImportParticipants => "Import participants…",
+            Action::ImportCodebook => "Import codebook…",
+            Action::ExportCodebook => "Export codebook…",
+            Action::ImportQdpx => "Import REFI-QDA project (.qdpx)…",
+            Action::ExportQdpx => "Export REFI-QDA project (.qdpx)…",
+            Action::Quit => "Quit",
+            Action::Undo => "Undo",
+            Action::Redo => "Redo",
+            Action::Find => "Find in document…",
+            Action::QuickCode => "Quick code…",
+            Action::InVivo => "Code in vivo",
+            Action::Autocode => "Autocode…",
+        }
+    }
+
+    /// The keyboard shortcut, if any.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let cmd = Modifiers::COMMAND;
+        Some(match self {
+            Action::NewProject => KeyboardShortcut::new(cmd, Key::N),
+            Action::OpenProject => KeyboardShortcut::new(cmd, Key::O),
+            Action::ImportTranscripts => KeyboardShortcut::new(cmd, Key::T),
+            Action::Quit => KeyboardShortcut::new(cmd, Key::Q),
+            Action::Undo => KeyboardShortcut::new(cmd, Key::Z),
+            Action::Redo => KeyboardShortcut::new(cmd | Modifiers::SHIFT, Key::Z),
+            Action::Find => KeyboardShortcut::new(cmd, Key::F),
+            Action::QuickCode => KeyboardShortcut::new(cmd, Key::K),
+            Action::InVivo => KeyboardShortcut::new(cmd, Key::I),
+            _ => return None,
+        })
+    }
+
+    /// All actions with shortcuts, checked every frame. Redo comes before Undo
+    /// so Ctrl+Shift+Z is not taken as Ctrl+Z.
+    const WITH_SHORTCUTS: [Action; 9] = [
+        Action::Redo,
+        Action::Undo,
+        Action::NewProject,
+        Action::OpenProject,
+        Action::ImportTranscripts,
+        Action::Quit,
+        Action::Find,
+        Action::QuickCode,
+        Action::InVivo,
+    ];
+}
+
+impl WeftApp {
+    pub(super) fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        for action in Action::WITH_SHORTCUTS {
+            let Some(sc) = action.shortcut() else {
+                continue;
+            };
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
+                self.trigger(action);
+            }
+        }
+        // Quick keys 1–9 code the selection, unless a text field has the keyboard.
+        let focused = ctx.memory(|m| m.focused());
+        let transcript = self
+            .project
+            .as_ref()
+            .and_then(|p| p.view.as_ref())
+            .map(|v| v.widget_id());
+        let keys_free = focused.is_none() || focused == transcript;
+        if keys_free && self.selection().is_some() {
+            const DIGITS: [Key; 9] = [
+                Key::Num1,
+                Key::Num2,
+                Key::Num3,
+                Key::Num4,
+                Key::Num5,
+                Key::Num6,
+                Key::Num7,
+                Key::Num8,
+                Key::Num9,
+            ];
+            for (n, key) in DIGITS.iter().enumerate() {
+                if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, *key))
+                    && let Some(code) = self.quick_key_code(n)
+                {
+                    self.queue.push(Command::ApplyCode(code));
+                }
+            }
+        }
+    }
+
+    /// Does what a menu entry or shortcut asks.
+    pub fn trigger(&mut self, action: Action) {
+        match action {
+            Action::NewProject => self.dialog = Some(Dialog::path(PathPurpose::NewProject)),
+            Action::OpenProject => self.dialog = Some(Dialog::path(PathPurpose::OpenProject)),
+            Action::ImportTranscripts => {
+                self.dialog = Some(Dialog::path(PathPurpose::ImportTranscripts))
+            }
+            Action::ImportParticipants => {
+                self.dialog = Some(Dialog::path(PathPurpose::ImportParticipants))
+            }
+            Action::ImportCodebook => self.dialog = Some(Dialog::path(PathPurpose::ImportCodebook)),
+            Action::ExportCodebook => self.dialog = Some(Dialog::path(PathPurpose::ExportCodebook)),
+            Action::ImportQdpx => self.dialog = Some(Dialog::path(PathPurpose::ImportQdpx)),
+            Action::ExportQdpx => self.dialog = Some(Dialog::path(PathPurpose::ExportQdpx)),
+            Action::Quit => self.queue.push(Command::Quit),
+            Action::Undo => self.queue.push(Command::Undo),
+            Action::Redo => self.queue.push(Command::Redo),
+            Action::Find => {
+                self.find.open = true;
+                self.find.focus = true;
+                self.tab = Tab::Coding;
+            }
+            Action::QuickCode => {
+                self.quick.focus = true;
+                self.tab = Tab::Coding;
+            }
+            Action::Autocode => {
+                self.dialog = Some(Dialog::Autocode {
+                    pattern: String::new(),
+                    regex: false,
+                    unit: search::Unit::Sentence,
+                    code: String::new(),
+                    speaker: String::new(),
+                })
+            }
+            Action::InVivo => match self.in_vivo_name() {
+                Some(name) => self.queue.push(Command::ApplyCodePath(name)),
+                None => self.error = Some("select the words to name the code after first".into()),
+            },
+        }
+    }
+
+    pub(super) fn menu_ui(&mut self, ui: &mut Ui) {
+        let item = |ui: &mut Ui, action: Action| -> bool {
+            let mut b = egui::Button::new(action.label());
+            if let Some(sc) = action.shortcut() {
+                b = b.shortcut_text(ui.ctx().format_shortcut(&sc));
+            }
+            ui.add(b).clicked()
+        };
+        ui.menu_button("File", |ui| {
+            for a in [Action::NewProject, Action::OpenProject] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+            ui.menu_button("Open recent", |ui| {
+                if self.settings.recent.is_empty() {
+                    ui.label("No recent projects");
+                }
+                for p in self.settings.recent.clone() {
+                    if ui.button(p.display().to_string()).clicked() {
+                        self.queue.push(Command::OpenProject(p));
+                    }
+                }
+            });
+            ui.separator();
+            for a in [
+                Action::ImportTranscripts,
+                Action::ImportParticipants,
+                Action::ImportCodebook,
+                Action::ExportCodebook,
+            ] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+            ui.separator();
+            for a in [Action::ImportQdpx, Action::ExportQdpx] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+            ui.separator();
+            if item(ui, Action::Quit) {
+                self.trigger(Action::Quit);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            let (undo, redo) = self
+                .project
+                .as_ref()
+                .and_then(|p| p.store.history().ok())
+                .map(|(u, r)| {
+                    (
+                        u.first().map(|e| e.label.clone()),
+                        r.first().map(|e| e.label.clone()),
+                    )
+                })
+                .unwrap_or_default();
+            let undo_label = undo.map_or("Undo".to_string(), |l| format!("Undo {l}"));
+            let redo_label = redo.map_or("Redo".to_string(), |l| format!("Redo {l}"));
+            for (a, label) in [(Action::Undo, undo_label), (Action::Redo, redo_label)] {
+                let sc = a
+                    .shortcut()
+                    .map(|s| ui.ctx().format_shortcut(&s))
+                    .unwrap_or_default();
+                if ui.add(egui::Button::new(label).shortcut_text(sc)).clicked() {
+                    self.trigger(a);
+                }
+            }
+            ui.separator();
+            for a in [
+                Action::Find,
+                Action::QuickCode,
+                Action::InVivo,
+                Action::Autocode,
+            ] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                let label = ui.label("Coder:");
+                ui.text_edit_singleline(&mut self.settings.coder)
+                    .labelled_by(label.id);
+            });
+        });
+    }
+
+    pub(super) fn status_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            if let Some(job) = &self.job {
+                let p = job.progress();
+                ui.label(&job.title);
+                ui.add(
+                    egui::ProgressBar::new(p.fraction)
+                        .desired_width(220.0)
+                        .show_percentage(),
+                );
+                ui.label(egui::RichText::new(&p.message).weak());
+                if ui.button("Cancel").clicked() {
+                    job.cancel();
+                }
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(100));
+            } else {
+                ui.label(&self.status);
+            }
+            if let Some(p) = &self.project {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let c = &p.snap;
+                    ui.label(format!(
+                        "{} documents · {} codes · {} segments · coder: {}",
+                        c.documents.len(),
+                        c.codes.codes().len(),
+                        c.segments.len(),
+                        self.settings.coder
+                    ));
+                });
+            }
+        });
+    }
+
+    pub(super) fn error_ui(&mut self, ctx: &egui::Context) {
+        let Some(message) = self.error.clone() else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::unique("error")).show(ctx, |ui| {
+            ui.set_max_width(480.0);
+            ui.heading("Something went wrong");
+            ui.label(&message);
+            ui.add_space(8.0);
+            ui.button("OK").clicked()
+        });
+        if modal.inner || modal.should_close() {
+            self.error = None;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The open project: the store, the snapshot drawn from, the transcript shown
+//! and what the user has picked.
+
+use std::collections::HashMap;
+
+use super::app::*;
+use super::transcript::{Highlight, TranscriptView};
+use crate::model::*;
+use crate::store::Store;
+
+/// The open project and what the user has picked in it.
+pub struct OpenProject {
+    /// The project file.
+    pub store: Store,
+    /// Everything but the texts.
+    pub snap: ProjectSnapshot,
+    /// The transcript shown.
+    pub view: Option<TranscriptView>,
+    /// The code picked in the tree.
+    pub selected_code: Option<CodeId>,
+    /// The segment picked in the transcript or the retrieval list.
+    pub selected_segment: Option<SegmentId>,
+    /// Codes in tree order with their paths, for menus and the quick-code box.
+    pub code_paths: Vec<(CodeId, String)>,
+    /// The selected code's quotes, loaded when the code or the project changes.
+    pub quotes: Option<(CodeId, HashMap<SegmentId, String>)>,
+    /// Counts reloads of the snapshot, so derived views know when to recompute.
+    pub version: u64,
+}
+
+impl OpenProject {
+    pub(super) fn open(store: Store) -> crate::Result<Self> {
+        let snap = store.read().snapshot()?;
+        let mut p = OpenProject {
+            store,
+            snap,
+            view: None,
+            selected_code: None,
+            selected_segment: None,
+            code_paths: Vec::new(),
+            quotes: None,
+            version: 0,
+        };
+        p.derive();
+        Ok(p)
+    }
+
+    fn derive(&mut self) {
+        let tree = &self.snap.codes;
+        self.code_paths = tree
+            .in_tree_order()
+            .into_iter()
+            .map(|id| (id, tree.path(id)))
+            .collect();
+        if self.selected_code.is_some_and(|c| tree.get(c).is_none()) {
+            self.selected_code = None;
+        }
+        if self
+            .selected_segment
+            .is_some_and(|s| !self.snap.segments.iter().any(|x| x.id == s))
+        {
+            self.selected_segment = None;
+        }
+        self.update_highlights();
+    }
+
+    /// Reloads the snapshot after a change and redraws what changed.
+    pub fn refresh(&mut self) -> crate::Result<()> {
+        self.snap = self.store.read().snapshot()?;
+        self.quotes = None;
+        self.version += 1;
+        if let Some(v) = &self.view
+            && self.snap.document(v.document).is_none()
+        {
+            self.view = None;
+        }
+        self.derive();
+        Ok(())
+    }
+
+    fn update_highlights(&mut self) {
+        let Some(view) = &mut self.view else { return };
+        let tree = &self.snap.codes;
+        let highlights = self
+            .snap
+            .segments_of(view.document)
+            .iter()
+            .filter_map(|s| {
+                let code = tree.get(s.code)?;
+                Some(Highlight {
+                    segment: s.id,
+                    code: s.code,
+                    range: s.range,
+                    color: parse_hex(&code.color),
+                    name: code.name.clone(),
+                })
+            })
+            .collect();
+        let order: Vec<CodeId> = self.code_paths.iter().map(|(c, _)| *c).collect();
+        view.set_highlights(highlights, &order);
+        view.selected_segment = self.selected_segment;
+    }
+
+    /// The selected code's quotes by segment (loaded once per code and change).
+    pub fn quotes(&mut self) -> Option<&HashMap<SegmentId, String>> {
+        let code = self.selected_code?;
+        if self.quotes.as_ref().is_none_or(|(c, _)| *c != code) {
+            let q = self.store.read().quotes_of_code(code).unwrap_or_default();
+            self.quotes = Some((code, q));
+        }
+        self.quotes.as_ref().map(|(_, q)| q)
+    }
+
+    /// Shows a document in the transcript view.
+    pub fn open_document(&mut self, doc: DocumentId) -> crate::Result<()> {
+        if self.view.as_ref().is_some_and(|v| v.document == doc) {
+            return Ok(());
+        }
+        let r = self.store.read();
+        let text = r.document_text(doc)?;
+        let turns = r.turns(doc)?;
+        self.view = Some(TranscriptView::new(doc, text, &turns));
+        self.update_highlights();
+        Ok(())
+    }
+}
