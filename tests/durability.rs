@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::Sandbox;
+use common::{Lcg, Sandbox};
 use weft::store::Store;
 
 /// Writes `n` transcripts of about 40 KB each, named with `prefix`.
@@ -40,18 +40,6 @@ fn integrity_ok(path: &std::path::Path) {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(r, "ok");
-}
-
-/// A small deterministic generator, so a failure can be replayed from its seed.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
 }
 
 #[test]

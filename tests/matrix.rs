@@ -6,7 +6,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use common::{Sandbox, csv_rows};
+use common::{Lcg, Sandbox, csv_rows};
 use weft::analysis::matrix::{
     CoOccurrence, Columns, Condition, Filters, Grouping, Matrix, MatrixSpec, Measure, compute,
     parse_bins,
@@ -300,18 +300,6 @@ fn co_occurrence_by_overlap_turn_and_document() {
     assert_eq!(get(&m, "P/K2", "Q"), 1, "only C's");
 }
 
-/// A small deterministic generator for the property test.
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
-
 #[test]
 fn rows_sum_to_their_total_when_every_participant_has_one_value() {
     for seed in 1..=6u64 {
@@ -319,7 +307,7 @@ fn rows_sum_to_their_total_when_every_participant_has_one_value() {
         let path = dir.path().join("p.weft");
         let mut store = Store::create(&path).unwrap();
         let mut rng = Lcg(seed);
-        let n = 5 + rng.below(10) as usize;
+        let n = 5 + rng.below(10);
         let docs = (0..n)
             .map(|i| {
                 parse_transcript(
@@ -345,10 +333,10 @@ fn rows_sum_to_their_total_when_every_participant_has_one_value() {
             .unwrap();
         let codes = ["A", "A/B", "A/C", "D", "D/E/F"];
         for _ in 0..60 {
-            let d = format!("D{}", rng.below(n as u64));
-            let code = codes[rng.below(codes.len() as u64) as usize];
-            let start = rng.below(30) as usize;
-            let len = 1 + rng.below(10) as usize;
+            let d = format!("D{}", rng.below(n));
+            let code = codes[rng.below(codes.len())];
+            let start = rng.below(30);
+            let len = 1 + rng.below(10);
             store
                 .change("Code", |r| {
                     let id = r.document_by_name(&d)?.unwrap().id;

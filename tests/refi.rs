@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::Sandbox;
+use common::{Lcg, Sandbox};
 use weft::refi::import::{Limits, import_qdpx, read_qdpx, read_qdpx_bytes};
 use weft::store::Store;
 
@@ -562,18 +562,6 @@ fn codebooks_round_trip_as_qdc() {
     );
 }
 
-/// A small deterministic generator.
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
-}
-
 #[test]
 fn mutated_files_never_panic_the_readers() {
     let s = Sandbox::new();
@@ -581,11 +569,9 @@ fn mutated_files_never_panic_the_readers() {
     s.ok(&["export-qdpx", "demo.weft", "demo.qdpx"]);
     let qdpx_bytes = std::fs::read(s.path("demo.qdpx")).unwrap();
     let qde = std::fs::read(unzip_qde(&s.path("demo.qdpx"), s.dir.path())).unwrap();
-    let text = std::fs::read(s.path("demo.qdpx")).unwrap();
-    let _ = text;
     let mut rng = Lcg(2026);
     let mut errors = 0;
-    for round in 0..400 {
+    for _ in 0..400 {
         // Mutate the XML (flip, delete, duplicate bytes), then rezip with the sources.
         let mut x = qde.clone();
         for _ in 0..1 + rng.below(8) {
@@ -618,7 +604,6 @@ fn mutated_files_never_panic_the_readers() {
             z[at] = rng.below(256) as u8;
         }
         let _ = read_qdpx_bytes(Path::new("fuzz.qdpx"), &z, Limits::default());
-        let _ = round;
     }
     assert!(errors > 0, "some mutations must be refused");
     // A whole valid file still reads.

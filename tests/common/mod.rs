@@ -68,3 +68,23 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
 pub fn file_bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).expect("read")
 }
+
+/// A small deterministic random generator, so a failing run can be replayed
+/// from its seed.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next 31 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() as usize) % n.max(1)
+    }
+}
