@@ -69,7 +69,7 @@ pub enum Command {
         after_help = "Example:\n  weft show study.weft --doc P07\n  weft show study.weft --doc P07 --turns"
     )]
     Show(project::ShowArgs),
-    /// Import or export a codebook (.csv as path,description,color or .json).
+    /// Import or export a codebook (.csv as path,description,color, .json, or REFI-QDA .qdc).
     #[command(
         subcommand,
         after_help = "Example:\n  weft codebook import study.weft sample_codebooks/peer_support.csv"
