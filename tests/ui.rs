@@ -466,6 +466,34 @@ fn drag(h: &mut Harness<'_, WeftApp>, from: egui::Pos2, to: egui::Pos2) {
 }
 
 #[test]
+fn drag_the_selected_text_itself_onto_a_code() {
+    let (_dir, path, mut h) = demo_app();
+    select_first_chars(&mut h, 11);
+    // Press inside the selected words ("Interviewer") and drag them onto a code.
+    let text = h
+        .get_by_role_and_label(Role::TextInput, "Transcript")
+        .rect();
+    let from = text.min + egui::vec2(30.0, 10.0);
+    let to = h.get_by_label_contains("Concrete  ").rect().center();
+    drag(&mut h, from, to);
+    assert!(
+        segments_of(&path, "P01", "Types of support/Concrete").contains(&CharRange::new(0, 11))
+    );
+    // The selection was carried, not replaced.
+    let sel = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .selection
+        .unwrap();
+    assert_eq!(sel.range(), CharRange::new(0, 11));
+}
+
+#[test]
 fn drag_a_code_onto_another_and_the_selection_onto_a_code() {
     let (_dir, path, mut h) = demo_app();
     // Re-parent: drag "Outcomes" onto "Engagement".

@@ -367,6 +367,9 @@ impl WeftApp {
                         Box::new(move |r| ops::recode_segments(r, &[s], code)),
                     ));
                 }
+                TranscriptAction::DragSelection => {
+                    egui::DragAndDrop::set_payload(ui.ctx(), TreeDrag::Selection);
+                }
                 TranscriptAction::EditSegmentMemo(s) => {
                     let memo = p
                         .snap

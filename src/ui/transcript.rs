@@ -72,6 +72,8 @@ pub enum TranscriptAction {
     RecodeSegment(SegmentId, CodeId),
     /// Edit this segment's memo.
     EditSegmentMemo(SegmentId),
+    /// The user is dragging the selection (to drop it on a code).
+    DragSelection,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,8 @@ pub struct TranscriptView {
     scroll_to: Option<usize>,
     keep_cursor_visible: bool,
     h_pos: Option<f32>,
+    /// A drag that started inside the selection carries it instead of selecting.
+    dragging_selection: bool,
     /// Blocks laid out in the last frame (for tests and benchmarks).
     pub last_laid_out: usize,
 }
@@ -143,6 +147,7 @@ impl TranscriptView {
             scroll_to: None,
             keep_cursor_visible: false,
             h_pos: None,
+            dragging_selection: false,
             last_laid_out: 0,
         };
         view.estimate_heights(600.0);
@@ -461,7 +466,28 @@ impl TranscriptView {
                 if response.hovered() {
                     ui.ctx().set_cursor_icon(CursorIcon::Text);
                 }
-                if response.drag_started() || response.clicked() {
+                // A drag that starts inside the selection carries the selection
+                // (to drop it on a code) rather than starting a new one.
+                if response.drag_started() {
+                    let origin = ui.input(|i| i.pointer.press_origin());
+                    let inside = match (origin, self.selection.map(|s| s.range())) {
+                        (Some(o), Some(r)) if !r.is_empty() => {
+                            let at = hit(self, o);
+                            r.start <= at && at < r.end
+                        }
+                        _ => false,
+                    };
+                    self.dragging_selection = inside && !ui.input(|i| i.modifiers.shift);
+                }
+                if self.dragging_selection {
+                    if response.dragged() {
+                        ui.ctx().set_cursor_icon(CursorIcon::Grabbing);
+                        actions.push(TranscriptAction::DragSelection);
+                    }
+                    if response.drag_stopped() || !ui.input(|i| i.pointer.any_down()) {
+                        self.dragging_selection = false;
+                    }
+                } else if response.drag_started() || response.clicked() {
                     if let Some(pos) = response.interact_pointer_pos() {
                         let at = hit(self, pos);
                         let shift = ui.input(|i| i.modifiers.shift);
