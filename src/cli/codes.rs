@@ -1,10 +1,9 @@
 //! `weft codes …` and `weft codebook import|export`.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Subcommand;
 
 use crate::edit::ops::{self, find_code};
@@ -148,30 +147,7 @@ pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {
         CodebookCommand::Export { project, file } => {
             let store = Store::open(&project)?;
             let tree = store.read().code_tree()?;
-            let ext = extension(&file);
-            if ext != "csv" && ext != "json" && ext != "qdc" {
-                bail!(
-                    "{}: a codebook is written as .csv, .json or .qdc",
-                    file.display()
-                );
-            }
-            // Write beside the target and rename, so a failure leaves no half file.
-            let tmp = file.with_extension(format!("{ext}.partial"));
-            let out =
-                File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-            match ext.as_str() {
-                "csv" => codebook::write_csv(&tree, out)?,
-                "qdc" => {
-                    let mut out = out;
-                    std::io::Write::write_all(
-                        &mut out,
-                        crate::refi::export::codebook_xml(&tree).as_bytes(),
-                    )?;
-                }
-                _ => codebook::write_json(&tree, out)?,
-            }
-            std::fs::rename(&tmp, &file)
-                .with_context(|| format!("{}: cannot write", file.display()))?;
+            codebook::write_file(&tree, &file)?;
             println!("Wrote {} code(s) to {}", tree.codes().len(), file.display());
         }
     }

@@ -1,7 +1,7 @@
 //! `weft matrix`, `weft framework` and `weft summary`.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -211,18 +211,6 @@ pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec
     })
 }
 
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let tmp = path.with_extension("partial");
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    write(&mut f)?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
-}
-
 pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
     let store = Store::open(&a.project)?;
     let r = store.read();
@@ -245,7 +233,7 @@ pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
             export::write_xlsx(&m, a.measure, &q, path, &description)?
         }
         (MatrixFormat::Xlsx, None) => bail!("an xlsx matrix needs --out FILE.xlsx"),
-        (format, Some(path)) => write_atomically(path, |f| {
+        (format, Some(path)) => crate::export::write_atomically(path, |f| -> anyhow::Result<()> {
             match format {
                 MatrixFormat::Json => export::write_json(&m, a.measure, &q, f)?,
                 _ => export::write_csv(&m, a.measure, &q, f, a.excel)?,
@@ -376,7 +364,7 @@ pub fn framework(a: FrameworkArgs) -> anyhow::Result<()> {
         Ok(())
     };
     match &a.out {
-        Some(path) => write_atomically(path, |f| write(f))?,
+        Some(path) => crate::export::write_atomically(path, |f| write(f))?,
         None => write(&mut std::io::stdout().lock())?,
     }
     Ok(())

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
 
 use crate::edit::ops::find_code;
@@ -66,12 +66,7 @@ pub fn segments(a: SegmentsArgs) -> anyhow::Result<()> {
     };
     match &a.out {
         Some(path) => {
-            let tmp = path.with_extension("partial");
-            let mut file = std::fs::File::create(&tmp)
-                .with_context(|| format!("{}: cannot write", tmp.display()))?;
-            write(&mut file)?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
+            crate::export::write_atomically(path, |file| write(file))?;
             eprintln!(
                 "Wrote {} segment(s) to {}",
                 table.rows.len(),

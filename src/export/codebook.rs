@@ -1,4 +1,5 @@
-//! Codebook export as CSV (`path,description,color`) or JSON (a nested tree).
+//! Codebook export as CSV (`path,description,color`), JSON (a nested tree), or
+//! REFI-QDA `.qdc` through [`write_file`].
 
 use std::io::Write;
 
@@ -33,4 +34,24 @@ pub fn write_csv(tree: &CodeTree, out: impl Write) -> csv::Result<()> {
 /// Writes the codebook as a JSON tree.
 pub fn write_json(tree: &CodeTree, out: impl Write) -> serde_json::Result<()> {
     serde_json::to_writer_pretty(out, &json_tree(tree, None))
+}
+
+/// Writes the codebook to a file in the format its extension names: `.csv`,
+/// `.json` or REFI-QDA `.qdc`.
+pub fn write_file(tree: &CodeTree, path: &std::path::Path) -> crate::Result<()> {
+    let ext = crate::import::extension(path);
+    if !matches!(ext.as_str(), "csv" | "json" | "qdc") {
+        return Err(crate::Error::file(
+            path,
+            "a codebook is written as .csv, .json or .qdc",
+        ));
+    }
+    let failed = |e: String| crate::Error::file(path, format!("cannot write the codebook ({e})"));
+    super::write_atomically(path, |out| match ext.as_str() {
+        "csv" => write_csv(tree, out).map_err(|e| failed(e.to_string())),
+        "json" => write_json(tree, out).map_err(|e| failed(e.to_string())),
+        _ => out
+            .write_all(crate::refi::export::codebook_xml(tree).as_bytes())
+            .map_err(|e| crate::Error::io(path, e)),
+    })
 }

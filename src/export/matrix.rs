@@ -300,10 +300,7 @@ pub fn write_xlsx(
     let about = wb.add_worksheet();
     about.set_name("About").map_err(xerr)?;
     about.write_string(0, 0, description).map_err(xerr)?;
-    let tmp = path.with_extension("xlsx.partial");
-    wb.save(&tmp).map_err(xerr)?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    Ok(())
+    super::write_atomically(path, |out| wb.save_to_writer(out).map_err(xerr))
 }
 
 /// A sentence saying what a matrix counts, for file headers and the window.

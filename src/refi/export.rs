@@ -261,23 +261,22 @@ pub fn project_xml(r: &Reader<'_>) -> Result<(String, Vec<(String, String)>)> {
 /// failure leaves no half file).
 pub fn write_qdpx(r: &Reader<'_>, path: &Path) -> Result<()> {
     let (xml, files) = project_xml(r)?;
-    let tmp = path.with_extension("qdpx.partial");
-    let write = || -> std::io::Result<()> {
-        let f = std::fs::File::create(&tmp)?;
-        let mut zip = zip::ZipWriter::new(f);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        zip.start_file("project.qde", opts)?;
-        zip.write_all(xml.as_bytes())?;
-        for (name, text) in &files {
-            zip.start_file(format!("sources/{name}"), opts)?;
-            zip.write_all(text.as_bytes())?;
-        }
-        zip.finish()?;
-        Ok(())
-    };
-    write().map_err(|e| Error::io(path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::export::write_atomically(path, |f| -> Result<()> {
+        let mut write = || -> std::io::Result<()> {
+            let mut zip = zip::ZipWriter::new(&mut *f);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            zip.start_file("project.qde", opts)?;
+            zip.write_all(xml.as_bytes())?;
+            for (name, text) in &files {
+                zip.start_file(format!("sources/{name}"), opts)?;
+                zip.write_all(text.as_bytes())?;
+            }
+            zip.finish()?;
+            Ok(())
+        };
+        write().map_err(|e| Error::io(path, e))
+    })
 }
 
 /// The codebook as a `.qdc` document.

@@ -2,7 +2,7 @@
 //! each change is one `Store::change`, long work a `Job`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::app::*;
 use super::dialogs::Dialog;
@@ -85,26 +85,6 @@ pub fn commands_for_dropped(files: Vec<PathBuf>) -> Vec<Command> {
     out
 }
 
-fn write_codebook(tree: &CodeTree, file: &Path) -> anyhow::Result<()> {
-    let ext = crate::import::extension(file);
-    let tmp = file.with_extension(format!("{ext}.partial"));
-    let out = std::fs::File::create(&tmp)?;
-    match ext.as_str() {
-        "json" => crate::export::codebook::write_json(tree, out)?,
-        "csv" => crate::export::codebook::write_csv(tree, out)?,
-        "qdc" => {
-            let mut out = out;
-            std::io::Write::write_all(
-                &mut out,
-                crate::refi::export::codebook_xml(tree).as_bytes(),
-            )?;
-        }
-        _ => anyhow::bail!("a codebook is written as .csv, .json or .qdc"),
-    }
-    std::fs::rename(&tmp, file)?;
-    Ok(())
-}
-
 impl WeftApp {
     /// Runs the queued commands. The window calls this after each frame; tests
     /// call it through [`WeftApp::ui`] too.
@@ -156,8 +136,8 @@ impl WeftApp {
             }
             Command::ExportCodebook(file) => {
                 let p = self.project.as_ref().ok_or("open a project first")?;
-                write_codebook(&p.snap.codes, &file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                crate::export::codebook::write_file(&p.snap.codes, &file)
+                    .map_err(|e| e.to_string())?;
                 self.status = format!("Wrote the codebook to {}", file.display());
             }
             Command::ExportRetrieval(file) => self.start_export_retrieval(ctx, file)?,
@@ -205,15 +185,13 @@ impl WeftApp {
                     "xlsx" => {
                         crate::export::matrix::write_xlsx(m, measure, &q, &file, &description)
                     }
-                    ext @ ("csv" | "json") => std::fs::File::create(&file)
-                        .map_err(|e| crate::Error::io(&file, e))
-                        .and_then(|f| {
-                            if ext == "csv" {
-                                crate::export::matrix::write_csv(m, measure, &q, f, false)
-                            } else {
-                                crate::export::matrix::write_json(m, measure, &q, f)
-                            }
-                        }),
+                    ext @ ("csv" | "json") => crate::export::write_atomically(&file, |f| {
+                        if ext == "csv" {
+                            crate::export::matrix::write_csv(m, measure, &q, f, false)
+                        } else {
+                            crate::export::matrix::write_json(m, measure, &q, f)
+                        }
+                    }),
                     _ => Err(crate::Error::file(
                         &file,
                         "a matrix is written as .csv, .json or .xlsx",
@@ -425,9 +403,10 @@ impl WeftApp {
             }
             let table = crate::export::segments::segment_table(&store.read(), &f)?;
             jc.report(0.6, "Writing");
-            let tmp = file.with_extension("partial");
-            crate::export::segments::write_csv(&table, std::fs::File::create(&tmp)?)?;
-            std::fs::rename(&tmp, &file)?;
+            crate::export::write_atomically(&file, |out| -> anyhow::Result<()> {
+                crate::export::segments::write_csv(&table, out)?;
+                Ok(())
+            })?;
             Ok(format!(
                 "Wrote {} segment(s) to {}",
                 table.rows.len(),
