@@ -167,15 +167,14 @@ impl WeftApp {
     }
 
     fn remember(&mut self, path: &Path) {
-        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let path = self.project_key().unwrap_or_else(|| path.to_path_buf());
         self.settings.recent.retain(|p| p != &path);
         self.settings.recent.insert(0, path);
         self.settings.recent.truncate(10);
     }
 
     fn project_key(&self) -> Option<PathBuf> {
-        let p = self.project.as_ref()?.store.path();
-        Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+        Some(self.project.as_ref()?.canonical_path.clone())
     }
 
     /// The code on quick key `n` (0-based): pinned, or else the n-th code in tree order.

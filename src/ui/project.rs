@@ -26,10 +26,15 @@ pub struct OpenProject {
     pub quotes: Option<(CodeId, HashMap<SegmentId, String>)>,
     /// Counts reloads of the snapshot, so derived views know when to recompute.
     pub version: u64,
+    /// The project file's canonical path, worked out once: it keys the
+    /// recent list and the quick keys, which are read every frame.
+    pub canonical_path: std::path::PathBuf,
 }
 
 impl OpenProject {
     pub(super) fn open(store: Store) -> crate::Result<Self> {
+        let canonical_path =
+            std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
         let snap = store.read().snapshot()?;
         let mut p = OpenProject {
             store,
@@ -40,6 +45,7 @@ impl OpenProject {
             code_paths: Vec::new(),
             quotes: None,
             version: 0,
+            canonical_path,
         };
         p.derive();
         Ok(p)
