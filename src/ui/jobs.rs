@@ -111,12 +111,4 @@ impl Job {
             }
         })
     }
-
-    /// Waits for the job to end (tests use this).
-    pub fn wait(&mut self) -> Option<JobOutcome> {
-        while self.handle.as_ref().is_some_and(|h| !h.is_finished()) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        self.poll()
-    }
 }

@@ -4,13 +4,18 @@
 //! write: they push [`app::Command`]s, which the app runs after the UI pass,
 //! each change through [`crate::store::Store::change`] (one transaction, with
 //! undo). Long work runs as a [`jobs::Job`] on its own thread.
+//!
+//! Fonts: egui 0.37 bundles only a Latin font and its icons. Transcripts hold
+//! curly quotes, accents and emoji, so Weft turns on egui's
+//! `monochrome_emoji_fonts` feature (Noto Emoji, built into the binary), and
+//! eframe's system font fallback (on by default) draws other scripts (Chinese,
+//! Arabic, …) from the fonts installed on the computer.
 
 pub mod app;
 mod codes_panel;
 mod commands;
 mod details;
 mod dialogs;
-pub mod fonts;
 pub mod jobs;
 pub mod matrices;
 mod menu;

@@ -114,8 +114,6 @@ pub struct TranscriptView {
     h_pos: Option<f32>,
     /// A drag that started inside the selection carries it instead of selecting.
     dragging_selection: bool,
-    /// Blocks laid out in the last frame (for tests and benchmarks).
-    pub last_laid_out: usize,
 }
 
 fn is_line_break(c: char) -> bool {
@@ -148,7 +146,6 @@ impl TranscriptView {
             keep_cursor_visible: false,
             h_pos: None,
             dragging_selection: false,
-            last_laid_out: 0,
         };
         view.estimate_heights(600.0);
         view
@@ -167,11 +164,6 @@ impl TranscriptView {
     /// Length in code points.
     pub fn char_len(&self) -> usize {
         self.char_len
-    }
-
-    /// Number of blocks the text is cut into.
-    pub fn block_count(&self) -> usize {
-        self.blocks.len()
     }
 
     /// Replaces the coding drawn. Only blocks whose highlights changed are laid out again.
@@ -406,7 +398,6 @@ impl TranscriptView {
                 .tops
                 .partition_point(|&t| t <= viewport.min.y)
                 .saturating_sub(1);
-            let mut laid_out = 0;
             let mut changed_height = false;
             let mut visible: Vec<(usize, Pos2)> = Vec::new();
             let mut i = first;
@@ -415,7 +406,6 @@ impl TranscriptView {
                     Some(g) => g.clone(),
                     None => {
                         let g = self.layout_block(ui, i);
-                        laid_out += 1;
                         self.galleys.insert(i, g.clone());
                         g
                     }
@@ -433,7 +423,6 @@ impl TranscriptView {
             if changed_height {
                 ui.ctx().request_repaint();
             }
-            self.last_laid_out = laid_out;
             // Forget galleys far from view so memory stays flat on long documents.
             if self.galleys.len() > 400 {
                 let keep = first.saturating_sub(50)..i + 50;
