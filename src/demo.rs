@@ -413,18 +413,14 @@ const CODING: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Writes the demo project to `path`, which must not exist. If anything fails,
-/// no file is left behind.
+/// Writes the demo project to `path`, which must not exist. It is built beside
+/// the target and moved into place whole, so a failure or a kill leaves no file,
+/// and a newcomer's first undo has nothing of the demo to take apart.
 pub fn write_demo(path: &Path) -> Result<()> {
-    let store = Store::create(path)?;
-    let result = fill_demo(store);
-    if result.is_err() {
-        crate::store::remove_project_files(path);
-    }
-    result
+    Store::build(path, None, fill_demo).map(|_| ())
 }
 
-fn fill_demo(mut store: Store) -> Result<()> {
+fn fill_demo(store: &mut Store) -> Result<()> {
     let docs = TRANSCRIPTS
         .iter()
         .map(|(name, text)| parse_transcript(Path::new(name), text.as_bytes(), None))
@@ -508,7 +504,5 @@ fn fill_demo(mut store: Store) -> Result<()> {
         }
         Ok(crate::edit::Edit::Batch(edits))
     })?;
-    // A newcomer's first undo should not take the demo apart.
-    store.forget_history()?;
     Ok(())
 }

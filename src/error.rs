@@ -30,6 +30,22 @@ pub enum Error {
         /// The newest schema version this build knows.
         known: i64,
     },
+    /// The file is a Weft project but cannot be used as one.
+    #[error("{}: this Weft project is damaged ({reason}); restore it from a backup or an export", path.display())]
+    Damaged {
+        /// The project file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The project cannot be changed: its file or folder is read-only.
+    #[error("{} is read-only ({why}); Weft can show and export it, but to change it copy it to a folder you can write to", path.display())]
+    ReadOnly {
+        /// The project file.
+        path: PathBuf,
+        /// Why it cannot be written.
+        why: String,
+    },
     /// There is no file at the path.
     #[error("{}: no such project; create one with `weft new {}`", path.display(), path.display())]
     NoSuchProject {

@@ -11,13 +11,19 @@ use common::{Lcg, Sandbox};
 use weft::refi::import::{Limits, import_qdpx, read_qdpx, read_qdpx_bytes};
 use weft::store::Store;
 
+/// The REFI-QDA schema, copied into the repo (MIT-licensed; see its README).
 const XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/refi/Project-mrt2019.xsd"
+    "/tests/data/refi/Project-mrt2019.xsd"
 );
 
-/// Validates a project.qde against the REFI-QDA schema with xmllint.
+/// Validates a project.qde against the REFI-QDA schema with xmllint. Without
+/// xmllint it says "skipped: xmllint not installed", or fails when
+/// `WEFT_REQUIRE_XMLLINT` is set (as `.ci/run` does).
 fn validate(qde: &Path) {
+    if !common::have_tool("xmllint", "--version", "WEFT_REQUIRE_XMLLINT") {
+        return;
+    }
     let out = std::process::Command::new("xmllint")
         .args(["--noout", "--schema", XSD])
         .arg(qde)

@@ -167,8 +167,9 @@ fn find_segments(r: &Reader<'_>, a: &SegmentArgs) -> crate::Result<Vec<SegmentId
 pub fn code(a: CodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.project)?;
     let coder = a.coder.clone().unwrap_or_else(super::default_coder);
+    store.set_coder(&coder);
     let mut added = 0;
-    store.change("Apply code", |r| {
+    store.change(&format!("Apply code \"{}\"", a.code), |r| {
         let doc = document(r, &a.doc)?;
         let (edit, n) = ops::code_path_ranges(
             r,
@@ -191,7 +192,7 @@ pub fn code(a: CodeArgs) -> anyhow::Result<()> {
 pub fn uncode(a: SegmentArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.project)?;
     let mut n = 0;
-    store.change("Remove coding", |r| {
+    store.change(&format!("Remove code \"{}\"", a.code), |r| {
         let ids = find_segments(r, &a)?;
         n = ids.len();
         Ok(Edit::DeleteSegments(ids))
@@ -202,7 +203,7 @@ pub fn uncode(a: SegmentArgs) -> anyhow::Result<()> {
 
 pub fn recode(a: RecodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.segment.project)?;
-    store.change("Recode segment", |r| {
+    store.change(&format!("Recode \"{}\" to \"{}\"", a.segment.code, a.to), |r| {
         let ids = find_segments(r, &a.segment)?;
         let target = find_code(&r.code_tree()?, &a.to)?;
         ops::recode_segments(r, &ids, target)
@@ -215,8 +216,9 @@ pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
     let pattern = build_pattern(&a.pattern, a.plain, a.ignore_case)?;
     let mut store = Store::open(&a.project)?;
     let coder = a.coder.clone().unwrap_or_else(super::default_coder);
+    store.set_coder(&coder);
     let (mut hits, mut added) = (0, 0);
-    store.change("Autocode", |r| {
+    store.change(&format!("Autocode \"{}\"", a.code), |r| {
         let docs = if a.docs.is_empty() {
             r.documents()?
         } else {

@@ -145,34 +145,55 @@ pub enum Command {
         /// The new project file to create.
         project: PathBuf,
     },
-    /// Undo the latest change.
-    #[command(after_help = "Example:\n  weft undo study.weft")]
+    /// Undo your latest change (never another coder's).
+    #[command(after_help = "Example:\n  weft undo study.weft\n  weft undo study.weft --coder ben")]
     Undo {
         /// The project file.
         project: PathBuf,
+        /// Whose change (default: $WEFT_CODER, else your login name).
+        #[arg(long)]
+        coder: Option<String>,
     },
-    /// Redo the latest undone change.
+    /// Redo your latest undone change.
     #[command(after_help = "Example:\n  weft redo study.weft")]
     Redo {
         /// The project file.
         project: PathBuf,
+        /// Whose change (default: $WEFT_CODER, else your login name).
+        #[arg(long)]
+        coder: Option<String>,
     },
-    /// List the changes that can be undone and redone.
-    #[command(after_help = "Example:\n  weft history study.weft")]
+    /// List the changes you can undo and redo, or forget every coder's history for good.
+    #[command(
+        after_help = "Examples:\n  weft history study.weft\n  weft history study.weft --clear   # removed data can no longer be restored"
+    )]
     History {
         /// The project file.
         project: PathBuf,
+        /// Whose history (default: $WEFT_CODER, else your login name).
+        #[arg(long)]
+        coder: Option<String>,
+        /// Forget the undo and redo history of every coder, so that what was
+        /// deleted (a withdrawn participant's transcript) is gone from the file.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Delete a document and its coding (when a participant withdraws consent).
+    #[command(
+        name = "delete-document",
+        after_help = "Example:\n  weft delete-document study.weft P07\n  weft history study.weft --clear   # then it cannot be undone, and its text is gone from the file"
+    )]
+    DeleteDocument {
+        /// The project file.
+        project: PathBuf,
+        /// The document's name.
+        name: String,
     },
 }
 
-/// The coder to record when `--coder` is not given: the user's login name.
+/// The coder to record when `--coder` is not given (see [`crate::model::default_coder`]).
 pub fn default_coder() -> String {
-    std::env::var("WEFT_CODER")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "coder".to_string())
+    crate::model::default_coder()
 }
 
 /// Runs a subcommand.
@@ -212,25 +233,76 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Framework(args) => matrix::framework(args)?,
         Command::Summary(args) => matrix::summary(args)?,
-        Command::Undo { project } => match Store::open(&project)?.undo()? {
-            Some(label) => println!("Undid: {label}"),
-            None => println!("Nothing to undo"),
-        },
-        Command::Redo { project } => match Store::open(&project)?.redo()? {
-            Some(label) => println!("Redid: {label}"),
-            None => println!("Nothing to redo"),
-        },
-        Command::History { project } => {
-            let (undo, redo) = Store::open(&project)?.history()?;
-            println!("Can undo ({}):", undo.len());
+        Command::Undo { project, coder } => step(&project, coder, false)?,
+        Command::Redo { project, coder } => step(&project, coder, true)?,
+        Command::History {
+            project,
+            coder,
+            clear,
+        } => {
+            let mut store = open_as(&project, coder)?;
+            if clear {
+                store.forget_history()?;
+                println!(
+                    "Forgot the undo and redo history of every coder in {}",
+                    project.display()
+                );
+                return Ok(());
+            }
+            let (undo, redo) = store.history()?;
+            println!("{} can undo ({}):", store.coder(), undo.len());
             for e in undo {
                 println!("  {}  {}", e.created_at, e.label);
             }
-            println!("Can redo ({}):", redo.len());
+            println!("{} can redo ({}):", store.coder(), redo.len());
             for e in redo {
                 println!("  {}  {}", e.created_at, e.label);
             }
         }
+        Command::DeleteDocument { project, name } => {
+            let mut store = Store::open(&project)?;
+            let mut what = (0, String::new());
+            store.change(&format!("Delete document \"{name}\""), |r| {
+                let (edit, n, doc) = crate::edit::ops::delete_document(r, &name)?;
+                what = (n, doc.name);
+                Ok(edit)
+            })?;
+            println!(
+                "Deleted document {} and its {} segment(s). `weft undo` brings it back; \
+                 `weft history --clear` forgets it for good.",
+                what.1, what.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Opens a project as a coder: the one named, else the default coder.
+fn open_as(project: &std::path::Path, coder: Option<String>) -> anyhow::Result<Store> {
+    let mut store = Store::open(project)?;
+    if let Some(c) = coder {
+        store.set_coder(&c);
+    }
+    Ok(store)
+}
+
+/// `weft undo` and `weft redo`: the coder's own latest change. Nothing to undo
+/// is an error, so a script notices.
+fn step(project: &std::path::Path, coder: Option<String>, redo: bool) -> anyhow::Result<()> {
+    let mut store = open_as(project, coder)?;
+    let done = if redo { store.redo()? } else { store.undo()? };
+    let verb = if redo { "redo" } else { "undo" };
+    match done {
+        Some(label) => println!(
+            "{}: {label} (by {})",
+            if redo { "Redid" } else { "Undid" },
+            store.coder()
+        ),
+        None => anyhow::bail!(
+            "nothing to {verb} for coder \"{}\" in {} (other coders' changes are theirs to {verb}; see `weft history`)",
+            store.coder(),
+            project.display()
+        ),
     }
     Ok(())
 }

@@ -525,6 +525,31 @@ pub fn memo(r: &Reader<'_>, target: MemoTarget) -> Result<String> {
     })
 }
 
+/// Removes a document with its coding (for a participant who withdraws
+/// consent). Returns the edit and how many segments go with it. The text stays
+/// in the undo history until the history is cleared (`weft history --clear`).
+pub fn delete_document(r: &Reader<'_>, name: &str) -> Result<(Edit, usize, Document)> {
+    let doc = r.document_by_name(name)?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "no document \"{name}\"; list them with `weft docs`"
+        ))
+    })?;
+    let segments: Vec<SegmentId> = r
+        .segments_of_document(doc.id)?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let n = segments.len();
+    Ok((
+        Edit::Batch(vec![
+            Edit::DeleteSegments(segments),
+            Edit::DeleteDocuments(vec![doc.id]),
+        ]),
+        n,
+        doc,
+    ))
+}
+
 /// Adds parsed transcripts. Each belongs to the participant named after it (made
 /// when new). A name already in the project, or twice in the batch, is refused
 /// and nothing is added.

@@ -14,26 +14,85 @@ use crate::error::Error;
 /// Writes `path` through a file beside it (`NAME.partial`) that is renamed over
 /// it only when `write` succeeds, so a failure or a kill never leaves a
 /// half-written file where the user expects a whole one. On failure the partial
-/// file is removed.
+/// file is removed; a partial left by a killed earlier write is replaced.
+///
+/// An export never overwrites a project: a target that is a Weft project (the
+/// open one, another one, or a hard link to either) or any other SQLite
+/// database is refused before anything is written.
 pub fn write_atomically<E: From<Error>>(
     path: &Path,
     write: impl FnOnce(&mut File) -> Result<(), E>,
 ) -> Result<(), E> {
+    refuse_project_target(path)?;
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(".partial");
     let tmp: PathBuf = path.with_file_name(name);
-    let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    // Errors name the file the user asked for, not the partial beside it.
+    let mut file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
     let result = write(&mut file).and_then(|()| {
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::io(path, e))?;
         std::fs::rename(&tmp, path).map_err(|e| E::from(Error::io(path, e)))
     });
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// What a file holds, judged from its first bytes: a Weft project, another
+/// SQLite database, or something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An SQLite database marked with Weft's application id.
+    WeftProject,
+    /// An SQLite database of another application.
+    Database,
+    /// Anything else (or nothing there).
+    Other,
+}
+
+/// Reads the SQLite header of `path`, if there is one. The application id sits
+/// big-endian at byte 68 of the header. A project whose id still waits in its
+/// write-ahead log shows id 0 here, so every SQLite file counts as precious.
+pub fn file_kind(path: &Path) -> FileKind {
+    use std::io::Read;
+    let mut head = [0u8; 72];
+    let Ok(mut f) = File::open(path) else {
+        return FileKind::Other;
+    };
+    if f.read_exact(&mut head).is_err() || &head[..16] != b"SQLite format 3\0" {
+        return FileKind::Other;
+    }
+    let id = i32::from_be_bytes([head[68], head[69], head[70], head[71]]);
+    if id == crate::store::APPLICATION_ID {
+        FileKind::WeftProject
+    } else {
+        FileKind::Database
+    }
+}
+
+/// Refuses an export target that is a project or a project's own journal.
+fn refuse_project_target(path: &Path) -> Result<(), Error> {
+    let project_of_journal = path.to_str().and_then(|s| {
+        s.strip_suffix("-wal")
+            .or_else(|| s.strip_suffix("-shm"))
+            .map(PathBuf::from)
+    });
+    let what = match (file_kind(path), project_of_journal) {
+        (FileKind::WeftProject, _) => "it is a Weft project",
+        (FileKind::Database, _) => "it is a database (perhaps a Weft project)",
+        (_, Some(p)) if file_kind(&p) != FileKind::Other => "it is part of a project's journal",
+        _ => return Ok(()),
+    };
+    Err(Error::file(
+        path,
+        format!(
+            "not overwritten: {what}, and an export never replaces a project; choose another file name"
+        ),
+    ))
 }
 
 #[cfg(test)]

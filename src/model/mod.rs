@@ -323,3 +323,14 @@ pub fn parse_color(s: &str) -> Option<String> {
     let hex = s.strip_prefix('#')?;
     (hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
 }
+
+/// The coder to record when none is named: `$WEFT_CODER`, else the login name,
+/// else "coder". The command line and the window both start from it.
+pub fn default_coder() -> String {
+    ["WEFT_CODER", "USER", "USERNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "coder".to_string())
+}

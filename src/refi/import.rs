@@ -869,19 +869,14 @@ pub fn read_qdpx_bytes(
     Ok((edit, project_guid, report))
 }
 
-/// Imports a `.qdpx` into a new project at `project`. On any error no project
-/// file is left behind.
+/// Imports a `.qdpx` into a new project at `project`, all or nothing: the
+/// project is built beside the target and moved into place whole, with no undo
+/// entry (there is nothing before the import to go back to).
 pub fn import_qdpx(qdpx: &Path, project: &Path, limits: Limits) -> Result<ImportReport> {
     let (edit, guid, report) = read_qdpx(qdpx, limits)?;
-    let mut store = Store::create_with_guid(project, guid.as_deref())?;
-    let result = store
-        .change("Import REFI-QDA project", |_| Ok(edit))
-        .and_then(|_| store.forget_history());
-    if let Err(e) = result {
-        drop(store);
-        crate::store::remove_project_files(project);
-        return Err(e);
-    }
+    Store::build(project, guid.as_deref(), |store| {
+        store.change("Import REFI-QDA project", |_| Ok(edit))
+    })?;
     Ok(report)
 }
 

@@ -115,6 +115,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (participant_id, code_id)
     ) WITHOUT ROWID;
     "#,
+    // 4: undo belongs to the coder who made the change: each history entry
+    // records its coder, and undo and redo take the coder's own newest entry.
+    // Entries made before this version belong to no one ('') and any coder
+    // may undo them.
+    r#"
+    ALTER TABLE history ADD COLUMN coder TEXT NOT NULL DEFAULT '';
+    CREATE INDEX history_stack ON history(stack, coder, id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -33,6 +33,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Who makes the changes: recorded with each undo entry, so undo takes back
+    /// only this coder's own changes.
+    coder: String,
+    /// Opened read-only because the file or its folder cannot be written.
+    read_only: bool,
 }
 
 /// One entry of the undo or redo stack.
@@ -42,6 +47,8 @@ pub struct HistoryEntry {
     pub label: String,
     /// When.
     pub created_at: String,
+    /// Who did it ("" for entries from before Weft recorded coders).
+    pub coder: String,
 }
 
 impl Store {
@@ -52,31 +59,65 @@ impl Store {
 
     /// Creates a project with a given GUID (an import keeps the one it read).
     pub fn create_with_guid(path: &Path, guid: Option<&str>) -> Result<Store> {
+        Ok(Self::build(path, guid, |_| Ok(()))?.0)
+    }
+
+    /// Builds a new project at `path` all or nothing.
+    ///
+    /// The project is made in `NAME.partial` beside the target, filled by
+    /// `fill`, stripped of undo history (there is nothing before it to undo to),
+    /// and only then moved into place, without ever replacing a file that
+    /// appeared there meanwhile. A kill at any moment leaves either no project
+    /// or the whole one; a stale partial from a killed build is removed first.
+    pub fn build<T>(
+        path: &Path,
+        guid: Option<&str>,
+        fill: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<(Store, T)> {
         if path.exists() {
             return Err(Error::AlreadyExists {
                 path: path.to_path_buf(),
             });
         }
-        let result = Self::create_inner(path, guid);
-        if result.is_err() {
-            // Nothing half-made is left behind.
-            remove_project_files(path);
-        }
-        result
-    }
-
-    fn create_inner(path: &Path, guid: Option<&str>) -> Result<Store> {
-        let conn = Connection::open(path).map_err(|e| sqlite_open_error(path, e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store.configure()?;
+        let tmp = sibling(path, ".partial");
+        remove_project_files(&tmp);
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let result = (|| {
+            let mut store = Self::create_inner(&tmp, path, &name, guid)?;
+            let value = fill(&mut store)?;
+            store.forget_history()?;
+            // Closing commits the rollback journal away, so the partial is one
+            // self-contained file.
+            drop(store);
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(path, e))?;
+            publish(&tmp, path)?;
+            Ok(value)
+        })();
+        match result {
+            Ok(value) => Ok((Store::open(path)?, value)),
+            Err(e) => {
+                remove_project_files(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Makes the schema in a new file. It uses a rollback journal while it is
+    /// being built; [`Store::open`] turns on WAL once it is in place.
+    fn create_inner(tmp: &Path, target: &Path, name: &str, guid: Option<&str>) -> Result<Store> {
+        let conn = Connection::open(tmp).map_err(|e| sqlite_open_error(target, e))?;
+        let mut store = Store {
+            conn,
+            path: target.to_path_buf(),
+            coder: crate::model::default_coder(),
+            read_only: false,
+        };
+        store.configure()?;
         let tx = store
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -96,30 +137,88 @@ impl Store {
 
     /// Opens an existing project, upgrading its schema if it is older.
     ///
-    /// A file that is not a Weft project, or one made by a newer Weft, is refused
-    /// before anything is written to it.
+    /// A file that is not a Weft project, one made by a newer Weft, a damaged
+    /// one, or one reached through a hard link, is refused before anything is
+    /// written to it. A project that cannot be written (the file or its folder
+    /// is read-only) opens read-only: it can be read and exported, and every
+    /// change is refused with a message that says why.
     pub fn open(path: &Path) -> Result<Store> {
         if !path.is_file() {
             return Err(Error::NoSuchProject {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| sqlite_open_error(path, e))?;
+        refuse_hard_links(path)?;
+        let (conn, read_only) = match Self::open_connection(path, Access::ReadWrite) {
+            Ok(conn) => (conn, false),
+            Err(Error::ReadOnly { .. }) => match Self::open_connection(path, Access::ReadOnly) {
+                Ok(conn) => (conn, true),
+                Err(_) => (Self::open_connection(path, Access::Immutable)?, true),
+            },
+            Err(e) => return Err(e),
+        };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            coder: crate::model::default_coder(),
+            read_only,
+        };
+        store.configure()?;
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| sqlite_open_error(path, e))?;
+        let known = migrations::latest_version();
+        if version < known && !read_only {
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(busy)?;
+            migrations::migrate_to(&tx, known)?;
+            tx.commit().map_err(busy)?;
+        } else if version < known {
+            return Err(Error::ReadOnly {
+                path: path.to_path_buf(),
+                why: "it was made by an older Weft and must be upgraded first".into(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Opens the SQLite connection and checks that the file is a Weft project
+    /// this build can read. [`Error::ReadOnly`] means "try again read-only".
+    fn open_connection(path: &Path, access: Access) -> Result<Connection> {
+        let flags = match access {
+            Access::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Access::ReadOnly | Access::Immutable => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let uri = sqlite_uri(path, access);
+        let conn =
+            Connection::open_with_flags(&uri, flags).map_err(|e| sqlite_open_error(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        let read_only_error = || Error::ReadOnly {
+            path: path.to_path_buf(),
+            why: "it or its folder is read-only".into(),
+        };
+        if access == Access::ReadWrite && conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only_error());
+        }
         let app_id: i32 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| sqlite_open_error(path, e))?;
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen) => read_only_error(),
+                _ => sqlite_open_error(path, e),
+            })?;
         if app_id != APPLICATION_ID {
             return Err(Error::NotAProject {
                 path: path.to_path_buf(),
                 reason: "an SQLite database of another application".into(),
             });
         }
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| sqlite_open_error(path, e))?;
         let known = migrations::latest_version();
         if version > known {
             return Err(Error::TooNew {
@@ -128,22 +227,23 @@ impl Store {
                 known,
             });
         }
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(busy)?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store.configure()?;
-        if version < known {
-            let tx = store
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(busy)?;
-            migrations::migrate_to(&tx, known)?;
-            tx.commit().map_err(busy)?;
+        if version == 0 {
+            // Marked as ours but holding no schema: a creation that was cut
+            // short before Weft built projects beside their target. Migrating
+            // it would pass off an empty shell as the user's project.
+            return Err(Error::Damaged {
+                path: path.to_path_buf(),
+                reason: "it is marked as a Weft project but holds no tables".into(),
+            });
         }
-        Ok(store)
+        if access == Access::ReadWrite {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen) => read_only_error(),
+                    _ => busy(e),
+                })?;
+        }
+        Ok(conn)
     }
 
     fn configure(&mut self) -> Result<()> {
@@ -152,6 +252,44 @@ impl Store {
         // With WAL, NORMAL survives a crash or kill of the process; only a power
         // cut may lose the last commit, never corrupt the file.
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Deleted rows are overwritten with zeros, so a transcript removed
+        // (withdrawn consent, an undone import) does not linger in the file.
+        self.conn.pragma_update(None, "secure_delete", true)?;
+        Ok(())
+    }
+
+    /// The coder whose changes this store records and undoes.
+    pub fn coder(&self) -> &str {
+        &self.coder
+    }
+
+    /// Sets who makes the changes from now on (the `--coder`, the window's coder).
+    pub fn set_coder(&mut self, coder: &str) {
+        self.coder = coder.trim().to_string();
+    }
+
+    /// Whether the project was opened read-only (its file or folder cannot be written).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// How many times the project has been changed by any connection, as far as
+    /// this one can tell: SQLite's `PRAGMA data_version`, which moves whenever
+    /// another connection commits. The window polls it to notice a script or a
+    /// second window writing to the same project.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    fn refuse_read_only(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+                why: "it or its folder is read-only".into(),
+            });
+        }
         Ok(())
     }
 
@@ -175,6 +313,7 @@ impl Store {
     where
         F: FnOnce(&Reader<'_>) -> Result<Edit>,
     {
+        self.refuse_read_only()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -186,8 +325,13 @@ impl Store {
         }
         let inverse = edit.apply(&Writer::new(&tx))?;
         let w = Writer::new(&tx);
-        w.clear_history("redo")?;
-        w.push_history("undo", label, &serde_json::to_string(&inverse)?)?;
+        w.clear_history("redo", Some(&self.coder))?;
+        w.push_history(
+            "undo",
+            label,
+            &self.coder,
+            &serde_json::to_string(&inverse)?,
+        )?;
         tx.commit().map_err(busy)?;
         Ok(inverse)
     }
@@ -203,60 +347,155 @@ impl Store {
         Ok(inverse)
     }
 
-    /// Undoes the latest change. Returns its label, or `None` when there is nothing to undo.
+    /// Undoes this coder's latest change (never another coder's). Returns its
+    /// label, or `None` when there is nothing to undo.
     pub fn undo(&mut self) -> Result<Option<String>> {
         self.step("undo", "redo")
     }
 
-    /// Redoes the latest undone change. Returns its label, or `None`.
+    /// Redoes this coder's latest undone change. Returns its label, or `None`.
     pub fn redo(&mut self) -> Result<Option<String>> {
         self.step("redo", "undo")
     }
 
     fn step(&mut self, from: &str, to: &str) -> Result<Option<String>> {
+        self.refuse_read_only()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
         let w = Writer::new(&tx);
-        let Some((id, label, json)) = w.reader().history_top(from)? else {
+        let Some((id, label, json)) = w.reader().history_top(from, &self.coder)? else {
             return Ok(None);
         };
         let edit: Edit = serde_json::from_str(&json)?;
         let inverse = edit.apply(&w)?;
         w.delete_history(id)?;
-        w.push_history(to, &label, &serde_json::to_string(&inverse)?)?;
+        w.push_history(to, &label, &self.coder, &serde_json::to_string(&inverse)?)?;
         tx.commit().map_err(busy)?;
         Ok(Some(label))
     }
 
     /// Empties the undo and redo stacks, e.g. after writing the demo project.
+    ///
+    /// This is how removed data is forgotten for good: an undo entry holds what
+    /// it would restore (a deleted document's text, say). With `secure_delete`
+    /// the entries' bytes are zeroed, and the write-ahead log that still holds
+    /// older copies of those pages is checkpointed and truncated.
     pub fn forget_history(&mut self) -> Result<()> {
+        self.refuse_read_only()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
         let w = Writer::new(&tx);
-        w.clear_history("undo")?;
-        w.clear_history("redo")?;
+        w.clear_history("undo", None)?;
+        w.clear_history("redo", None)?;
         tx.commit().map_err(busy)?;
+        // Not possible while another connection reads; it then happens when
+        // the last connection closes.
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(())
     }
 
-    /// The undo stack (newest first) and the redo stack (newest first).
+    /// This coder's undo stack (newest first) and redo stack (newest first).
     pub fn history(&self) -> Result<(Vec<HistoryEntry>, Vec<HistoryEntry>)> {
         let r = self.read();
-        Ok((r.history_entries("undo")?, r.history_entries("redo")?))
+        Ok((
+            r.history_entries("undo", &self.coder)?,
+            r.history_entries("redo", &self.coder)?,
+        ))
     }
 }
 
-/// Removes a project file that this process just created, with its WAL files.
+/// How [`Store::open_connection`] opens the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
+    /// Read-only where SQLite cannot even make its shared-memory file (a
+    /// read-only folder): the file is read as it stands.
+    Immutable,
+}
+
+/// The `file:` URI SQLite opens: every byte but the plainest escaped as `%HH`.
+fn sqlite_uri(path: &Path, access: Access) -> String {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(b) {
+            uri.push(*b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    match access {
+        Access::ReadWrite => uri,
+        Access::ReadOnly => uri + "?mode=ro",
+        Access::Immutable => uri + "?mode=ro&immutable=1",
+    }
+}
+
+/// SQLite cannot lock one file through two names: two hard-linked paths
+/// written at once corrupt it. So a project with more than one link is refused.
+fn refuse_hard_links(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .nlink();
+        if links > 1 {
+            return Err(Error::NotAProject {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "the file has {links} hard links, and SQLite cannot keep a project safe when it is written through two names; copy it (cp, not ln) and open the copy"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Moves a finished project from `tmp` to `target`, never over a file that
+/// appeared at `target` meanwhile: a hard link fails if the name is taken,
+/// then the temporary name is removed. Where links are not supported, a plain
+/// rename after a last check.
+fn publish(tmp: &Path, target: &Path) -> Result<()> {
+    match std::fs::hard_link(tmp, target) {
+        Ok(()) => {
+            std::fs::remove_file(tmp).map_err(|e| Error::io(target, e))?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::AlreadyExists {
+                path: target.to_path_buf(),
+            });
+        }
+        Err(_) if target.exists() => {
+            return Err(Error::AlreadyExists {
+                path: target.to_path_buf(),
+            });
+        }
+        Err(_) => std::fs::rename(tmp, target).map_err(|e| Error::io(target, e))?,
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // The rename is durable once the folder is synced (not possible everywhere).
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Removes a project file that this process just created, with its journals.
 /// Only for cleaning up after a failed creation: never call it on a user's project.
-pub(crate) fn remove_project_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+fn remove_project_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(sibling(path, suffix));
     }
 }
 
@@ -275,6 +514,10 @@ fn sqlite_open_error(path: &Path, e: rusqlite::Error) -> Error {
             reason: "not an SQLite database".into(),
         },
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy,
+        Some(ErrorCode::DatabaseCorrupt) => Error::Damaged {
+            path: path.to_path_buf(),
+            reason: "SQLite reports the file as malformed".into(),
+        },
         _ => Error::Sqlite(e),
     }
 }

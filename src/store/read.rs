@@ -481,23 +481,34 @@ impl<'c> Reader<'c> {
     }
 
     /// The top entry of a history stack: id, label and the edit as JSON.
-    pub(crate) fn history_top(&self, stack: &str) -> Result<Option<(i64, String, String)>> {
+    pub(crate) fn history_top(
+        &self,
+        stack: &str,
+        coder: &str,
+    ) -> Result<Option<(i64, String, String)>> {
         self.one(
-            "SELECT id, label, edit FROM history WHERE stack = ?1 ORDER BY id DESC LIMIT 1",
-            [stack],
+            "SELECT id, label, edit FROM history WHERE stack = ?1 AND coder IN (?2, '')
+             ORDER BY id DESC LIMIT 1",
+            [stack, coder],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
     }
 
     /// A history stack, newest first.
-    pub(crate) fn history_entries(&self, stack: &str) -> Result<Vec<super::HistoryEntry>> {
+    pub(crate) fn history_entries(
+        &self,
+        stack: &str,
+        coder: &str,
+    ) -> Result<Vec<super::HistoryEntry>> {
         self.list(
-            "SELECT label, created_at FROM history WHERE stack = ?1 ORDER BY id DESC",
-            [stack],
+            "SELECT label, created_at, coder FROM history WHERE stack = ?1 AND coder IN (?2, '')
+             ORDER BY id DESC",
+            [stack, coder],
             |r| {
                 Ok(super::HistoryEntry {
                     label: r.get(0)?,
                     created_at: r.get(1)?,
+                    coder: r.get(2)?,
                 })
             },
         )

@@ -287,10 +287,16 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    pub(crate) fn push_history(&self, stack: &str, label: &str, edit_json: &str) -> Result<()> {
+    pub(crate) fn push_history(
+        &self,
+        stack: &str,
+        label: &str,
+        coder: &str,
+        edit_json: &str,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO history (stack, label, edit, created_at) VALUES (?1, ?2, ?3, ?4)",
-            (stack, label, edit_json, now_rfc3339()),
+            "INSERT INTO history (stack, label, edit, created_at, coder) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (stack, label, edit_json, now_rfc3339(), coder),
         )?;
         Ok(())
     }
@@ -301,9 +307,17 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
-    pub(crate) fn clear_history(&self, stack: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM history WHERE stack = ?1", [stack])?;
+    /// Empties one stack: one coder's entries, or everyone's with `None`.
+    pub(crate) fn clear_history(&self, stack: &str, coder: Option<&str>) -> Result<()> {
+        match coder {
+            Some(c) => self.conn.execute(
+                "DELETE FROM history WHERE stack = ?1 AND coder IN (?2, '')",
+                [stack, c],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM history WHERE stack = ?1", [stack])?,
+        };
         Ok(())
     }
 }

@@ -104,7 +104,7 @@ impl WeftApp {
     pub fn with_settings(settings: Settings) -> Self {
         let mut settings = settings;
         if settings.coder.trim().is_empty() {
-            settings.coder = crate::cli::default_coder();
+            settings.coder = crate::model::default_coder();
         }
         WeftApp {
             settings,
@@ -152,7 +152,12 @@ impl WeftApp {
 
     /// Opens a project (errors are shown in the window).
     pub fn open_project(&mut self, path: &Path) {
-        match Store::open(path).and_then(OpenProject::open) {
+        let coder = self.settings.coder.clone();
+        let opened = Store::open(path).and_then(|mut store| {
+            store.set_coder(&coder);
+            OpenProject::open(store)
+        });
+        match opened {
             Ok(mut p) => {
                 if let Some(first) = p.snap.documents.first().map(|d| d.id) {
                     let _ = p.open_document(first);
@@ -164,6 +169,19 @@ impl WeftApp {
             }
             Err(e) => self.error = Some(e.to_string()),
         }
+    }
+
+    /// Notices changes that other connections made to the open project (a
+    /// `weft` command in a terminal, a second window) and shows them. Checked
+    /// about once a second, so an idle window wakes rarely.
+    fn poll_other_writers(&mut self, ctx: &egui::Context) {
+        let Some(p) = &mut self.project else { return };
+        match p.refresh_if_changed_elsewhere() {
+            Ok(true) => self.status = "Updated with changes made elsewhere".into(),
+            Ok(false) => {}
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        ctx.request_repaint_after(std::time::Duration::from_secs(1));
     }
 
     fn remember(&mut self, path: &Path) {
@@ -268,6 +286,7 @@ impl WeftApp {
     pub fn ui(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
         self.poll_job();
+        self.poll_other_writers(&ctx);
         self.handle_shortcuts(&ctx);
         self.dropped_files(&ctx);
         self.update_title(&ctx);

@@ -253,6 +253,7 @@ impl WeftApp {
             Command::Change(label, build) => self.apply(&label, build)?,
             Command::Undo | Command::Redo => {
                 let p = self.project.as_mut().ok_or("open a project first")?;
+                p.store.set_coder(&self.settings.coder);
                 let redo = matches!(command, Command::Redo);
                 let done = if redo { p.store.redo() } else { p.store.undo() }
                     .map_err(|e| e.to_string())?;
@@ -274,6 +275,7 @@ impl WeftApp {
         build: impl FnOnce(&Reader<'_>) -> crate::Result<Edit>,
     ) -> Result<(), String> {
         let p = self.project.as_mut().ok_or("open a project first")?;
+        p.store.set_coder(&self.settings.coder);
         let result = p.store.change(label, build);
         p.refresh().map_err(|e| e.to_string())?;
         result.map_err(|e| e.to_string())?;
@@ -296,6 +298,7 @@ impl WeftApp {
         if self.job.is_some() {
             return Err("wait for the running task to finish".into());
         }
+        let coder = self.settings.coder.clone();
         self.job = Some(Job::spawn(
             ctx,
             format!("Importing {} transcript(s)", files.len()),
@@ -317,6 +320,7 @@ impl WeftApp {
                 jc.report(0.95, "Saving");
                 let n = parsed.len();
                 let mut store = Store::open(&path)?;
+                store.set_coder(&coder);
                 store.change(&format!("Import {n} transcript(s)"), |r| {
                     ops::import_documents(r, parsed)
                 })?;
@@ -347,6 +351,7 @@ impl WeftApp {
         self.job = Some(Job::spawn(ctx, "Autocoding", move |jc| {
             let re = search::build_pattern(&pattern, !regex, !regex)?;
             let mut store = Store::open(&path)?;
+            store.set_coder(&coder);
             let speaker = Some(speaker.trim()).filter(|s| !s.is_empty());
             let docs = store.read().documents()?;
             let mut ranges = Vec::new();

@@ -29,6 +29,10 @@ pub struct OpenProject {
     /// The project file's canonical path, worked out once: it keys the
     /// recent list and the quick keys, which are read every frame.
     pub canonical_path: std::path::PathBuf,
+    /// `PRAGMA data_version` when the snapshot was last loaded: when it moves,
+    /// another connection (a script, a second window, a job) has changed the
+    /// project, and the snapshot is brought up to date.
+    pub data_version: i64,
 }
 
 impl OpenProject {
@@ -36,6 +40,7 @@ impl OpenProject {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
         let snap = store.read().snapshot()?;
+        let data_version = store.data_version()?;
         let mut p = OpenProject {
             store,
             snap,
@@ -46,6 +51,7 @@ impl OpenProject {
             quotes: None,
             version: 0,
             canonical_path,
+            data_version,
         };
         p.derive();
         Ok(p)
@@ -72,6 +78,7 @@ impl OpenProject {
 
     /// Reloads the snapshot after a change and redraws what changed.
     pub fn refresh(&mut self) -> crate::Result<()> {
+        self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
         self.quotes = None;
         self.version += 1;
@@ -82,6 +89,16 @@ impl OpenProject {
         }
         self.derive();
         Ok(())
+    }
+
+    /// Reloads the snapshot if another connection changed the project since
+    /// it was loaded. Returns whether it did. Cheap: one pragma read.
+    pub fn refresh_if_changed_elsewhere(&mut self) -> crate::Result<bool> {
+        if self.store.data_version()? == self.data_version {
+            return Ok(false);
+        }
+        self.refresh()?;
+        Ok(true)
     }
 
     fn update_highlights(&mut self) {

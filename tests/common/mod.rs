@@ -88,3 +88,23 @@ impl Lcg {
         (self.next() as usize) % n.max(1)
     }
 }
+
+/// Whether a system tool a test needs is on the `PATH`. When it is missing the
+/// test prints "skipped: TOOL not installed" and returns, unless the variable
+/// `require_var` (set by `.ci/run`, e.g. `WEFT_REQUIRE_XMLLINT=1`) asks for the
+/// tool, in which case the test fails instead.
+pub fn have_tool(tool: &str, version_arg: &str, require_var: &str) -> bool {
+    let found = Command::new(tool)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let required = std::env::var(require_var).is_ok_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "{tool} is required ({require_var} is set) but is not installed"
+        );
+        eprintln!("skipped: {tool} not installed");
+    }
+    found
+}
