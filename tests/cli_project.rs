@@ -373,7 +373,7 @@ fn recode_uncode_and_memos() {
         "Keep short\n"
     );
     let hist = s.ok(&["history", "demo.weft"]);
-    assert!(hist.contains("Can undo (5)"), "{hist}");
+    assert!(hist.contains("tester can undo (5)"), "{hist}");
 }
 
 #[test]

@@ -126,3 +126,167 @@ fn two_writers_at_once_lose_nothing() {
     // Both imports are recorded, each as its own undo entry.
     assert_eq!(store.history().unwrap().0.len(), expected / 60);
 }
+
+/// What a killed command left behind.
+#[derive(Debug, PartialEq, Eq)]
+enum Left {
+    /// The project as it was before (or, for a new project, no file).
+    Before,
+    /// The whole change.
+    After,
+}
+
+fn weft(s: &Sandbox, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_weft"));
+    c.args(args)
+        .current_dir(s.dir.path())
+        .env("WEFT_CODER", "tester")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// Runs `args` 20 times, each killed at a random moment from its start to a
+/// little after it would have finished, and asks `judge` what each kill left.
+/// `judge` also puts things back for the next round. Returns how many rounds
+/// left the state before and after.
+fn kill_at_random(
+    s: &Sandbox,
+    args: &[&str],
+    mut judge: impl FnMut(usize, u64) -> Left,
+) -> (usize, usize) {
+    let t0 = Instant::now();
+    assert!(weft(s, args).status().unwrap().success(), "{args:?} failed");
+    let full = t0.elapsed();
+    assert_eq!(judge(usize::MAX, 0), Left::After, "{args:?} did not finish");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Lcg(seed);
+    let (mut before, mut after) = (0, 0);
+    for round in 0..20 {
+        let mut child = weft(s, args).spawn().unwrap();
+        std::thread::sleep(full.mul_f64((rng.next() % 1000) as f64 / 850.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        match judge(round, seed) {
+            Left::Before => before += 1,
+            Left::After => after += 1,
+        }
+    }
+    eprintln!("{args:?}: {before} kills left it before, {after} after (full run {full:?})");
+    (before, after)
+}
+
+/// Integrity and foreign keys are fine.
+fn sound(path: &std::path::Path) {
+    integrity_ok(path);
+    let c = rusqlite::Connection::open(path).unwrap();
+    let bad: i64 = c
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(bad, 0, "foreign key violations");
+}
+
+/// A new project (from `new`, `demo` or `import-qdpx`) is absent or complete,
+/// with no undo entry; a complete one is removed for the next round.
+fn absent_or_complete(s: &Sandbox, name: &str, documents: usize, round: usize, seed: u64) -> Left {
+    let path = s.path(name);
+    if !path.exists() {
+        return Left::Before;
+    }
+    sound(&path);
+    let store = Store::open(&path).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
+    assert_eq!(
+        store.read().counts().unwrap().documents,
+        documents,
+        "round {round} (seed {seed}): a half-made project"
+    );
+    let mut probe = Store::open(&path).unwrap();
+    probe.set_coder("");
+    assert!(
+        probe.history().unwrap().0.is_empty(),
+        "round {round} (seed {seed}): a new project has an undo entry"
+    );
+    drop((store, probe));
+    std::fs::remove_file(&path).unwrap();
+    Left::After
+}
+
+#[test]
+fn killing_new_demo_or_import_qdpx_leaves_no_project_or_a_whole_one() {
+    let s = Sandbox::new();
+    kill_at_random(&s, &["new", "n.weft"], |round, seed| {
+        absent_or_complete(&s, "n.weft", 0, round, seed)
+    });
+    kill_at_random(&s, &["demo", "d.weft"], |round, seed| {
+        absent_or_complete(&s, "d.weft", 12, round, seed)
+    });
+    // A project big enough that a kill lands inside the import.
+    let files = write_corpus(&s, "Q", 60);
+    s.ok(&["new", "src.weft"]);
+    let mut args = vec!["import", "src.weft"];
+    args.extend(files.iter().map(String::as_str));
+    s.ok(&args);
+    s.ok(&[
+        "autocode",
+        "src.weft",
+        "--pattern",
+        "Question 1",
+        "--code",
+        "Q",
+    ]);
+    s.ok(&["export-qdpx", "src.weft", "src.qdpx"]);
+    let (before, _) = kill_at_random(&s, &["import-qdpx", "src.qdpx", "q.weft"], |round, seed| {
+        absent_or_complete(&s, "q.weft", 60, round, seed)
+    });
+    assert!(before > 0, "no kill landed inside import-qdpx");
+}
+
+#[test]
+fn killing_undo_or_autocode_leaves_the_project_before_or_after() {
+    let s = Sandbox::new();
+    let files = write_corpus(&s, "U", 40);
+    s.ok(&["new", "p.weft"]);
+    let mut args = vec!["import", "p.weft"];
+    args.extend(files.iter().map(String::as_str));
+    s.ok(&args);
+    let path = s.path("p.weft");
+    let segments = |round: usize, seed: u64| -> usize {
+        sound(&path);
+        let store =
+            Store::open(&path).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
+        store.read().counts().unwrap().segments
+    };
+    let autocode = ["autocode", "p.weft", "--pattern", "meeting", "--code", "M"];
+    let expected = 40 * 500;
+    let (before, _) = kill_at_random(&s, &autocode, |round, seed| match segments(round, seed) {
+        0 => Left::Before,
+        n if n == expected => {
+            let mut store = Store::open(&path).unwrap();
+            store.set_coder("tester");
+            store.undo().unwrap().expect("the autocode is undoable");
+            Left::After
+        }
+        n => panic!("round {round} (seed {seed}): {n} of {expected} segments"),
+    });
+    assert!(before > 0, "no kill landed inside autocode");
+
+    assert!(weft(&s, &autocode).status().unwrap().success());
+    let (before, _) = kill_at_random(&s, &["undo", "p.weft"], |round, seed| {
+        match segments(round, seed) {
+            n if n == expected => Left::Before,
+            0 => {
+                let mut store = Store::open(&path).unwrap();
+                store.set_coder("tester");
+                store.redo().unwrap().expect("the undo is redoable");
+                Left::After
+            }
+            n => panic!("round {round} (seed {seed}): {n} of {expected} segments"),
+        }
+    });
+    assert!(before > 0, "no kill landed inside undo");
+}

@@ -637,3 +637,66 @@ fn refi_qda_export_and_import_from_the_file_menu() {
     assert_eq!(opened, dir.path().join("from window.weft"));
     assert_eq!(h.state().project.as_ref().unwrap().snap.segments.len(), 79);
 }
+
+#[test]
+fn a_change_from_a_terminal_appears_in_the_window_and_the_window_does_not_undo_it() {
+    let (_dir, path, mut h) = demo_app();
+    h.run();
+    assert!(h.query_by_label_contains("Outcomes  5 · 5p").is_some());
+    // `weft code` from a terminal, as another coder, on another connection.
+    let mut other = Store::open(&path).unwrap();
+    other.set_coder("terminal");
+    other
+        .change("Apply code", |r| {
+            let d = r.document_by_name("P03")?.unwrap().id;
+            Ok(weft::edit::ops::code_path_ranges(
+                r,
+                &[(d, CharRange::new(0, 11))],
+                "Outcomes",
+                "terminal",
+                "",
+            )?
+            .0)
+        })
+        .unwrap();
+    h.run();
+    assert!(
+        h.query_by_label_contains("Outcomes  6 · 6p").is_some(),
+        "the window did not notice the terminal's change"
+    );
+    // The window's coder has nothing to undo; the terminal's segment stays.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(
+        segments_of(&path, "P03", "Outcomes"),
+        [CharRange::new(0, 11)]
+    );
+    assert!(h.state().status.contains("Nothing to undo"));
+}
+
+#[test]
+fn delete_a_document_from_its_context_menu_and_undo_it() {
+    let (_dir, path, mut h) = demo_app();
+    h.get_by_label("P03").click_secondary();
+    h.run();
+    h.get_by_label("Delete document…").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Delete document")
+        .click();
+    h.run();
+    let docs = |p: &std::path::Path| {
+        Store::open(p)
+            .unwrap()
+            .read()
+            .documents()
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect::<Vec<_>>()
+    };
+    assert!(!docs(&path).contains(&"P03".to_string()));
+    assert!(h.query_by_label("P03").is_none());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(docs(&path).contains(&"P03".to_string()));
+}

@@ -203,11 +203,14 @@ pub fn uncode(a: SegmentArgs) -> anyhow::Result<()> {
 
 pub fn recode(a: RecodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.segment.project)?;
-    store.change(&format!("Recode \"{}\" to \"{}\"", a.segment.code, a.to), |r| {
-        let ids = find_segments(r, &a.segment)?;
-        let target = find_code(&r.code_tree()?, &a.to)?;
-        ops::recode_segments(r, &ids, target)
-    })?;
+    store.change(
+        &format!("Recode \"{}\" to \"{}\"", a.segment.code, a.to),
+        |r| {
+            let ids = find_segments(r, &a.segment)?;
+            let target = find_code(&r.code_tree()?, &a.to)?;
+            ops::recode_segments(r, &ids, target)
+        },
+    )?;
     println!("Recoded to {}", a.to);
     Ok(())
 }

@@ -51,6 +51,17 @@ pub struct HistoryEntry {
     pub coder: String,
 }
 
+impl HistoryEntry {
+    /// The label with the coder who made the change, as menus show it.
+    pub fn describe(&self) -> String {
+        if self.coder.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} ({})", self.label, self.coder)
+        }
+    }
+}
+
 impl Store {
     /// Creates a new, empty project at `path`. Refuses to overwrite a file.
     pub fn create(path: &Path) -> Result<Store> {
@@ -369,7 +380,23 @@ impl Store {
             return Ok(None);
         };
         let edit: Edit = serde_json::from_str(&json)?;
-        let inverse = edit.apply(&w)?;
+        // Another coder may since have built on what this entry would take
+        // back (coded with a code it created, say). The transaction is then
+        // rolled back: nothing is overwritten.
+        let inverse = edit.apply(&w).map_err(|e| match e {
+            Error::Busy => Error::Busy,
+            Error::Sqlite(ref s)
+                if s.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
+            {
+                Error::Invalid(format!(
+                    "cannot {from} \"{label}\": another coder's later changes depend on it; nothing was changed"
+                ))
+            }
+            Error::Invalid(why) => Error::Invalid(format!(
+                "cannot {from} \"{label}\": {why} (another coder has changed it since); nothing was changed"
+            )),
+            e => e,
+        })?;
         w.delete_history(id)?;
         w.push_history(to, &label, &self.coder, &serde_json::to_string(&inverse)?)?;
         tx.commit().map_err(busy)?;
@@ -394,7 +421,9 @@ impl Store {
         tx.commit().map_err(busy)?;
         // Not possible while another connection reads; it then happens when
         // the last connection closes.
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(())
     }
 
@@ -445,12 +474,12 @@ fn refuse_hard_links(path: &Path) -> Result<()> {
             .map_err(|e| Error::io(path, e))?
             .nlink();
         if links > 1 {
-            return Err(Error::NotAProject {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "the file has {links} hard links, and SQLite cannot keep a project safe when it is written through two names; copy it (cp, not ln) and open the copy"
+            return Err(Error::file(
+                path,
+                format!(
+                    "not opened: the file has {links} hard links, and SQLite cannot keep a project safe when it is written through two names; remove the other links, or copy it (cp, not ln) and open the copy"
                 ),
-            });
+            ));
         }
     }
     Ok(())

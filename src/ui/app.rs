@@ -176,6 +176,10 @@ impl WeftApp {
     /// about once a second, so an idle window wakes rarely.
     fn poll_other_writers(&mut self, ctx: &egui::Context) {
         let Some(p) = &mut self.project else { return };
+        if p.store.coder() != self.settings.coder.trim() {
+            // Edit → Coder… switched who is coding: undo follows.
+            p.store.set_coder(&self.settings.coder);
+        }
         match p.refresh_if_changed_elsewhere() {
             Ok(true) => self.status = "Updated with changes made elsewhere".into(),
             Ok(false) => {}

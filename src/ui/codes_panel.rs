@@ -25,6 +25,7 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
     let current = p.view.as_ref().map(|v| v.document);
     let filter = app.doc_filter.to_lowercase();
     let mut open = None;
+    let mut delete = None;
     egui::ScrollArea::vertical()
         .id_salt("documents")
         .max_height(ui.available_height() * 0.4)
@@ -68,6 +69,12 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
                     if resp.clicked() {
                         open = Some(d.id);
                     }
+                    resp.context_menu(|ui| {
+                        if ui.button("Delete document…").clicked() {
+                            delete = Some((d.name.clone(), p.snap.segments_of(d.id).len()));
+                            ui.close();
+                        }
+                    });
                     ui.add(
                         egui::ProgressBar::new(coverage)
                             .desired_width(60.0)
@@ -79,6 +86,9 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         });
     if let Some(d) = open {
         app.queue.push(Command::OpenDocument(d, None));
+    }
+    if let Some((name, segments)) = delete {
+        app.dialog = Some(Dialog::DeleteDocument { name, segments });
     }
 }
 

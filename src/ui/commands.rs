@@ -213,7 +213,8 @@ impl WeftApp {
             Command::ApplyCode(code) => {
                 let (doc, range) = self.selection().ok_or("select some text first")?;
                 let coder = self.settings.coder.clone();
-                self.apply("Apply code", move |r| {
+                let label = format!("Apply code \"{}\"", self.code_path(code));
+                self.apply(&label, move |r| {
                     let (make_coder, coder) = ops::ensure_coder(r, &coder)?;
                     let segs = ops::code_ranges(
                         r,
@@ -232,7 +233,7 @@ impl WeftApp {
             Command::ApplyCodePath(path) => {
                 let (doc, range) = self.selection().ok_or("select some text first")?;
                 let coder = self.settings.coder.clone();
-                self.apply("Apply code", move |r| {
+                self.apply(&format!("Apply code \"{path}\""), move |r| {
                     ops::code_path_ranges(r, &[(doc, range)], &path, &coder, "").map(|e| e.0)
                 })?;
             }
@@ -242,7 +243,8 @@ impl WeftApp {
                 let ranges: Vec<_> = self.find.hits.iter().map(|&h| (doc, h)).collect();
                 let n = ranges.len();
                 let coder = self.settings.coder.clone();
-                self.apply("Code all hits", move |r| {
+                let label = format!("Code all hits as \"{}\"", self.code_path(code));
+                self.apply(&label, move |r| {
                     let (make_coder, coder) = ops::ensure_coder(r, &coder)?;
                     let segs =
                         ops::code_ranges(r, &ranges, code, coder, "", r.next_id("segment")?)?;
@@ -266,6 +268,15 @@ impl WeftApp {
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
         Ok(())
+    }
+
+    /// A code's full path, for labels ("" when it is gone).
+    fn code_path(&self, code: crate::model::CodeId) -> String {
+        self.project
+            .as_ref()
+            .and_then(|p| p.code_paths.iter().find(|(c, _)| *c == code))
+            .map(|(_, path)| path.clone())
+            .unwrap_or_default()
     }
 
     /// Applies one change to the open project and refreshes what is drawn.

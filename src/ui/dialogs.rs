@@ -190,6 +190,13 @@ pub enum Dialog {
         /// How many segments go with it.
         segments: usize,
     },
+    /// Confirm deleting a document with its coding (withdrawn consent).
+    DeleteDocument {
+        /// The document's name.
+        name: String,
+        /// How many segments go with it.
+        segments: usize,
+    },
     /// Add an attribute, asking its type.
     AddAttribute {
         /// Its name.
@@ -244,6 +251,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::AddCode { .. } => "New code".into(),
         Dialog::MergeCode { .. } => "Merge code into…".into(),
         Dialog::DeleteCode { .. } => "Delete code".into(),
+        Dialog::DeleteDocument { .. } => "Delete document".into(),
         Dialog::AddAttribute { .. } => "New attribute".into(),
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
         Dialog::Report { .. } => "Import report".into(),
@@ -376,6 +384,25 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                     ui.horizontal(|ui| {
                         if ui.button("Delete").clicked() {
                             app.change("Delete code", move |r| ops::delete_code(r, code, true));
+                            done = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            done = true;
+                        }
+                    });
+                }
+                Dialog::DeleteDocument { name, segments } => {
+                    ui.label(format!(
+                        "Delete the document \"{name}\" and its {segments} coded segment(s)? \
+                         You can undo this until the history is cleared; \
+                         `weft history --clear` then removes its text from the project file for good."
+                    ));
+                    ui.horizontal(|ui| {
+                        if ui.button("Delete document").clicked() {
+                            let n = name.clone();
+                            app.change(&format!("Delete document \"{n}\""), move |r| {
+                                ops::delete_document(r, &n).map(|(e, _, _)| e)
+                            });
                             done = true;
                         }
                         if ui.button("Cancel").clicked() {

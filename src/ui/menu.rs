@@ -1,6 +1,7 @@
 //! Actions with their labels and shortcuts, the menus built from them, the
 //! status bar and the error window.
 
+use crate::store::HistoryEntry;
 use egui::{Key, KeyboardShortcut, Modifiers, Ui};
 
 use super::app::*;
@@ -232,8 +233,8 @@ impl WeftApp {
                 .and_then(|p| p.store.history().ok())
                 .map(|(u, r)| {
                     (
-                        u.first().map(|e| e.label.clone()),
-                        r.first().map(|e| e.label.clone()),
+                        u.first().map(HistoryEntry::describe),
+                        r.first().map(HistoryEntry::describe),
                     )
                 })
                 .unwrap_or_default();

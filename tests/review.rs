@@ -1,0 +1,263 @@
+//! Regression tests for what a hostile review found (issue 13): each test is
+//! named after what it pins, and runs the real binary on real files.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Sandbox, file_bytes};
+use weft::store::Store;
+
+fn demo(s: &Sandbox) {
+    s.ok(&["demo", "d.weft"]);
+}
+
+/// Whether `needle` occurs anywhere in the bytes of `path`.
+fn contains(path: &Path, needle: &[u8]) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+}
+
+#[test]
+fn an_export_onto_a_project_is_refused_and_the_project_is_kept() {
+    let s = Sandbox::new();
+    demo(&s);
+    s.ok(&["demo", "other.weft"]);
+    let before = file_bytes(&s.path("d.weft"));
+    let other = file_bytes(&s.path("other.weft"));
+
+    // A hard link to a project (which Weft then will not open) as the target.
+    std::fs::hard_link(s.path("other.weft"), s.path("linked.csv")).unwrap();
+    let attempts: Vec<Vec<&str>> = vec![
+        vec!["export-qdpx", "d.weft", "d.weft"],
+        vec!["export-qdpx", "d.weft", "other.weft"],
+        vec!["segments", "d.weft", "--out", "d.weft"],
+        vec!["segments", "d.weft", "--out", "linked.csv"],
+        vec!["segments", "d.weft", "--out", "d.weft"],
+        vec!["matrix", "d.weft", "--cols", "Phase", "--out", "d.weft"],
+        vec![
+            "matrix", "d.weft", "--cols", "Phase", "--format", "xlsx", "--out", "d.weft",
+        ],
+        vec!["framework", "d.weft", "--out", "other.weft"],
+        vec!["segments", "d.weft", "--out", "d.weft-wal"],
+    ];
+    for args in attempts {
+        let err = s.fails(&args);
+        assert!(
+            err.contains("never replaces a project"),
+            "{args:?} said: {err}"
+        );
+        assert!(
+            !err.contains(".partial"),
+            "{args:?} names the temp file: {err}"
+        );
+    }
+    std::fs::remove_file(s.path("linked.csv")).unwrap();
+    assert_eq!(file_bytes(&s.path("d.weft")), before);
+    assert_eq!(file_bytes(&s.path("other.weft")), other);
+    assert!(s.ok(&["info", "d.weft"]).contains("12"));
+}
+
+#[test]
+fn a_new_project_from_an_import_has_no_undo_entry() {
+    let s = Sandbox::new();
+    demo(&s);
+    s.ok(&["export-qdpx", "d.weft", "d.qdpx"]);
+    s.ok(&["import-qdpx", "d.qdpx", "back.weft"]);
+    let err = s.fails(&["undo", "back.weft"]);
+    assert!(err.contains("nothing to undo"), "{err}");
+    let err = s.fails(&["undo", "d.weft"]);
+    assert!(err.contains("nothing to undo"), "{err}");
+    assert!(s.ok(&["info", "back.weft"]).contains("12"));
+}
+
+#[test]
+fn a_stale_partial_from_a_killed_build_is_replaced() {
+    let s = Sandbox::new();
+    s.write("p.weft.partial", "junk left by a kill");
+    s.write("p.weft.partial-journal", "more junk");
+    s.ok(&["new", "p.weft"]);
+    assert!(!s.path("p.weft.partial").exists());
+    assert!(!s.path("p.weft.partial-journal").exists());
+    s.ok(&["info", "p.weft"]);
+    // An export's leftover partial is replaced by the next export, too.
+    demo(&s);
+    s.write("out.csv.partial", "half an export");
+    s.ok(&["segments", "d.weft", "--out", "out.csv"]);
+    assert!(!s.path("out.csv.partial").exists());
+}
+
+#[test]
+fn a_weft_marked_file_without_tables_is_damaged_not_migrated() {
+    let s = Sandbox::new();
+    let path = s.path("bare.weft");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "application_id", weft::store::APPLICATION_ID)
+            .unwrap();
+    }
+    let before = file_bytes(&path);
+    let err = s.fails(&["info", "bare.weft"]);
+    assert!(
+        err.contains("bare.weft") && err.contains("damaged"),
+        "{err}"
+    );
+    assert_eq!(file_bytes(&path), before, "nothing written");
+}
+
+#[test]
+fn removed_text_is_gone_from_the_file() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    s.write(
+        "P01.txt",
+        "Interviewer: Hello.\nP01: My secret is zanzibarquokka forever.\n",
+    );
+    s.write(
+        "P02.txt",
+        "Interviewer: Hello.\nP02: I remember marmaladeplatypus well.\n",
+    );
+    s.ok(&["import", "p.weft", "P01.txt"]);
+    s.ok(&["undo", "p.weft"]);
+    // Another change clears the redo entry that still held the text.
+    s.ok(&["codes", "add", "p.weft", "Anything"]);
+    assert!(!contains(&s.path("p.weft"), b"zanzibarquokka"));
+
+    // Withdrawn consent: delete the document, then forget the history.
+    s.ok(&["import", "p.weft", "P02.txt"]);
+    s.ok(&[
+        "code", "p.weft", "--doc", "P02", "--start", "20", "--end", "30", "--code", "A",
+    ]);
+    let out = s.ok(&["delete-document", "p.weft", "P02"]);
+    assert!(out.contains("1 segment"), "{out}");
+    assert!(!s.ok(&["docs", "p.weft"]).contains("P02"));
+    // Undoable until the history is cleared.
+    s.ok(&["undo", "p.weft"]);
+    assert!(s.ok(&["docs", "p.weft"]).contains("P02"));
+    s.ok(&["redo", "p.weft"]);
+    s.ok(&["history", "p.weft", "--clear"]);
+    assert!(s.fails(&["undo", "p.weft"]).contains("nothing to undo"));
+    for f in ["p.weft", "p.weft-wal"] {
+        assert!(
+            !contains(&s.path(f), b"marmaladeplatypus"),
+            "{f} still holds the deleted text"
+        );
+    }
+}
+
+#[test]
+fn undo_belongs_to_the_coder_who_made_the_change() {
+    let s = Sandbox::new();
+    demo(&s);
+    let code = |coder: &str| {
+        s.ok(&[
+            "code", "d.weft", "--doc", "P01", "--start", "0", "--end", "11", "--code", "Mine",
+            "--coder", coder,
+        ])
+    };
+    code("alice");
+    let segments = || {
+        s.ok(&["segments", "d.weft"])
+            .lines()
+            .filter(|l| l.contains(",Mine,"))
+            .count()
+    };
+    assert_eq!(segments(), 1);
+    // bob has nothing to undo, and alice's segment stays.
+    let err = s.fails(&["undo", "d.weft", "--coder", "bob"]);
+    assert!(
+        err.contains("nothing to undo") && err.contains("bob"),
+        "{err}"
+    );
+    assert_eq!(segments(), 1);
+    // bob codes the same passage with another code, after alice.
+    s.ok(&[
+        "code", "d.weft", "--doc", "P01", "--start", "0", "--end", "11", "--code", "Theirs",
+        "--coder", "bob",
+    ]);
+    // alice's undo takes back hers, not bob's newer one; the label names both.
+    let out = s.ok(&["undo", "d.weft", "--coder", "alice"]);
+    assert!(out.contains("Mine") && out.contains("alice"), "{out}");
+    assert_eq!(segments(), 0);
+    let rows = s.ok(&["segments", "d.weft", "--code", "Theirs"]);
+    assert!(rows.contains("bob"), "{rows}");
+    // When bob has built on alice's change (coded with the code her change
+    // made), her undo is refused and nothing is overwritten.
+    s.ok(&["redo", "d.weft", "--coder", "alice"]);
+    code("bob");
+    assert_eq!(segments(), 2);
+    let err = s.fails(&["undo", "d.weft", "--coder", "alice"]);
+    assert!(
+        err.contains("cannot undo") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(segments(), 2);
+}
+
+#[test]
+fn a_hard_linked_project_is_refused() {
+    let s = Sandbox::new();
+    demo(&s);
+    std::fs::hard_link(s.path("d.weft"), s.path("twin.weft")).unwrap();
+    for p in ["d.weft", "twin.weft"] {
+        let err = s.fails(&["info", p]);
+        assert!(err.contains("hard links"), "{err}");
+    }
+    std::fs::remove_file(s.path("twin.weft")).unwrap();
+    s.ok(&["info", "d.weft"]);
+}
+
+/// Makes a folder read-only for the test's life: by mode for a normal user,
+/// with the immutable attribute for root (whom modes do not stop).
+struct ReadOnlyDir(std::path::PathBuf, bool);
+
+impl ReadOnlyDir {
+    fn new(dir: &Path) -> Option<Self> {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let ok = if root {
+            std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(dir)
+                .status()
+                .is_ok_and(|s| s.success())
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).is_ok()
+        };
+        ok.then(|| ReadOnlyDir(dir.to_path_buf(), root))
+    }
+}
+
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}
+
+#[test]
+fn a_project_in_a_read_only_folder_can_be_read_not_changed() {
+    let s = Sandbox::new();
+    let dir = s.path("ro");
+    std::fs::create_dir(&dir).unwrap();
+    s.ok(&["demo", "ro/d.weft"]);
+    let Some(_guard) = ReadOnlyDir::new(&dir) else {
+        eprintln!("skipped: cannot make a folder read-only here (chattr not supported)");
+        return;
+    };
+    assert!(s.ok(&["info", "ro/d.weft"]).contains("12"));
+    assert!(s.ok(&["segments", "ro/d.weft"]).lines().count() > 10);
+    let err = s.fails(&["codes", "add", "ro/d.weft", "New"]);
+    assert!(err.contains("ro/d.weft is read-only"), "{err}");
+    let store = Store::open(&dir.join("d.weft")).unwrap();
+    assert!(store.is_read_only());
+}
