@@ -615,3 +615,94 @@ fn mutated_files_never_panic_the_readers() {
     // A whole valid file still reads.
     assert!(read_qdpx(&s.path("demo.qdpx"), Limits::default()).is_ok());
 }
+
+/// The review's repro: Weft's own export, with emoji before the segments and
+/// selections that start and end mid-word, must come back on the same letters.
+#[test]
+fn weft_s_own_qdpx_keeps_segments_on_their_words_even_mid_word() {
+    let s = Sandbox::new();
+    s.ok(&["new", "e.weft"]);
+    s.write(
+        "E1.txt",
+        "Interviewer: 😀😀😀😀 hi\nE: 👍👍 ok so the cat sat on the mat\n",
+    );
+    s.ok(&["import", "e.weft", "E1.txt"]);
+    let text: Vec<char> = s.ok(&["show", "e.weft", "--doc", "E1"]).chars().collect();
+    let word = |a: usize, b: usize| text[a..b].iter().collect::<String>();
+    // The review's 43..46 and 47..50 fall mid-word ("t o", "n t" in code
+    // points; "cat" and "sat" only if read as UTF-16 units), plus a whole word.
+    let ranges = [(43, 46), (47, 50), (44, 49), (37, 40)];
+    for (a, b) in ranges {
+        s.ok(&[
+            "code",
+            "e.weft",
+            "--doc",
+            "E1",
+            "--start",
+            &a.to_string(),
+            "--end",
+            &b.to_string(),
+            "--code",
+            "C",
+        ]);
+    }
+    assert_eq!(word(37, 40), "cat");
+    s.ok(&["export-qdpx", "e.weft", "e.qdpx"]);
+    let report = s.ok(&["import-qdpx", "e.qdpx", "back.weft"]);
+    assert!(report.contains("Weft wrote this file"), "{report}");
+    let rows = common::csv_rows(&s.ok(&["segments", "back.weft"]));
+    let mut got: Vec<(usize, usize, String)> = rows[1..]
+        .iter()
+        .map(|r| (r[3].parse().unwrap(), r[4].parse().unwrap(), r[5].clone()))
+        .collect();
+    got.sort();
+    let mut want: Vec<(usize, usize, String)> =
+        ranges.iter().map(|&(a, b)| (a, b, word(a, b))).collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn another_tool_s_mid_word_selections_keep_the_standard_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    // Standard positions (code points) that honestly start and end mid-word,
+    // after emoji that make UTF-16 units differ: the guess must not move them.
+    let raw = "P1: 😀😀 we went to the clinic and the counsellor helped\n";
+    let cp = |needle: &str| {
+        let at = raw.find(needle).unwrap();
+        (
+            raw[..at].chars().count(),
+            raw[..at].chars().count() + needle.chars().count(),
+        )
+    };
+    let (a, b) = cp("ent to th");
+    let (c, d) = cp("ounsello");
+    let sels = [
+        selection(G2, a, b),
+        selection("33333333-3333-3333-3333-333333333333", c, d),
+    ]
+    .join("\n");
+    let p = qdpx(
+        dir.path(),
+        "other.qdpx",
+        &one_source(&format!("{G1}.txt"), &sels),
+        &[(&format!("sources/{G1}.txt"), raw.as_bytes())],
+    );
+    let (texts, report) = coded(&p);
+    assert_eq!(texts, ["ent to th", "ounsello"], "{report}");
+    assert!(report.contains("code points (the standard)"), "{report}");
+
+    // Forcing UTF-16 reads the same numbers the NVivo way (two units per emoji).
+    let s = Sandbox::new();
+    std::fs::copy(&p, s.path("other.qdpx")).unwrap();
+    let report = s.ok(&[
+        "import-qdpx",
+        "other.qdpx",
+        "f.weft",
+        "--positions",
+        "utf16",
+    ]);
+    assert!(report.contains("as you asked"), "{report}");
+    let rows = common::csv_rows(&s.ok(&["segments", "f.weft"]));
+    assert_eq!(rows[1][3], (a - 2).to_string(), "{rows:?}");
+}

@@ -137,13 +137,17 @@ pub enum Command {
     /// Import a REFI-QDA project (.qdpx) into a new Weft project, and report what was read.
     #[command(
         name = "import-qdpx",
-        after_help = "Example:\n  weft import-qdpx from_nvivo.qdpx study.weft"
+        after_help = "Examples:\n  weft import-qdpx from_nvivo.qdpx study.weft\n  weft import-qdpx from_nvivo.qdpx study.weft --positions utf16"
     )]
     ImportQdpx {
         /// The .qdpx file to read.
         file: PathBuf,
         /// The new project file to create.
         project: PathBuf,
+        /// How the file counts positions (default: trust a file Weft wrote,
+        /// else the standard unless another counting is clearly better).
+        #[arg(long, value_enum)]
+        positions: Option<crate::refi::import::Positions>,
     },
     /// Undo your latest change (never another coder's).
     #[command(after_help = "Example:\n  weft undo study.weft\n  weft undo study.weft --coder ben")]
@@ -226,8 +230,17 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             crate::refi::export::write_qdpx(&store.read(), &file)?;
             println!("Wrote {}", file.display());
         }
-        Command::ImportQdpx { file, project } => {
-            let report = crate::refi::import::import_qdpx(&file, &project, Default::default())?;
+        Command::ImportQdpx {
+            file,
+            project,
+            positions,
+        } => {
+            let report = crate::refi::import::import_qdpx_with(
+                &file,
+                &project,
+                Default::default(),
+                positions,
+            )?;
             print!("{report}");
             println!("Created {}", project.display());
         }

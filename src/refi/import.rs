@@ -6,9 +6,11 @@
 //! - XML is parsed without any DTD processing: external entities are never
 //!   resolved, unknown entity references are dropped.
 //! - `Sources/` and `sources/` both work; texts may have a BOM and CRLF.
-//! - For each source the positions are read four ways (code points or UTF-16
-//!   units, CRLF as one or two) and the reading that puts the most selection
-//!   ends on word boundaries wins; the report says which.
+//! - Positions are read the standard way (code points) in a file Weft wrote.
+//!   In another tool's file each source's positions are also read three other
+//!   ways (UTF-16 units, CRLF as one), and one of those is taken only when it
+//!   is clearly better at putting selection ends on word boundaries; the
+//!   report says which and why, and `--positions` forces one.
 //! - Unknown elements (pictures, PDFs, audio, graphs) are counted and skipped;
 //!   selections outside their text are listed and skipped; selections with no
 //!   coding (as MAXQDA writes them) keep their description under a code named
@@ -292,36 +294,120 @@ fn on_boundary(text: &[char], p: usize) -> bool {
     text[p - 1].is_alphanumeric() != text[p].is_alphanumeric()
 }
 
-/// Picks the counting that puts the most selection ends on word boundaries
-/// (ties go to the standard's code points) and maps the positions with it.
+/// How a user can force the positions of a `.qdpx` to be read
+/// (`weft import-qdpx --positions`), overriding the guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Positions {
+    /// Code points over the text as written (the REFI-QDA standard).
+    Standard,
+    /// UTF-16 units with CR and LF apart (as NVivo writes).
+    Utf16,
+    /// Code points with a CRLF line break as one (as ATLAS.ti writes).
+    CrlfAsOne,
+}
+
+impl Positions {
+    fn counting(self) -> Counting {
+        match self {
+            Positions::Standard => Counting::CodePoints,
+            Positions::Utf16 => Counting::Utf16,
+            Positions::CrlfAsOne => Counting::CodePointsCrlfOne,
+        }
+    }
+}
+
+/// How one source's positions were read, for the report.
+struct Chosen {
+    counting: Counting,
+    /// Why: forced, trusted (Weft's own file), or guessed with these scores.
+    why: String,
+    ranges: Vec<Option<CharRange>>,
+}
+
+/// Maps the positions with one counting. Returns the ranges and how many
+/// selection ends land on word boundaries (a selection that does not fit the
+/// text counts as none).
+fn map_with(
+    map: &[usize],
+    norm: &[char],
+    selections: &[(i64, i64)],
+) -> (Vec<Option<CharRange>>, usize) {
+    let mut fit = 0;
+    let ranges = selections
+        .iter()
+        .map(|&(s, e)| {
+            if s < 0 || e <= s || e as usize >= map.len() {
+                return None;
+            }
+            let r = CharRange::new(map[s as usize], map[e as usize]);
+            fit += usize::from(on_boundary(norm, r.start)) + usize::from(on_boundary(norm, r.end));
+            (!r.is_empty()).then_some(r)
+        })
+        .collect();
+    (ranges, fit)
+}
+
+/// Picks the counting for one source.
+///
+/// A forced counting wins; a file Weft wrote is read the standard way. Else
+/// the standard is kept unless another counting is clearly better: it puts at
+/// least 90% of the selection ends on word boundaries where the standard puts
+/// at most half, or the standard puts selections outside the text and the
+/// other does not. Selections that honestly start mid-word then stay where
+/// the file put them.
 fn choose_counting(
     raw: &str,
     norm: &[char],
     selections: &[(i64, i64)],
-) -> (Counting, Vec<Option<CharRange>>) {
+    forced: Option<Counting>,
+    ours: bool,
+) -> Chosen {
     let maps = PositionMaps::new(raw);
-    let mut best: Option<(i64, Counting, Vec<Option<CharRange>>)> = None;
-    for (counting, map) in &maps.maps {
-        let mut score = 0i64;
-        let mapped: Vec<Option<CharRange>> = selections
-            .iter()
-            .map(|&(s, e)| {
-                if s < 0 || e <= s || e as usize >= map.len() {
-                    score -= 4;
-                    return None;
-                }
-                let r = CharRange::new(map[s as usize], map[e as usize]);
-                score +=
-                    i64::from(on_boundary(norm, r.start)) + i64::from(on_boundary(norm, r.end));
-                (!r.is_empty()).then_some(r)
-            })
-            .collect();
-        if best.as_ref().is_none_or(|b| score > b.0) {
-            best = Some((score, *counting, mapped));
+    let of = |c: Counting| &maps.maps.iter().find(|(k, _)| *k == c).expect("four").1;
+    let fixed = match (forced, ours) {
+        (Some(c), _) => Some((c, "as you asked".to_string())),
+        (None, true) => Some((Counting::CodePoints, "Weft wrote this file".to_string())),
+        _ => None,
+    };
+    if let Some((counting, why)) = fixed {
+        let (ranges, _) = map_with(of(counting), norm, selections);
+        return Chosen {
+            counting,
+            why,
+            ranges,
+        };
+    }
+    let ends = 2 * selections.len();
+    let (std_ranges, std_fit) = map_with(of(Counting::CodePoints), norm, selections);
+    let std_outside = std_ranges.iter().filter(|r| r.is_none()).count();
+    let mut best: Option<(usize, Counting, Vec<Option<CharRange>>, usize)> = None;
+    for &(counting, ref map) in &maps.maps {
+        if counting == Counting::CodePoints {
+            continue;
+        }
+        let (ranges, fit) = map_with(map, norm, selections);
+        let outside = ranges.iter().filter(|r| r.is_none()).count();
+        let by_boundaries = fit * 10 >= ends * 9 && std_fit * 2 <= ends;
+        let by_fitting = std_outside > 0 && outside < std_outside;
+        if (by_boundaries || by_fitting) && best.as_ref().is_none_or(|b| fit > b.0) {
+            best = Some((fit, counting, ranges, outside));
         }
     }
-    let (_, c, m) = best.expect("four countings");
-    (c, m)
+    match best {
+        Some((fit, counting, ranges, _)) => Chosen {
+            counting,
+            why: format!(
+                "guessed: {fit} of {ends} selection ends fall on word boundaries this way, \
+                 {std_fit} the standard way; force a counting with --positions"
+            ),
+            ranges,
+        },
+        None => Chosen {
+            counting: Counting::CodePoints,
+            why: String::new(),
+            ranges: std_ranges,
+        },
+    }
 }
 
 /// Reads a zip's entries by lower-cased path, checking the caps and paths.
@@ -416,6 +502,18 @@ pub fn read_qdpx_bytes(
     bytes: &[u8],
     limits: Limits,
 ) -> Result<(Edit, Option<String>, ImportReport)> {
+    read_qdpx_with(path, bytes, limits, None)
+}
+
+/// The same, with the positions' counting forced (`None`: trust a file Weft
+/// wrote, else guess per source).
+pub fn read_qdpx_with(
+    path: &Path,
+    bytes: &[u8],
+    limits: Limits,
+    positions: Option<Positions>,
+) -> Result<(Edit, Option<String>, ImportReport)> {
+    let forced = positions.map(Positions::counting);
     let files = read_archive(path, bytes, limits)?;
     let qde = files
         .get("project.qde")
@@ -428,6 +526,7 @@ pub fn read_qdpx_bytes(
             "project.qde does not hold a REFI-QDA <Project>",
         ));
     }
+    let ours = root.attr("origin").is_some_and(|o| o.starts_with("Weft"));
     let mut report = ImportReport::default();
     let mut seen = HashSet::new();
     let now = now_rfc3339();
@@ -687,13 +786,15 @@ pub fn read_qdpx_bytes(
                     (p("startPosition"), p("endPosition"))
                 })
                 .collect();
-            let (counting, mapped) = choose_counting(&raw, &norm, &positions);
+            let chosen = choose_counting(&raw, &norm, &positions, forced, ours);
             if !sels.is_empty() {
-                report
-                    .countings
-                    .push((name.clone(), counting.describe().to_string()));
+                let mut how = chosen.counting.describe().to_string();
+                if !chosen.why.is_empty() {
+                    how = format!("{how} ({})", chosen.why);
+                }
+                report.countings.push((name.clone(), how));
             }
-            for ((sel, range), (s0, e0)) in sels.iter().zip(mapped).zip(&positions) {
+            for ((sel, range), (s0, e0)) in sels.iter().zip(chosen.ranges).zip(&positions) {
                 let sel_guid = guid_of(sel, path, &mut seen)?;
                 let Some(range) = range else {
                     report.skipped_selections.push((name.clone(), *s0, *e0));
@@ -873,7 +974,18 @@ pub fn read_qdpx_bytes(
 /// project is built beside the target and moved into place whole, with no undo
 /// entry (there is nothing before the import to go back to).
 pub fn import_qdpx(qdpx: &Path, project: &Path, limits: Limits) -> Result<ImportReport> {
-    let (edit, guid, report) = read_qdpx(qdpx, limits)?;
+    import_qdpx_with(qdpx, project, limits, None)
+}
+
+/// The same, with the positions' counting forced (see [`read_qdpx_with`]).
+pub fn import_qdpx_with(
+    qdpx: &Path,
+    project: &Path,
+    limits: Limits,
+    positions: Option<Positions>,
+) -> Result<ImportReport> {
+    let bytes = std::fs::read(qdpx).map_err(|e| Error::io(qdpx, e))?;
+    let (edit, guid, report) = read_qdpx_with(qdpx, &bytes, limits, positions)?;
     Store::build(project, guid.as_deref(), |store| {
         store.change("Import REFI-QDA project", |_| Ok(edit))
     })?;
