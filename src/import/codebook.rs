@@ -57,6 +57,7 @@ pub fn parse_codebook(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
 }
 
 fn read_csv(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
+    super::check_csv_quotes(path, text, b',')?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

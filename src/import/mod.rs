@@ -175,3 +175,76 @@ fn check_not_binary(path: &Path, text: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Refuses CSV text with a quote that is never closed, which a CSV reader
+/// would otherwise let swallow the rest of the file into one field. Follows
+/// the CSV rules: a quote opens only at the start of a field, and `""` inside
+/// a quoted field is a literal quote. The error names where the quote opened.
+pub fn check_csv_quotes(path: &Path, text: &str, delimiter: u8) -> Result<()> {
+    let delimiter = char::from(delimiter);
+    let (mut line, mut col) = (1u64, 0u64);
+    let mut opened: Option<(u64, u64)> = None;
+    let mut field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        col += 1;
+        match (opened, c) {
+            (Some(_), '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                col += 1;
+            }
+            (Some(_), '"') => {
+                opened = None;
+                field_start = false;
+            }
+            (None, '"') if field_start => {
+                opened = Some((line, col));
+                field_start = false;
+            }
+            (_, '\n') => {
+                line += 1;
+                col = 0;
+                if opened.is_none() {
+                    field_start = true;
+                }
+            }
+            (None, c) => field_start = c == delimiter,
+            (Some(_), _) => {}
+        }
+    }
+    match opened {
+        Some((l, c)) => Err(Error::at(
+            path,
+            l,
+            Some(c),
+            "this quote is never closed; close it, or double it (\"\") inside a quoted value",
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod csv_quote_tests {
+    use super::*;
+
+    #[test]
+    fn an_unterminated_quote_is_reported_where_it_opened() {
+        let p = Path::new("s.csv");
+        let err = check_csv_quotes(p, "Participant,Note\nP03,\"unterminated\nP04,x\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.csv:2:5: this quote is never closed; close it, or double it (\"\") inside a quoted value"
+        );
+        // Closed quotes, doubled quotes, quotes mid-field and newlines inside
+        // quotes are all fine.
+        for ok in [
+            "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n",
+            "a,b\nsix\"two,\"multi\nline\"\n",
+            "a;b\n\"x;y\";z\n",
+        ] {
+            check_csv_quotes(p, ok, if ok.contains(';') { b';' } else { b',' }).unwrap();
+        }
+    }
+}

@@ -91,8 +91,10 @@ pub fn parse_participants(
     forced: &HashMap<String, AttributeKind>,
 ) -> Result<ParticipantSheet> {
     let text = crate::text::normalise(text);
+    let delimiter = sniff_delimiter(&text);
+    super::check_csv_quotes(path, &text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(&text))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
