@@ -261,3 +261,107 @@ fn a_project_in_a_read_only_folder_can_be_read_not_changed() {
     let store = Store::open(&dir.join("d.weft")).unwrap();
     assert!(store.is_read_only());
 }
+
+#[test]
+fn an_unterminated_quote_in_a_csv_is_an_error_not_a_swallowed_file() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    s.write("P03.txt", "Interviewer: Hi.\nP03: Hello.\n");
+    s.write("P04.txt", "Interviewer: Hi.\nP04: Hello.\n");
+    s.ok(&["import", "p.weft", "P03.txt", "P04.txt"]);
+    s.write("sheet.csv", "Participant,Note\nP03,\"unterminated\nP04,x\n");
+    let err = s.fails(&["participants", "p.weft", "sheet.csv"]);
+    assert!(
+        err.contains("sheet.csv:2:5: this quote is never closed"),
+        "{err}"
+    );
+    s.write("codes.csv", "path,description\nA,\"never closed\nB,fine\n");
+    let err = s.fails(&["codebook", "import", "p.weft", "codes.csv"]);
+    assert!(
+        err.contains("codes.csv:2:3: this quote is never closed"),
+        "{err}"
+    );
+    assert!(!s.ok(&["codes", "list", "p.weft"]).contains('A'));
+}
+
+#[test]
+fn an_srt_without_blank_lines_becomes_one_line_per_cue() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    s.write(
+        "S1.srt",
+        "1\n00:00:01,000 --> 00:00:02,000\nAna: first\n2\n00:00:03,000 --> 00:00:04,000\nBen: second\n",
+    );
+    s.ok(&["import", "p.weft", "S1.srt"]);
+    assert_eq!(
+        s.ok(&["show", "p.weft", "--doc", "S1"]).trim_end(),
+        "Ana: first\nBen: second"
+    );
+    s.write("S2.srt", "1\n00:00:05,000 --> 00:00:02,000\nx\n");
+    let err = s.fails(&["import", "p.weft", "S2.srt"]);
+    assert!(
+        err.contains("S2.srt:2:") && err.contains("ends before"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overlapping_or_empty_bins_and_impossible_filters_are_errors() {
+    let s = Sandbox::new();
+    demo(&s);
+    for (args, says) in [
+        (vec!["--cols", "Age", "--bins", "26-35,30-45"], "overlap"),
+        (vec!["--cols", "Age", "--bins", "26-35,,36-45"], "empty bin"),
+        (vec!["--cols", "Age", "--bins", "abc"], "LOW-HIGH"),
+        (
+            vec!["--cols", "Phase", "--where", "Age=45..30"],
+            "ends before it starts",
+        ),
+        (
+            vec!["--cols", "Phase", "--where", "Age=abc..def"],
+            "not a number",
+        ),
+        (
+            vec!["--cols", "Phase", "--where", "Interviewed=2025-02-30"],
+            "must exist",
+        ),
+        (
+            vec!["--cols", "Phase", "--where", "Phase=a..b"],
+            "needs a number or date",
+        ),
+    ] {
+        let mut all = vec!["matrix", "d.weft"];
+        all.extend(args.iter().copied());
+        let err = s.fails(&all);
+        assert!(err.contains(says), "{all:?}: {err}");
+    }
+    // Negative numbers are bins too.
+    let out = s.ok(&[
+        "matrix",
+        "d.weft",
+        "--cols",
+        "Age",
+        "--bins",
+        "-10--1,0-40,41-99",
+    ]);
+    let header = &common::csv_rows(&out)[0];
+    assert!(header.contains(&"-10–-1".to_string()), "{header:?}");
+}
+
+#[test]
+fn segments_where_takes_sets_and_ranges_like_matrix() {
+    let s = Sandbox::new();
+    demo(&s);
+    let count = |w: &str| common::csv_rows(&s.ok(&["segments", "d.weft", "--where", w])).len() - 1;
+    let pre = count("Phase=pre");
+    let post = count("Phase=post");
+    assert!(pre > 0 && post > 0);
+    assert_eq!(count("Phase=pre|post"), pre + post);
+    let all = common::csv_rows(&s.ok(&["segments", "d.weft"])).len() - 1;
+    let young = count("Age=..35");
+    let old = count("Age=36..");
+    assert!(young > 0 && old > 0);
+    assert_eq!(young + old, all, "every demo participant has an age");
+    let err = s.fails(&["segments", "d.weft", "--where", "Age=45..30"]);
+    assert!(err.contains("ends before it starts"), "{err}");
+}

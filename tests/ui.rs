@@ -253,7 +253,11 @@ fn filter_the_retrieval_list_by_attribute() {
             .code_tree()
             .unwrap()
             .find_path("Engagement/Shared experience"),
-        attribute_equals: vec![("Phase".into(), "post".into())],
+        conditions: weft::analysis::matrix::parse_where(
+            &r.attributes().unwrap(),
+            &["Phase=post".to_string()],
+        )
+        .unwrap(),
     };
     let n = weft::export::segments::segment_table(&r, &filter)
         .unwrap()

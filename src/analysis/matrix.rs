@@ -177,7 +177,8 @@ impl Matrix {
 }
 
 /// Checks a participant's value against a condition, by the attribute's kind.
-fn meets(kind: AttributeKind, value: Option<&str>, condition: &Condition) -> bool {
+/// Whether a participant's stored value meets a condition.
+pub fn meets(kind: AttributeKind, value: Option<&str>, condition: &Condition) -> bool {
     let Some(v) = value else { return false };
     let norm = |s: &str| kind.normalise(s).unwrap_or_else(|| s.trim().to_string());
     match condition {
@@ -196,34 +197,158 @@ fn meets(kind: AttributeKind, value: Option<&str>, condition: &Condition) -> boo
     }
 }
 
-/// Parses bins such as `26-35,36-45,46-60` (labels are the text given).
+/// Parses bins such as `26-35,36-45,46-60` or `-10--1,0-9` (labels are the
+/// two numbers as given, joined by an en dash: `26–35`). Empty entries, a bin that ends before it starts and bins that
+/// overlap are refused: each participant must fall into one bin only.
 pub fn parse_bins(text: &str) -> Result<Vec<(String, f64, f64)>> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|b| {
-            let (lo, hi) = b
-                .split_once('-')
-                .or_else(|| b.split_once('–'))
-                .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "bin \"{b}\" is not of the form LOW-HIGH, e.g. 26-35"
-                    ))
-                })?;
-            let lo: f64 = lo
-                .trim()
-                .parse()
-                .map_err(|_| Error::Invalid(format!("bin \"{b}\": \"{lo}\" is not a number")))?;
-            let hi: f64 = hi
-                .trim()
-                .parse()
-                .map_err(|_| Error::Invalid(format!("bin \"{b}\": \"{hi}\" is not a number")))?;
-            if hi < lo {
-                return Err(Error::Invalid(format!("bin \"{b}\" ends before it starts")));
-            }
-            Ok((b.replace('-', "–"), lo, hi))
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.iter().all(|p| p.is_empty()) {
+        return Err(Error::Invalid(
+            "--bins needs at least one bin, e.g. 26-35,36-45".into(),
+        ));
+    }
+    let mut bins = Vec::new();
+    for b in parts {
+        if b.is_empty() {
+            return Err(Error::Invalid(format!(
+                "--bins \"{text}\" has an empty bin; separate bins by single commas"
+            )));
+        }
+        // The separator is a dash that is not a number's minus sign: try each
+        // one after the first character until both sides are numbers.
+        let split = b
+            .char_indices()
+            .filter(|&(i, c)| i > 0 && (c == '-' || c == '–'))
+            .find_map(|(i, c)| {
+                let (l, h) = (b[..i].trim(), b[i + c.len_utf8()..].trim());
+                let (lo, hi) = (l.parse::<f64>().ok()?, h.parse::<f64>().ok()?);
+                (lo.is_finite() && hi.is_finite()).then(|| (format!("{l}–{h}"), lo, hi))
+            });
+        let Some((label, lo, hi)) = split else {
+            return Err(Error::Invalid(format!(
+                "bin \"{b}\" is not of the form LOW-HIGH with two numbers, e.g. 26-35 or -10--1"
+            )));
+        };
+        if hi < lo {
+            return Err(Error::Invalid(format!("bin \"{b}\" ends before it starts")));
+        }
+        bins.push((label, lo, hi));
+    }
+    let mut sorted: Vec<&(String, f64, f64)> = bins.iter().collect();
+    sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+    for w in sorted.windows(2) {
+        if w[1].1 <= w[0].2 {
+            return Err(Error::Invalid(format!(
+                "bins \"{}\" and \"{}\" overlap; a participant would fall into both",
+                w[0].0, w[1].0
+            )));
+        }
+    }
+    Ok(bins)
+}
+
+/// Finds an attribute by name: exactly, else ignoring case.
+pub fn find_attribute<'a>(attributes: &'a [Attribute], name: &str) -> Result<&'a Attribute> {
+    let name = name.trim();
+    attributes
+        .iter()
+        .find(|a| a.name == name)
+        .or_else(|| {
+            attributes
+                .iter()
+                .find(|a| a.name.to_lowercase() == name.to_lowercase())
         })
-        .collect()
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "no attribute \"{name}\"; the project has: {}",
+                attributes
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+}
+
+/// Parses `--where` conditions (`ATTR=VALUE`, `ATTR=A|B`, `ATTR=LOW..HIGH`
+/// with either end open) against the attributes. The one parser for
+/// `segments`, `matrix` and `framework`. A value that cannot be the
+/// attribute's type (`Age=abc`, an impossible date), a range on a text
+/// attribute, or a range that ends before it starts is an error, never an
+/// empty result.
+pub fn parse_where(
+    attributes: &[Attribute],
+    filters: &[String],
+) -> Result<Vec<(AttributeId, Condition)>> {
+    let mut out = Vec::new();
+    for f in filters {
+        let Some((name, value)) = f.split_once('=') else {
+            return Err(Error::Invalid(format!(
+                "--where takes ATTR=VALUE, ATTR=A|B or ATTR=LOW..HIGH; got \"{f}\""
+            )));
+        };
+        let a = find_attribute(attributes, name)?;
+        let typed = |v: &str| -> Result<String> {
+            a.kind.normalise(v).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "--where {f}: \"{}\" is not a {} value for \"{}\"{}",
+                    v.trim(),
+                    a.kind.as_str(),
+                    a.name,
+                    match a.kind {
+                        AttributeKind::Date => " (dates are YYYY-MM-DD and must exist)",
+                        AttributeKind::Bool => " (yes or no)",
+                        _ => "",
+                    }
+                ))
+            })
+        };
+        let value = value.trim();
+        let condition = if let Some((lo, hi)) = value.split_once("..") {
+            if !matches!(a.kind, AttributeKind::Number | AttributeKind::Date) {
+                return Err(Error::Invalid(format!(
+                    "--where {f}: a range needs a number or date attribute, and \"{}\" is {}; use A|B for a set of values",
+                    a.name,
+                    a.kind.as_str()
+                )));
+            }
+            let side = |s: &str| -> Result<Option<String>> {
+                Ok(if s.trim().is_empty() {
+                    None
+                } else {
+                    Some(typed(s)?)
+                })
+            };
+            let (lo, hi) = (side(lo)?, side(hi)?);
+            if lo.is_none() && hi.is_none() {
+                return Err(Error::Invalid(format!(
+                    "--where {f}: give at least one end of the range, e.g. {}=30..45",
+                    a.name
+                )));
+            }
+            if let (Some(l), Some(h)) = (&lo, &hi) {
+                let backwards = match a.kind {
+                    AttributeKind::Number => {
+                        l.parse::<f64>().unwrap_or(0.0) > h.parse::<f64>().unwrap_or(0.0)
+                    }
+                    _ => l > h,
+                };
+                if backwards {
+                    return Err(Error::Invalid(format!(
+                        "--where {f}: the range ends before it starts; write {}={h}..{l}",
+                        a.name
+                    )));
+                }
+            }
+            Condition::Range(lo, hi)
+        } else if value.contains('|') {
+            Condition::In(value.split('|').map(typed).collect::<Result<_>>()?)
+        } else {
+            Condition::Equals(typed(value)?)
+        };
+        out.push((a.id, condition));
+    }
+    Ok(out)
 }
 
 const NO_VALUE: &str = "(no value)";

@@ -56,8 +56,9 @@ pub struct MatrixArgs {
     /// ATTR=LOW..HIGH (numbers or dates; either end may be left out). Repeatable.
     #[arg(long = "where", value_name = "CONDITION")]
     pub filters: Vec<String>,
-    /// Numeric columns grouped into bins, e.g. "26-35,36-45,46-60".
-    #[arg(long)]
+    /// Numeric columns grouped into bins, e.g. "26-35,36-45,46-60" (negative
+    /// numbers work: "-10--1,0-9"). Bins may not overlap.
+    #[arg(long, allow_hyphen_values = true)]
     pub bins: Option<String>,
     /// Date columns grouped by year or month.
     #[arg(long, value_enum)]
@@ -87,34 +88,7 @@ pub fn parse_filters(
     snap: &ProjectSnapshot,
     filters: &[String],
 ) -> anyhow::Result<Vec<(crate::model::AttributeId, Condition)>> {
-    let mut out = Vec::new();
-    for f in filters {
-        let Some((name, value)) = f.split_once('=') else {
-            bail!("--where takes ATTR=VALUE, ATTR=A|B or ATTR=LOW..HIGH; got \"{f}\"");
-        };
-        let Some(a) = snap.attributes.iter().find(|a| a.name == name.trim()) else {
-            bail!(
-                "no attribute \"{}\"; the project has: {}",
-                name.trim(),
-                snap.attributes
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        };
-        let value = value.trim();
-        let condition = if let Some((lo, hi)) = value.split_once("..") {
-            let side = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-            Condition::Range(side(lo), side(hi))
-        } else if value.contains('|') {
-            Condition::In(value.split('|').map(|v| v.trim().to_string()).collect())
-        } else {
-            Condition::Equals(value.to_string())
-        };
-        out.push((a.id, condition));
-    }
-    Ok(out)
+    Ok(matrix::parse_where(&snap.attributes, filters)?)
 }
 
 /// Builds the spec from the arguments.

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::{Args, ValueEnum};
 
 use crate::edit::ops::find_code;
@@ -27,7 +26,8 @@ pub struct SegmentsArgs {
     /// Only this code's segments (its children's are not included).
     #[arg(long)]
     pub code: Option<String>,
-    /// Only participants with this attribute value, as ATTR=VALUE. Repeatable; all must hold.
+    /// Only participants whose attribute matches: ATTR=VALUE, ATTR=A|B or
+    /// ATTR=LOW..HIGH (either end may be left out). Repeatable; all must hold.
     #[arg(long = "where", value_name = "ATTR=VALUE")]
     pub filters: Vec<String>,
     /// Output format.
@@ -45,14 +45,7 @@ pub fn segments(a: SegmentsArgs) -> anyhow::Result<()> {
     if let Some(code) = &a.code {
         filter.code = Some(find_code(&r.code_tree()?, code)?);
     }
-    for f in &a.filters {
-        let Some((k, v)) = f.split_once('=') else {
-            bail!("--where takes ATTR=VALUE, e.g. --where Phase=post; got \"{f}\"");
-        };
-        filter
-            .attribute_equals
-            .push((k.trim().to_string(), v.trim().to_string()));
-    }
+    filter.conditions = crate::analysis::matrix::parse_where(&r.attributes()?, &a.filters)?;
     let table = segment_table(&r, &filter)?;
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
 use crate::store::Reader;
 use crate::text::CharIndex;
@@ -17,8 +17,9 @@ use crate::text::CharIndex;
 pub struct SegmentFilter {
     /// Only this code's segments (children not included).
     pub code: Option<CodeId>,
-    /// Only participants whose attribute equals the value (all must hold).
-    pub attribute_equals: Vec<(String, String)>,
+    /// Only participants whose values meet all these conditions (see
+    /// [`crate::analysis::matrix::parse_where`]).
+    pub conditions: Vec<(AttributeId, crate::analysis::matrix::Condition)>,
 }
 
 /// One row of the table.
@@ -61,24 +62,6 @@ pub struct SegmentTable {
 /// Builds the table from the project.
 pub fn segment_table(r: &Reader<'_>, filter: &SegmentFilter) -> Result<SegmentTable> {
     let attributes = r.attributes()?;
-    let mut conditions = Vec::new();
-    for (name, value) in &filter.attribute_equals {
-        let Some(a) = attributes.iter().find(|a| &a.name == name) else {
-            return Err(Error::Invalid(format!(
-                "no attribute \"{name}\"; the project has: {}",
-                attributes
-                    .iter()
-                    .map(|a| a.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        };
-        let wanted = a
-            .kind
-            .normalise(value)
-            .unwrap_or_else(|| value.trim().to_string());
-        conditions.push((a.id, wanted));
-    }
     let mut values: HashMap<(ParticipantId, AttributeId), String> = HashMap::new();
     for v in r.attribute_values()? {
         values.insert((v.participant, v.attribute), v.value);
@@ -107,9 +90,13 @@ pub fn segment_table(r: &Reader<'_>, filter: &SegmentFilter) -> Result<SegmentTa
             continue;
         };
         let pid = doc.participant;
-        let keep = conditions.iter().all(|(aid, wanted)| {
-            pid.and_then(|p| values.get(&(p, *aid)))
-                .is_some_and(|v| v == wanted)
+        let keep = filter.conditions.iter().all(|(aid, condition)| {
+            let kind = attributes
+                .iter()
+                .find(|a| a.id == *aid)
+                .map_or(AttributeKind::Text, |a| a.kind);
+            let value = pid.and_then(|p| values.get(&(p, *aid)));
+            crate::analysis::matrix::meets(kind, value.map(String::as_str), condition)
         });
         if !keep {
             continue;

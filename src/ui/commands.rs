@@ -413,9 +413,10 @@ impl WeftApp {
                 ..Default::default()
             };
             if let Some((a, v)) = filter
-                && let Some(attr) = attributes.iter().find(|x| x.id == a)
+                && attributes.iter().any(|x| x.id == a)
             {
-                f.attribute_equals.push((attr.name.clone(), v));
+                f.conditions
+                    .push((a, crate::analysis::matrix::Condition::Equals(v)));
             }
             let table = crate::export::segments::segment_table(&store.read(), &f)?;
             jc.report(0.6, "Writing");
