@@ -345,7 +345,8 @@ fn overlapping_or_empty_bins_and_impossible_filters_are_errors() {
         "-10--1,0-40,41-99",
     ]);
     let header = &common::csv_rows(&out)[0];
-    assert!(header.contains(&"-10–-1".to_string()), "{header:?}");
+    // (Guarded against spreadsheet formulas, as every CSV cell that starts with a minus.)
+    assert!(header.contains(&"'-10–-1".to_string()), "{header:?}");
 }
 
 #[test]
@@ -364,4 +365,71 @@ fn segments_where_takes_sets_and_ranges_like_matrix() {
     assert_eq!(young + old, all, "every demo participant has an age");
     let err = s.fails(&["segments", "d.weft", "--where", "Age=45..30"]);
     assert!(err.contains("ends before it starts"), "{err}");
+}
+
+#[test]
+fn csv_cells_that_look_like_formulas_are_guarded_in_every_export() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    s.write("P01.txt", "P01: -so I said @home +1 =yes\n");
+    s.ok(&["import", "p.weft", "P01.txt"]);
+    let code = "=SUM(A1:A9)+cmd";
+    s.ok(&[
+        "code", "p.weft", "--doc", "P01", "--start", "5", "--end", "14", "--code", code,
+    ]);
+    let rows = common::csv_rows(&s.ok(&["segments", "p.weft"]));
+    assert_eq!(rows[1][2], format!("'{code}"));
+    assert_eq!(rows[1][5], "'-so I sai");
+    let matrix = common::csv_rows(&s.ok(&["matrix", "p.weft", "--cols", "documents"]));
+    assert_eq!(matrix[1][0], format!("'{code}"));
+    let framework = s.ok(&["framework", "p.weft"]);
+    assert!(framework.contains(&format!("'{code}")), "{framework}");
+    for row in rows.iter().chain(&matrix) {
+        for cell in row {
+            let formula = cell.starts_with(['=', '+', '@'])
+                || (cell.starts_with('-') && cell.parse::<f64>().is_err());
+            assert!(!formula, "unguarded cell {cell:?}");
+        }
+    }
+    // A codebook exported as CSV and imported again keeps the name exactly.
+    s.ok(&["codebook", "export", "p.weft", "codes.csv"]);
+    assert!(
+        std::fs::read_to_string(s.path("codes.csv"))
+            .unwrap()
+            .contains("'=SUM")
+    );
+    s.ok(&["new", "q.weft"]);
+    s.ok(&["codebook", "import", "q.weft", "codes.csv"]);
+    assert!(s.ok(&["codes", "list", "q.weft"]).contains(code));
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let s = Sandbox::new();
+    demo(&s);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["segments", "d.weft"])
+        .current_dir(s.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe, as `| head -c1` does.
+    let mut out = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    std::io::Read::read_exact(&mut out, &mut one).unwrap();
+    drop(out);
+    let result = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(result.status.code(), Some(101), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn a_mistyped_subcommand_suggests_the_nearest() {
+    let s = Sandbox::new();
+    demo(&s);
+    let err = s.fails(&["impot", "d.weft", "x.txt"]);
+    assert!(err.contains("did you mean `weft import`"), "{err}");
 }

@@ -319,7 +319,7 @@ pub fn framework(a: FrameworkArgs) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_writer(out);
         let mut header = vec!["participant".to_string()];
         header.extend(m.rows.iter().map(|(_, p)| p.clone()));
-        w.write_record(&header)?;
+        crate::export::write_safe_record(&mut w, &header)?;
         for (c, (pid, name)) in participant_ids.iter().enumerate() {
             let mut rec = vec![name.clone()];
             for (row, (code, _)) in m.rows.iter().enumerate() {
@@ -332,7 +332,7 @@ pub fn framework(a: FrameworkArgs) -> anyhow::Result<()> {
                 }
                 rec.push(cell);
             }
-            w.write_record(&rec)?;
+            crate::export::write_safe_record(&mut w, &rec)?;
         }
         w.flush()?;
         Ok(())

@@ -319,8 +319,3 @@ fn step(project: &std::path::Path, coder: Option<String>, redo: bool) -> anyhow:
     }
     Ok(())
 }
-
-/// Opens the window on a project (or the demo project).
-pub fn open_window(project: Option<PathBuf>) -> anyhow::Result<()> {
-    crate::ui::run(project)
-}

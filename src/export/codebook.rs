@@ -25,7 +25,7 @@ pub fn write_csv(tree: &CodeTree, out: impl Write) -> csv::Result<()> {
     w.write_record(["path", "description", "color"])?;
     for id in tree.in_tree_order() {
         let c = tree.get(id).expect("id from the tree");
-        w.write_record([tree.path(id).as_str(), &c.description, &c.color])?;
+        super::write_safe_record(&mut w, [tree.path(id).as_str(), &c.description, &c.color])?;
     }
     w.flush()?;
     Ok(())

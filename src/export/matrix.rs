@@ -119,7 +119,7 @@ pub fn write_csv(
     let mut header = vec![first_header(m).to_string()];
     header.extend(m.columns.iter().map(|c| c.label.clone()));
     header.push("total".into());
-    w.write_record(&header).map_err(csv_err)?;
+    super::write_safe_record(&mut w, &header).map_err(csv_err)?;
     for (r, (_, path)) in m.rows.iter().enumerate() {
         let mut rec = vec![path.clone()];
         rec.extend(
@@ -129,7 +129,7 @@ pub fn write_csv(
                 .map(|(c, cell)| text(m, cell, Some(c), measure, q)),
         );
         rec.push(text(m, &m.row_totals[r], None, measure, q));
-        w.write_record(&rec).map_err(csv_err)?;
+        super::write_safe_record(&mut w, &rec).map_err(csv_err)?;
     }
     let mut rec = vec!["total".to_string()];
     rec.extend(
@@ -139,7 +139,7 @@ pub fn write_csv(
             .map(|(c, cell)| text(m, cell, Some(c), measure, q)),
     );
     rec.push(text(m, &m.total, None, measure, q));
-    w.write_record(&rec).map_err(csv_err)?;
+    super::write_safe_record(&mut w, &rec).map_err(csv_err)?;
     w.flush().map_err(|e| Error::io(Path::new("output"), e))?;
     Ok(())
 }

@@ -42,6 +42,33 @@ pub fn write_atomically<E: From<Error>>(
     result
 }
 
+/// A CSV cell made safe to open in a spreadsheet: text that starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be read by Excel or
+/// LibreOffice as a formula (a code named `=HYPERLINK(…)`, a quote that
+/// starts with a dash), so it gets a leading `'`, which spreadsheets show as
+/// text. Numbers (`-3`) are left alone: they are not formulas.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Writes one CSV record with every cell through [`csv_safe`]. Every CSV
+/// export writes its rows with this.
+pub fn write_safe_record<W: std::io::Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    fields: impl IntoIterator<Item = S>,
+) -> csv::Result<()> {
+    w.write_record(
+        fields
+            .into_iter()
+            .map(|f| csv_safe(f.as_ref()).into_owned()),
+    )
+}
+
 /// What a file holds, judged from its first bytes: a Weft project, another
 /// SQLite database, or something else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

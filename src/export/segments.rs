@@ -158,19 +158,20 @@ pub fn write_csv(table: &SegmentTable, out: impl Write) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
     let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
     header.extend(table.attributes.iter().map(String::as_str));
-    w.write_record(&header)?;
+    super::write_safe_record(&mut w, &header)?;
     let mut record = csv::StringRecord::new();
     for row in &table.rows {
         record.clear();
-        record.push_field(&row.document);
-        record.push_field(&row.participant);
-        record.push_field(&row.code);
+        let safe = super::csv_safe;
+        record.push_field(&safe(&row.document));
+        record.push_field(&safe(&row.participant));
+        record.push_field(&safe(&row.code));
         record.push_field(row.start.to_string().as_str());
         record.push_field(row.end.to_string().as_str());
-        record.push_field(&row.text);
-        record.push_field(&row.coder);
+        record.push_field(&safe(&row.text));
+        record.push_field(&safe(&row.coder));
         for a in &row.attributes {
-            record.push_field(a);
+            record.push_field(&safe(a));
         }
         w.write_record(&record)?;
     }

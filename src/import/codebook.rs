@@ -91,12 +91,21 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
             )
         })?;
         let line = rec.position().map_or(0, |p| p.line());
+        // Weft's own CSV export guards cells that a spreadsheet would take
+        // for formulas with a leading `'` (see `export::csv_safe`): undo it.
+        let unguard = |s: &'_ str| -> String {
+            match s.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.into(),
+                _ => s.into(),
+            }
+        };
         let get = |c: Option<usize>| {
             c.and_then(|c| rec.get(c))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
+                .map(unguard)
         };
-        let names: Vec<String> = split_path(rec.get(path_col).unwrap_or(""))
+        let names: Vec<String> = split_path(&unguard(rec.get(path_col).unwrap_or("")))
             .map(String::from)
             .collect();
         if names.is_empty() {
@@ -112,8 +121,8 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
         }
         out.push(CodebookEntry {
             path: names,
-            description: get(desc_col).map(String::from),
-            color: get(color_col).map(String::from),
+            description: get(desc_col),
+            color: get(color_col),
             line,
         });
     }
