@@ -109,50 +109,104 @@ pub fn line_byte_ranges(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The byte range of the line holding byte `at`, without its `\n`.
+/// Where the lines and sentences of one text start and end, worked out once
+/// so that widening many matches costs a binary search each, not a scan of
+/// the line (which made autocode quadratic on long unpunctuated text).
+///
+/// A sentence ends after `.`, `!`, `?` or `…` (with any closing quotes or
+/// brackets) followed by white space, or at the end of the line. It never
+/// crosses a line. Leading white space is left out. Positions are bytes.
+pub struct Sentences<'a> {
+    text: &'a str,
+    /// Byte offset of each line's first byte.
+    line_starts: Vec<usize>,
+    /// Byte offsets just past each sentence end inside a line, in order.
+    ends: Vec<usize>,
+}
+
+impl<'a> Sentences<'a> {
+    /// One pass over the text.
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        let mut ends = Vec::new();
+        let closing = |c: char| {
+            matches!(
+                c,
+                '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']'
+            )
+        };
+        let mut iter = text.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            if c == '\n' {
+                line_starts.push(i + 1);
+            } else if matches!(c, '.' | '!' | '?' | '…') {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, n)) = iter.peek() {
+                    if closing(n) {
+                        end = j + n.len_utf8();
+                        iter.next();
+                    } else {
+                        break;
+                    }
+                }
+                if iter.peek().is_none_or(|&(_, n)| n.is_whitespace()) {
+                    ends.push(end);
+                }
+            }
+        }
+        Sentences {
+            text,
+            line_starts,
+            ends,
+        }
+    }
+
+    /// The byte range of the line (without its `\n`) holding byte `at`.
+    pub fn line_around(&self, at: usize) -> (usize, usize) {
+        let k = self.line_starts.partition_point(|&s| s <= at) - 1;
+        let start = self.line_starts[k];
+        let end = self
+            .line_starts
+            .get(k + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        (start, end)
+    }
+
+    /// The byte range of the sentence holding the byte range `[at, at_end)`
+    /// (running on to the sentence where the range ends, within the line).
+    pub fn around(&self, at: usize, at_end: usize) -> (usize, usize) {
+        let (line_start, line_end) = self.line_around(at);
+        // The last sentence end at or before `at` on this line starts ours.
+        let k = self.ends.partition_point(|&e| e <= at);
+        let start = match k.checked_sub(1).map(|i| self.ends[i]) {
+            Some(e) if e > line_start => e,
+            _ => line_start,
+        };
+        // The first end after `at` that reaches the range's end closes it.
+        let need = at_end.min(line_end);
+        let from = self.ends[k..].partition_point(|&e| e < need) + k;
+        let end = match self.ends.get(from) {
+            Some(&e) if e <= line_end => e,
+            _ => line_end,
+        };
+        trim_start(self.text, start, end)
+    }
+}
+
+/// The byte range of the line (without its `\n`) holding byte `at`.
 pub fn line_around(text: &str, at: usize) -> (usize, usize) {
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     (start, end)
 }
 
-/// The byte range of the sentence holding the byte range `[at, at_end)`.
-///
-/// A sentence ends after `.`, `!`, `?` or `…` (with any closing quotes or
-/// brackets) followed by white space, or at the end of the line. It never
-/// crosses a line. Leading white space is left out.
+/// The byte range of the sentence holding the byte range `[at, at_end)`; see
+/// [`Sentences`], which does the same for many ranges of one text.
 pub fn sentence_around(text: &str, at: usize, at_end: usize) -> (usize, usize) {
     let (line_start, line_end) = line_around(text, at);
-    let line = &text[line_start..line_end];
-    let mut start = 0;
-    let mut iter = line.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if matches!(c, '.' | '!' | '?' | '…') {
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, n)) = iter.peek() {
-                if matches!(
-                    n,
-                    '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | ']'
-                ) {
-                    end = j + n.len_utf8();
-                    iter.next();
-                } else {
-                    break;
-                }
-            }
-            let at_break = iter.peek().is_none_or(|&(_, n)| n.is_whitespace());
-            if at_break {
-                let sentence_end = line_start + end;
-                if sentence_end > at && sentence_end >= at_end.min(line_end) {
-                    return trim_start(text, line_start + start, sentence_end);
-                }
-                if sentence_end <= at {
-                    start = end;
-                }
-            }
-        }
-    }
-    trim_start(text, line_start + start, line_end)
+    let (s, e) = Sentences::new(&text[line_start..line_end])
+        .around(at - line_start, at_end.min(line_end).max(at) - line_start);
+    (line_start + s, line_start + e)
 }
 
 fn trim_start(text: &str, start: usize, end: usize) -> (usize, usize) {

@@ -396,7 +396,7 @@ fn autocode_units_speaker_and_docs() {
         "--code",
         "M/match",
     ]);
-    assert!(out.contains("Found 5 hit(s); coded 5"), "{out}");
+    assert!(out.contains("Found 5 match(es); coded 5"), "{out}");
     s.ok(&[
         "autocode",
         "p.weft",

@@ -433,3 +433,40 @@ fn a_mistyped_subcommand_suggests_the_nearest() {
     let err = s.fails(&["impot", "d.weft", "x.txt"]);
     assert!(err.contains("did you mean `weft import`"), "{err}");
 }
+
+#[test]
+fn autocode_by_sentence_reports_matches_and_units() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    // One unpunctuated line: every match is in the same "sentence".
+    let small = "and so we went to the park and then ".repeat(2_500);
+    let big = small.repeat(4);
+    s.write("A1.txt", format!("P1: {small}\n"));
+    s.write("A2.txt", format!("P2: {big}\n"));
+    s.ok(&["import", "p.weft", "A1.txt", "A2.txt"]);
+    let run = |doc: &str| {
+        s.ok(&[
+            "autocode",
+            "p.weft",
+            "--pattern",
+            "park",
+            "--plain",
+            "--code",
+            doc,
+            "--unit",
+            "sentence",
+            "--docs",
+            doc,
+        ])
+    };
+    let out = run("A1");
+    assert!(
+        out.contains("Found 2500 match(es) in 1 sentence(s); coded 1 new segment(s)"),
+        "{out}"
+    );
+    let out = run("A2");
+    assert!(
+        out.contains("Found 10000 match(es) in 1 sentence(s)"),
+        "{out}"
+    );
+}

@@ -8,7 +8,7 @@ use regex::{Regex, RegexBuilder};
 
 use crate::error::{Error, Result};
 use crate::model::{CharRange, Turn};
-use crate::text::{CharIndex, line_around, sentence_around};
+use crate::text::{CharIndex, Sentences};
 
 /// How much text around a match gets coded.
 #[derive(
@@ -65,16 +65,33 @@ pub fn find_hits(
     unit: Unit,
     speaker: Option<&str>,
 ) -> Vec<CharRange> {
+    find_hits_counted(text, turns, pattern, unit, speaker).0
+}
+
+/// The same, with the number of matches that counted (several matches in one
+/// sentence are one unit to code, so the two numbers differ).
+pub fn find_hits_counted(
+    text: &str,
+    turns: &[Turn],
+    pattern: &Regex,
+    unit: Unit,
+    speaker: Option<&str>,
+) -> (Vec<CharRange>, usize) {
+    let mut matches = 0;
     let index = CharIndex::new(text);
+    // Built once per document, so each match is widened by a binary search:
+    // linear in the text, however many matches one long line holds.
+    let sentences = matches!(unit, Unit::Sentence | Unit::Paragraph).then(|| Sentences::new(text));
     let mut out = Vec::new();
     for m in pattern.find_iter(text) {
         if m.start() == m.end() {
             continue;
         }
         let range = index.range_from_bytes(m.start(), m.end());
-        let turn = turns.iter().find(|t| {
-            t.range.start <= range.start && range.start < t.range.end.max(t.range.start + 1)
-        });
+        // Turns are sorted by start: the last one starting at or before the match.
+        let turn = turns[..turns.partition_point(|t| t.range.start <= range.start)]
+            .last()
+            .filter(|t| range.start < t.range.end.max(t.range.start + 1));
         if let Some(name) = speaker {
             let in_speech = turn.is_some_and(|t| {
                 t.speaker.eq_ignore_ascii_case(name.trim()) && range.start >= t.speech_start
@@ -86,11 +103,17 @@ pub fn find_hits(
         let widened = match unit {
             Unit::Match => range,
             Unit::Sentence => {
-                let (s, e) = sentence_around(text, m.start(), m.end());
+                let (s, e) = sentences
+                    .as_ref()
+                    .expect("built for sentences")
+                    .around(m.start(), m.end());
                 index.range_from_bytes(s, e.max(m.end()))
             }
             Unit::Paragraph => {
-                let (s, e) = line_around(text, m.start());
+                let (s, e) = sentences
+                    .as_ref()
+                    .expect("built for paragraphs")
+                    .line_around(m.start());
                 index.range_from_bytes(s, e.max(m.end()))
             }
             Unit::Turn => match turn {
@@ -109,12 +132,13 @@ pub fn find_hits(
             widened.start = t.speech_start;
         }
         if !widened.is_empty() {
+            matches += 1;
             out.push(widened);
         }
     }
     out.sort();
     out.dedup();
-    out
+    (out, matches)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::analysis::search::{Unit, build_pattern, find_hits};
+use crate::analysis::search::{Unit, build_pattern, find_hits_counted};
 use crate::edit::Edit;
 use crate::edit::ops::{self, MemoTarget, find_code};
 use crate::error::Error;
@@ -220,7 +220,7 @@ pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.project)?;
     let coder = a.coder.clone().unwrap_or_else(super::default_coder);
     store.set_coder(&coder);
-    let (mut hits, mut added) = (0, 0);
+    let (mut matches, mut hits, mut added) = (0, 0, 0);
     store.change(&format!("Autocode \"{}\"", a.code), |r| {
         let docs = if a.docs.is_empty() {
             r.documents()?
@@ -236,9 +236,10 @@ pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
         for d in &docs {
             let text = r.document_text(d.id)?;
             let turns = r.turns(d.id)?;
-            for range in find_hits(&text, &turns, &pattern, a.unit, a.speaker.as_deref()) {
-                ranges.push((d.id, range));
-            }
+            let (units, n) =
+                find_hits_counted(&text, &turns, &pattern, a.unit, a.speaker.as_deref());
+            matches += n;
+            ranges.extend(units.into_iter().map(|u| (d.id, u)));
         }
         hits = ranges.len();
         if ranges.is_empty() {
@@ -248,13 +249,24 @@ pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
         added = n;
         Ok(edit)
     })?;
+    let unit = match a.unit {
+        Unit::Match => "match(es)",
+        Unit::Sentence => "sentence(s)",
+        Unit::Paragraph => "paragraph(s)",
+        Unit::Turn => "turn(s)",
+    };
+    let within = if a.unit == Unit::Match {
+        String::new()
+    } else {
+        format!(" in {hits} {unit}")
+    };
     println!(
-        "Found {hits} hit(s); coded {added} new segment(s) as {}{}",
+        "Found {matches} match(es){within}; coded {added} new segment(s) as {}{}",
         a.code,
         if hits > added {
-            " (the rest were already coded)"
+            format!(" ({} {unit} were already coded)", hits - added)
         } else {
-            ""
+            String::new()
         }
     );
     Ok(())
