@@ -470,3 +470,246 @@ fn autocode_by_sentence_reports_matches_and_units() {
         "{out}"
     );
 }
+
+/// Splits one example line as a shell would, enough for our examples:
+/// double quotes (with `\"`), `&&` between commands, `> file`, `*` globs and
+/// a trailing `# comment`. Returns the commands, each with its stdout file.
+fn shell_split(line: &str, dir: &Path) -> Vec<(Vec<String>, Option<String>)> {
+    let mut words: Vec<(String, bool)> = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        if c == '#' {
+            break;
+        }
+        let (mut word, mut quoted) = (String::new(), false);
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            if c == '"' {
+                quoted = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' if chars.peek() == Some(&'"') => word.push(chars.next().unwrap()),
+                        c => word.push(c),
+                    }
+                }
+            } else {
+                word.push(c);
+            }
+        }
+        words.push((word, quoted));
+    }
+    let mut commands = vec![(Vec::new(), None)];
+    let mut redirect = false;
+    for (w, quoted) in words {
+        let cmd = commands.last_mut().unwrap();
+        match w.as_str() {
+            "&&" if !quoted => commands.push((Vec::new(), None)),
+            ">" if !quoted => redirect = true,
+            _ if redirect => {
+                cmd.1 = Some(w);
+                redirect = false;
+            }
+            _ if !quoted && w.contains('*') => {
+                let (folder, pattern) = w.rsplit_once('/').unwrap_or((".", &w));
+                let (pre, post) = pattern.split_once('*').unwrap();
+                let mut hits: Vec<String> = std::fs::read_dir(dir.join(folder))
+                    .unwrap()
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.starts_with(pre) && n.ends_with(post))
+                    .map(|n| format!("{folder}/{n}"))
+                    .collect();
+                hits.sort();
+                cmd.0.extend(hits);
+            }
+            _ => cmd.0.push(w),
+        }
+    }
+    commands
+}
+
+/// Every example line in every `--help`.
+fn help_examples(s: &Sandbox) -> Vec<String> {
+    let mut helps = vec![];
+    let top = s.ok(&["--help"]);
+    for c in top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+    {
+        helps.push(s.ok(&[c, "--help"]));
+    }
+    for c in ["import", "export"] {
+        helps.push(s.ok(&["codebook", c, "--help"]));
+    }
+    for c in [
+        "list", "add", "rename", "move", "merge", "delete", "describe",
+    ] {
+        helps.push(s.ok(&["codes", c, "--help"]));
+    }
+    helps
+        .iter()
+        .flat_map(|h| {
+            h.lines()
+                .skip_while(|l| !l.starts_with("Example"))
+                .filter_map(|l| l.trim().strip_prefix("weft ").map(|_| l.trim().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The files the examples name, around a copy of the demo as `study.weft`
+/// with one segment of the examples' coder on P07 120..188.
+fn example_fixture(s: &Sandbox) {
+    s.ok(&["demo", "study.weft"]);
+    s.ok(&[
+        "code",
+        "study.weft",
+        "--doc",
+        "P07",
+        "--start",
+        "120",
+        "--end",
+        "188",
+        "--code",
+        "Types of support/Emotional",
+    ]);
+    std::fs::create_dir(s.path("interviews")).unwrap();
+    s.write(
+        "interviews/P13.txt",
+        "Interviewer: How did it start?\nP13: With a phone call from my mentor.\n",
+    );
+    s.write(
+        "interviews/P14.txt",
+        "Interviewer: And then?\nP14: She came to court with me.\n",
+    );
+    s.write(
+        "P25.vtt",
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Interviewer>Tell me more.\n",
+    );
+    let docx = s.path("P24.docx");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&docx).unwrap());
+    zip.start_file(
+        "word/document.xml",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(
+        &mut zip,
+        br#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Interviewer: Hello.</w:t></w:r></w:p><w:p><w:r><w:t>P24: Hi.</w:t></w:r></w:p></w:body></w:document>"#,
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    s.write("participants.csv", "Participant,Age,Zip\nP01,29,02134\n");
+    std::fs::create_dir(s.path("sample_codebooks")).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample_codebooks/peer_support.csv"
+        ),
+        s.path("sample_codebooks/peer_support.csv"),
+    )
+    .unwrap();
+    s.ok(&["export-qdpx", "study.weft", "from_nvivo.qdpx"]);
+}
+
+#[test]
+fn every_example_in_every_help_runs() {
+    let s = Sandbox::new();
+    let examples = help_examples(&s);
+    assert!(examples.len() >= 40, "{examples:#?}");
+    for example in &examples {
+        let s = Sandbox::new();
+        example_fixture(&s);
+        let commands = shell_split(example, s.dir.path());
+        // Commands that make a project need its name free.
+        if matches!(
+            commands[0].0.get(1).map(String::as_str),
+            Some("new" | "demo" | "import-qdpx")
+        ) {
+            for target in ["study.weft", "demo.weft"] {
+                let _ = std::fs::remove_file(s.path(target));
+            }
+        }
+        for (args, stdout) in commands {
+            assert_eq!(args[0], "weft", "{example}");
+            let rest: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+            let out = s.run(&rest);
+            assert!(
+                out.status.success(),
+                "the example `{example}` failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if let Some(file) = stdout {
+                std::fs::write(s.path(&file), &out.stdout).unwrap();
+                assert!(!out.stdout.is_empty(), "`{example}` wrote nothing");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_memo_on_an_already_coded_range_is_kept_and_two_coders_need_coder() {
+    let s = Sandbox::new();
+    demo(&s);
+    let code = |memo: &str| {
+        s.ok(&[
+            "code", "d.weft", "--doc", "P07", "--start", "120", "--end", "188", "--code",
+            "Outcomes", "--memo", memo,
+        ])
+    };
+    assert!(code("first").contains("Coded"));
+    let out = code("second thoughts");
+    assert!(
+        out.contains("Already coded") && out.contains("memo"),
+        "{out}"
+    );
+    let memo = |extra: &[&str]| {
+        let mut args = vec![
+            "memo", "d.weft", "--doc", "P07", "--start", "120", "--end", "188", "--code",
+            "Outcomes",
+        ];
+        args.extend(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let args = memo(&[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(s.ok(&args).trim(), "second thoughts");
+    // The demo has P01 174..253 coded by ana and by ben.
+    let two = [
+        "memo",
+        "d.weft",
+        "--doc",
+        "P01",
+        "--start",
+        "174",
+        "--end",
+        "253",
+        "--code",
+        "Engagement/Shared experience",
+    ];
+    let err = s.fails(&[&two[..], &["--set", "x"]].concat());
+    assert!(
+        err.contains("ana") && err.contains("ben") && err.contains("--coder"),
+        "{err}"
+    );
+    s.ok(&[&two[..], &["--coder", "ben", "--set", "ben's note"]].concat());
+    assert_eq!(
+        s.ok(&[&two[..], &["--coder", "ben"]].concat()).trim(),
+        "ben's note"
+    );
+    assert_ne!(
+        s.ok(&[&two[..], &["--coder", "ana"]].concat()).trim(),
+        "ben's note"
+    );
+}

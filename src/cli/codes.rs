@@ -17,7 +17,7 @@ use crate::store::Store;
 pub enum CodebookCommand {
     /// Add the codes of a codebook file (.csv, .json or REFI-QDA .qdc); existing codes get its definitions and colours.
     #[command(
-        after_help = "Example:\n  weft codebook import study.weft sample_codebooks/peer_support.json"
+        after_help = "Example:\n  weft codebook import study.weft sample_codebooks/peer_support.csv"
     )]
     Import {
         /// The project file.
@@ -46,7 +46,7 @@ pub enum CodesCommand {
     },
     /// Add a code (and any missing parents) by path.
     #[command(
-        after_help = "Example:\n  weft codes add study.weft \"Support/Emotional/Validation\" --color \"#e6194b\""
+        after_help = "Example:\n  weft codes add study.weft \"Types of support/Emotional/Reassurance\" --color \"#e6194b\""
     )]
     Add {
         /// The project file.
@@ -62,7 +62,7 @@ pub enum CodesCommand {
     },
     /// Rename a code (its children and segments stay).
     #[command(
-        after_help = "Example:\n  weft codes rename study.weft \"Support/Info\" Informational"
+        after_help = "Example:\n  weft codes rename study.weft \"Types of support/Informational\" Information"
     )]
     Rename {
         /// The project file.
@@ -73,7 +73,9 @@ pub enum CodesCommand {
         name: String,
     },
     /// Move a code, with its children, under another code or to the top level.
-    #[command(after_help = "Example:\n  weft codes move study.weft Advocacy --to Support")]
+    #[command(
+        after_help = "Example:\n  weft codes move study.weft \"Types of support/Advocacy\" --to Engagement"
+    )]
     Move {
         /// The project file.
         project: PathBuf,
@@ -85,7 +87,7 @@ pub enum CodesCommand {
     },
     /// Merge a code into another: its segments and children move to the target.
     #[command(
-        after_help = "Example:\n  weft codes merge study.weft \"Support/Encouraging\" \"Support/Emotional/Encouragement\""
+        after_help = "Example:\n  weft codes merge study.weft \"Types of support/Emotional/Validation\" \"Types of support/Emotional\""
     )]
     Merge {
         /// The project file.
@@ -96,7 +98,7 @@ pub enum CodesCommand {
         target: String,
     },
     /// Delete a code with its children; with segments, only with --force.
-    #[command(after_help = "Example:\n  weft codes delete study.weft \"Old idea\" --force")]
+    #[command(after_help = "Example:\n  weft codes delete study.weft Outcomes --force")]
     Delete {
         /// The project file.
         project: PathBuf,
@@ -108,7 +110,7 @@ pub enum CodesCommand {
     },
     /// Set a code's definition or colour.
     #[command(
-        after_help = "Example:\n  weft codes describe study.weft Support --description \"Any help a mentor gives\""
+        after_help = "Example:\n  weft codes describe study.weft Outcomes --color \"#469990\" --description \"Changes the parent links to the mentor\""
     )]
     Describe {
         /// The project file.

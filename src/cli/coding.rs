@@ -124,6 +124,9 @@ pub struct MemoArgs {
     /// Set the memo to this text (without it, the memo is printed).
     #[arg(long)]
     pub set: Option<String>,
+    /// For a segment that several coders coded: whose segment.
+    #[arg(long, requires = "start")]
+    pub coder: Option<String>,
 }
 
 fn document(r: &Reader<'_>, name: &str) -> crate::Result<DocumentId> {
@@ -168,23 +171,44 @@ pub fn code(a: CodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.project)?;
     let coder = a.coder.clone().unwrap_or_else(super::default_coder);
     store.set_coder(&coder);
-    let mut added = 0;
+    let (mut added, mut memo_set, mut stored_path) = (0, false, a.code.clone());
     store.change(&format!("Apply code \"{}\"", a.code), |r| {
         let doc = document(r, &a.doc)?;
-        let (edit, n) = ops::code_path_ranges(
-            r,
-            &[(doc, CharRange::new(a.start, a.end))],
-            &a.code,
-            &coder,
-            &a.memo,
-        )?;
+        let range = CharRange::new(a.start, a.end);
+        let (edit, n) = ops::code_path_ranges(r, &[(doc, range)], &a.code, &coder, &a.memo)?;
         added = n;
-        Ok(edit)
+        if n > 0 || a.memo.is_empty() {
+            if let Ok(id) = find_code(&r.code_tree()?, &a.code) {
+                stored_path = r.code_tree()?.path(id);
+            }
+            return Ok(edit);
+        }
+        // Already coded by this coder: the memo given goes on that segment
+        // rather than being dropped.
+        let tree = r.code_tree()?;
+        let code = find_code(&tree, &a.code)?;
+        stored_path = tree.path(code);
+        let coder_id = r.coder_by_name(&coder)?.map(|c| c.id);
+        let Some(seg) = r
+            .segments_of_code(code)?
+            .into_iter()
+            .find(|s| s.document == doc && s.range == range && Some(s.coder) == coder_id)
+        else {
+            return Ok(edit);
+        };
+        if seg.memo == a.memo {
+            return Ok(edit);
+        }
+        memo_set = true;
+        ops::set_memo(r, MemoTarget::Segment(seg.id), &a.memo)
     })?;
-    if added == 0 {
-        println!("Already coded: {} {}..{} {}", a.doc, a.start, a.end, a.code);
+    let place = format!("{} {}..{}", a.doc, a.start, a.end);
+    if memo_set {
+        println!("Already coded: {place} {stored_path} by {coder}; its memo is now the one given");
+    } else if added == 0 {
+        println!("Already coded: {place} {stored_path} by {coder}");
     } else {
-        println!("Coded {} {}..{} as {}", a.doc, a.start, a.end, a.code);
+        println!("Coded {place} as {stored_path} by {coder}");
     }
     Ok(())
 }
@@ -289,9 +313,25 @@ pub fn memo(a: MemoArgs) -> anyhow::Result<()> {
                             start,
                             end,
                             code: code.clone(),
-                            coder: None,
+                            coder: a.coder.clone(),
                         },
                     )?;
+                    if ids.len() > 1 {
+                        let mut coders: Vec<String> = Vec::new();
+                        let names = r.coders()?;
+                        for id in &ids {
+                            if let Some(seg) = r.segment(*id)?
+                                && let Some(c) = names.iter().find(|c| c.id == seg.coder)
+                            {
+                                coders.push(c.name.clone());
+                            }
+                        }
+                        bail!(
+                            "{} coders coded {doc} {start}..{end} as \"{code}\" ({}); say whose memo with --coder",
+                            ids.len(),
+                            coders.join(", ")
+                        );
+                    }
                     MemoTarget::Segment(ids[0])
                 }
                 (Some(doc), None, None, None) => MemoTarget::Document(document(&r, doc)?),

@@ -80,17 +80,17 @@ pub enum Command {
     Codes(codes::CodesCommand),
     /// Apply a code to a range of a document (code points, start inclusive, end exclusive).
     #[command(
-        after_help = "Example:\n  weft code study.weft --doc P07 --start 120 --end 188 --code \"Support/Emotional\" --memo \"first mention\""
+        after_help = "Example:\n  weft code study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\" --memo \"first mention\""
     )]
     Code(coding::CodeArgs),
     /// Remove a code from a range.
     #[command(
-        after_help = "Example:\n  weft uncode study.weft --doc P07 --start 120 --end 188 --code \"Support/Emotional\""
+        after_help = "Example:\n  weft uncode study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\""
     )]
     Uncode(coding::SegmentArgs),
     /// Move a coded segment to another code.
     #[command(
-        after_help = "Example:\n  weft recode study.weft --doc P07 --start 120 --end 188 --code Support --to \"Support/Emotional\""
+        after_help = "Example:\n  weft recode study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\" --to \"Types of support/Concrete\""
     )]
     Recode(coding::RecodeArgs),
     /// Code every match of a pattern, widened to its sentence, paragraph or turn.
@@ -100,12 +100,12 @@ pub enum Command {
     Autocode(coding::AutocodeArgs),
     /// Read or set a memo on the project, a document, a code or a segment.
     #[command(
-        after_help = "Examples:\n  weft memo study.weft --project --set \"Second round of coding\"\n  weft memo study.weft --code Support\n  weft memo study.weft --doc P07 --start 10 --end 40 --code Support --set \"strong example\""
+        after_help = "Examples:\n  weft memo study.weft --project-memo --set \"Second round of coding\"\n  weft memo study.weft --code Outcomes\n  weft memo study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\" --set \"strong example\"\n  weft memo study.weft --doc P01 --start 174 --end 253 --code \"Engagement/Shared experience\" --coder ben   # coded by two coders"
     )]
     Memo(coding::MemoArgs),
     /// List coded segments as CSV or JSON, with participants' attributes.
     #[command(
-        after_help = "Example:\n  weft segments study.weft --code \"Support/Emotional\" --where Phase=post --format csv > emotional_post.csv"
+        after_help = "Examples:\n  weft segments study.weft --code \"Engagement/Shared experience\" --where Phase=post --format csv > shared_post.csv\n  weft segments study.weft --where \"Phase=pre|post\" --where Age=30..45 --out segments.csv"
     )]
     Segments(segments::SegmentsArgs),
     /// Cross codes with an attribute, participants, documents or codes (a data matrix).
@@ -150,7 +150,9 @@ pub enum Command {
         positions: Option<crate::refi::import::Positions>,
     },
     /// Undo your latest change (never another coder's).
-    #[command(after_help = "Example:\n  weft undo study.weft\n  weft undo study.weft --coder ben")]
+    #[command(
+        after_help = "Examples:\n  weft undo study.weft\n  weft undo study.weft --coder tester   # that coder's own latest change"
+    )]
     Undo {
         /// The project file.
         project: PathBuf,
@@ -159,7 +161,7 @@ pub enum Command {
         coder: Option<String>,
     },
     /// Redo your latest undone change.
-    #[command(after_help = "Example:\n  weft redo study.weft")]
+    #[command(after_help = "Example:\n  weft undo study.weft && weft redo study.weft")]
     Redo {
         /// The project file.
         project: PathBuf,
@@ -169,7 +171,7 @@ pub enum Command {
     },
     /// List the changes you can undo and redo, or forget every coder's history for good.
     #[command(
-        after_help = "Examples:\n  weft history study.weft\n  weft history study.weft --clear   # removed data can no longer be restored"
+        after_help = "Examples:\n  weft history study.weft\n  weft history study.weft --coder ben\n  weft history study.weft --clear   # removed data can no longer be restored"
     )]
     History {
         /// The project file.
