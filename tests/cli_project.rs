@@ -268,6 +268,8 @@ fn recode_uncode_and_memos() {
         "--end",
         &end,
     ]);
+    // Two coders coded this range: each one's memo is shown, named.
+    assert!(memo.contains("ben: ") && memo.contains("ana: "), "{memo}");
     assert!(memo.contains("acting for the parent"), "{memo}");
 
     s.ok(&[

@@ -317,15 +317,23 @@ pub fn memo(a: MemoArgs) -> anyhow::Result<()> {
                         },
                     )?;
                     if ids.len() > 1 {
-                        let mut coders: Vec<String> = Vec::new();
+                        let mut coders: Vec<(String, String)> = Vec::new();
                         let names = r.coders()?;
                         for id in &ids {
                             if let Some(seg) = r.segment(*id)?
                                 && let Some(c) = names.iter().find(|c| c.id == seg.coder)
                             {
-                                coders.push(c.name.clone());
+                                coders.push((c.name.clone(), seg.memo));
                             }
                         }
+                        if a.set.is_none() {
+                            // Reading: each coder's memo, named.
+                            for (coder, memo) in &coders {
+                                println!("{coder}: {memo}");
+                            }
+                            return Ok(());
+                        }
+                        let coders: Vec<String> = coders.into_iter().map(|c| c.0).collect();
                         bail!(
                             "{} coders coded {doc} {start}..{end} as \"{code}\" ({}); say whose memo with --coder",
                             ids.len(),
