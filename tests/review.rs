@@ -713,3 +713,169 @@ fn a_memo_on_an_already_coded_range_is_kept_and_two_coders_need_coder() {
         "ben's note"
     );
 }
+
+#[test]
+fn names_that_differ_only_in_case_are_one_thing() {
+    let s = Sandbox::new();
+    demo(&s);
+    // A sheet column `age` is the attribute Age; `p01` is P01.
+    s.write("more.csv", "participant,age,Phase\np01,31,PRE\n");
+    let out = s.ok(&["participants", "d.weft", "more.csv"]);
+    assert!(out.contains("\"age\" is the attribute \"Age\""), "{out}");
+    assert!(out.contains("\"p01\" is the participant \"P01\""), "{out}");
+    let store = Store::open(&s.path("d.weft")).unwrap();
+    let snap = store.read().snapshot().unwrap();
+    assert_eq!(
+        snap.attributes
+            .iter()
+            .filter(|a| a.name.eq_ignore_ascii_case("age"))
+            .count(),
+        1
+    );
+    assert_eq!(snap.participants.len(), 12);
+    let p01 = snap.participants.iter().find(|p| p.name == "P01").unwrap();
+    let age = snap.attributes.iter().find(|a| a.name == "Age").unwrap();
+    assert_eq!(snap.value(p01.id, age.id), "31");
+    drop(store);
+    // A transcript p01.txt is P01's document already; p13.txt joins a new P13.
+    s.write("p01.txt", "Interviewer: Again?\np01: Yes.\n");
+    let err = s.fails(&["import", "d.weft", "p01.txt"]);
+    assert!(err.contains("\"P01\" is already in the project"), "{err}");
+    // A code typed in another case is the existing code, echoed as stored.
+    let out = s.ok(&[
+        "code",
+        "d.weft",
+        "--doc",
+        "P01",
+        "--start",
+        "0",
+        "--end",
+        "5",
+        "--code",
+        "types of support/concrete",
+    ]);
+    assert!(out.contains("Types of support/Concrete"), "{out}");
+    assert!(!s.ok(&["codes", "list", "d.weft"]).contains("concrete"));
+    let err = s.fails(&["codes", "add", "d.weft", "outcomes"]);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn code_names_with_line_breaks_tabs_controls_or_direction_marks_are_refused_everywhere() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    for bad in [
+        "two\nlines",
+        "a\ttab",
+        "bell\u{7}",
+        "evil\u{202e}txt.exe",
+        "iso\u{2066}late",
+    ] {
+        let err = s.fails(&["codes", "add", "p.weft", bad]);
+        assert!(err.contains("one line of visible text"), "{bad:?}: {err}");
+    }
+    // JSON codebook.
+    s.write("cb.json", r#"[{"name": "Line\nbreak", "children": []}]"#);
+    let err = s.fails(&["codebook", "import", "p.weft", "cb.json"]);
+    assert!(err.contains("line break"), "{err}");
+    // CSV codebook (a quoted newline inside the path).
+    s.write("cb.csv", "path,description\n\"Bad\u{202e}name\",x\n");
+    let err = s.fails(&["codebook", "import", "p.weft", "cb.csv"]);
+    assert!(err.contains("direction mark"), "{err}");
+    // .qdc
+    s.write(
+        "cb.qdc",
+        "<?xml version=\"1.0\"?><CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\"><Codes><Code guid=\"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa\" name=\"tab&#9;in\" isCodable=\"true\"/></Codes></CodeBook>",
+    );
+    let err = s.fails(&["codebook", "import", "p.weft", "cb.qdc"]);
+    assert!(err.contains("a tab"), "{err}");
+    assert_eq!(
+        s.ok(&["codes", "list", "p.weft"]).lines().count(),
+        1,
+        "nothing added"
+    );
+}
+
+#[test]
+fn one_code_depth_limit_for_every_codebook_format() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    let path = |n: usize| {
+        (1..=n)
+            .map(|i| format!("L{i}"))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    s.write("deep.csv", format!("path\n{}\n", path(33)));
+    let err = s.fails(&["codebook", "import", "p.weft", "deep.csv"]);
+    assert!(err.contains("more than 32 levels"), "{err}");
+    let err = s.fails(&["codes", "add", "p.weft", &path(33)]);
+    assert!(err.contains("more than 32 levels"), "{err}");
+    // 32 levels are fine, and go out and back in every format.
+    s.write("ok.csv", format!("path\n{}\n", path(32)));
+    s.ok(&["codebook", "import", "p.weft", "ok.csv"]);
+    for ext in ["csv", "json", "qdc"] {
+        let file = format!("out.{ext}");
+        s.ok(&["codebook", "export", "p.weft", &file]);
+        let target = format!("back_{ext}.weft");
+        s.ok(&["new", &target]);
+        s.ok(&["codebook", "import", &target, &file]);
+        assert_eq!(
+            s.ok(&["codes", "list", &target]).lines().count(),
+            33,
+            "{ext}: header and 32 codes"
+        );
+    }
+    // Moving a deep subtree under another would pass the limit.
+    s.ok(&["codes", "add", "p.weft", "Top/Second"]);
+    let err = s.fails(&["codes", "move", "p.weft", "L1", "--to", "Top/Second"]);
+    assert!(err.contains("more than 32 levels"), "{err}");
+}
+
+#[test]
+fn the_qdpx_import_reports_every_name_or_value_it_changes_and_refuses_binary_sources() {
+    let s = Sandbox::new();
+    let qde = r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="q">
+  <CodeBook><Codes>
+    <Code guid="c1111111-1111-1111-1111-111111111111" name="A/B" isCodable="true"/>
+    <Code guid="c2222222-2222-2222-2222-222222222222" name="" isCodable="true"/>
+    <Code guid="c3333333-3333-3333-3333-333333333333" name="Twin" isCodable="true"/>
+    <Code guid="c4444444-4444-4444-4444-444444444444" name="twin" isCodable="true"/>
+  </Codes></CodeBook>
+  <Variables><Variable guid="v1111111-1111-1111-1111-111111111111" name="Score" typeOfVariable="Float"/></Variables>
+  <Cases><Case guid="a1111111-1111-1111-1111-111111111111" name="P1">
+    <VariableValue><VariableRef targetGUID="v1111111-1111-1111-1111-111111111111"/><FloatValue>not a number</FloatValue></VariableValue>
+  </Case></Cases>
+  <Sources><TextSource guid="s1111111-1111-1111-1111-111111111111" name="Doc"><PlainTextContent>Hello there.</PlainTextContent></TextSource></Sources>
+</Project>"#;
+    let make = |name: &str, qde: &str| {
+        let p = s.path(name);
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+        zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, qde.as_bytes()).unwrap();
+        zip.finish().unwrap();
+    };
+    make("changes.qdpx", qde);
+    let report = s.ok(&["import-qdpx", "changes.qdpx", "c.weft"]);
+    for says in [
+        "\"A/B\" is named \"A-B\"",
+        "has no name; it is called \"Unnamed code\"",
+        "a second code \"twin\" at the same level is called \"twin (2)\"",
+        "the value of \"Score\" is not a number and was left out",
+    ] {
+        assert!(report.contains(says), "missing {says:?} in:\n{report}");
+    }
+    let binary = qde.replace(
+        "Hello there.",
+        "\u{1}\u{2}\u{3}\u{4}\u{5}bin\u{6}\u{7}\u{8}",
+    );
+    make("binary.qdpx", &binary);
+    let err = s.fails(&["import-qdpx", "binary.qdpx", "b.weft"]);
+    assert!(err.contains("binary") && err.contains("Doc"), "{err}");
+    assert!(!s.path("b.weft").exists());
+    make("empty.qdpx", &qde.replace("Hello there.", "  "));
+    let err = s.fails(&["import-qdpx", "empty.qdpx", "e.weft"]);
+    assert!(err.contains("holds no text"), "{err}");
+}

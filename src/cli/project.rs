@@ -118,9 +118,14 @@ pub fn participants(args: ParticipantsArgs) -> anyhow::Result<()> {
     let options = ops::ParticipantImportOptions {
         create_missing: args.create_missing,
     };
+    let mut notes = Vec::new();
     store.change("Import participants", |r| {
+        notes = ops::sheet_spelling_notes(r, &sheet)?;
         ops::import_participants(r, &sheet, &options)
     })?;
+    for n in &notes {
+        println!("Note: {n}");
+    }
     println!(
         "Imported {} participant row(s) with {} attribute(s):",
         sheet.rows.len(),

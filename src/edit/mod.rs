@@ -113,6 +113,15 @@ impl Edit {
         }
     }
 
+    /// Whether applying this can change the shape of the code tree.
+    pub fn touches_codes(&self) -> bool {
+        match self {
+            Edit::Batch(v) => v.iter().any(Edit::touches_codes),
+            Edit::InsertCodes(_) | Edit::UpdateCode(_) => true,
+            _ => false,
+        }
+    }
+
     /// Makes the change through `w` and returns the edit that undoes it.
     pub fn apply(&self, w: &Writer<'_>) -> Result<Edit> {
         let r = w.reader();

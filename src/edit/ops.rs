@@ -26,12 +26,14 @@ pub enum MemoTarget {
     Segment(SegmentId),
 }
 
-/// Checks a code name: not empty, no `/` (it separates paths), no surrounding spaces.
+/// Checks a code name: not empty, no `/` (it separates paths), no surrounding
+/// spaces, no line breaks, tabs, control characters or direction marks.
 pub fn check_code_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::Invalid("a code needs a name".into()));
     }
+    check_name_characters("the code name", name)?;
     if name.contains(PATH_SEPARATOR) {
         return Err(Error::Invalid(format!(
             "a code name cannot contain '{PATH_SEPARATOR}', which separates levels of a code path"
@@ -88,7 +90,7 @@ fn ensure_path_in(
         let name = check_code_name(name)?;
         let existing = tree.child_named(parent, &name).or_else(|| {
             new.iter()
-                .find(|c| c.parent == parent && c.name == name)
+                .find(|c| c.parent == parent && same_name(&c.name, &name))
                 .map(|c| c.id)
         });
         let id = match existing {
@@ -556,16 +558,16 @@ pub fn delete_document(r: &Reader<'_>, name: &str) -> Result<(Edit, usize, Docum
 pub fn import_documents(r: &Reader<'_>, docs: Vec<ParsedDocument>) -> Result<Edit> {
     let mut names = HashSet::new();
     for d in &docs {
-        if r.document_by_name(&d.name)?.is_some() {
+        if let Some(there) = r.document_by_name(&d.name)? {
             return Err(Error::file(
                 &d.source_file,
                 format!(
                     "a document named \"{}\" is already in the project; rename the file to import it as another document",
-                    d.name
+                    there.name
                 ),
             ));
         }
-        if !names.insert(d.name.as_str()) {
+        if !names.insert(d.name.to_lowercase()) {
             return Err(Error::file(
                 &d.source_file,
                 format!(
@@ -582,7 +584,10 @@ pub fn import_documents(r: &Reader<'_>, docs: Vec<ParsedDocument>) -> Result<Edi
     for (next_doc, d) in (r.next_id("document")?..).zip(docs) {
         let participant = match r.participant_by_name(&d.participant)? {
             Some(p) => p.id,
-            None => match new_participants.iter().find(|p| p.name == d.participant) {
+            None => match new_participants
+                .iter()
+                .find(|p| same_name(&p.name, &d.participant))
+            {
                 Some(p) => p.id,
                 None => {
                     let id = ParticipantId(next_participant);
@@ -645,7 +650,15 @@ pub fn import_participants(
     let mut new_attrs = Vec::new();
     let mut columns = Vec::with_capacity(sheet.columns.len());
     for (i, col) in sheet.columns.iter().enumerate() {
-        match existing_attrs.iter().find(|a| a.name == col.name) {
+        let same = existing_attrs
+            .iter()
+            .find(|a| a.name == col.name)
+            .or_else(|| {
+                existing_attrs
+                    .iter()
+                    .find(|a| same_name(&a.name, &col.name))
+            });
+        match same {
             Some(a) => {
                 if col.forced && a.kind != col.kind {
                     return Err(Error::at(
@@ -682,7 +695,7 @@ pub fn import_participants(
     let mut values = Vec::new();
     let mut seen = HashSet::new();
     for row in &sheet.rows {
-        if !seen.insert(row.participant.as_str()) {
+        if !seen.insert(row.participant.to_lowercase()) {
             return Err(Error::at(
                 &sheet.path,
                 row.line,
@@ -750,6 +763,34 @@ pub fn import_participants(
     ]))
 }
 
+/// The names in a sheet that match the project's only when case is ignored,
+/// as notes to show the user ("column \"age\" is attribute \"Age\"").
+pub fn sheet_spelling_notes(r: &Reader<'_>, sheet: &ParticipantSheet) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    let attrs = r.attributes()?;
+    for col in &sheet.columns {
+        if !attrs.iter().any(|a| a.name == col.name)
+            && let Some(a) = attrs.iter().find(|a| same_name(&a.name, &col.name))
+        {
+            notes.push(format!(
+                "column \"{}\" is the attribute \"{}\" (names are matched ignoring case)",
+                col.name, a.name
+            ));
+        }
+    }
+    for row in &sheet.rows {
+        if let Some(p) = r.participant_by_name(&row.participant)?
+            && p.name != row.participant
+        {
+            notes.push(format!(
+                "line {}: \"{}\" is the participant \"{}\"",
+                row.line, row.participant, p.name
+            ));
+        }
+    }
+    Ok(notes)
+}
+
 fn kind_word(kind: AttributeKind) -> &'static str {
     match kind {
         AttributeKind::Text => "text",
@@ -770,9 +811,10 @@ pub fn add_attribute(
         return Err(Error::Invalid("an attribute needs a name".into()));
     }
     let attrs = r.attributes()?;
-    if attrs.iter().any(|a| a.name == name) {
+    if let Some(a) = attrs.iter().find(|a| same_name(&a.name, name)) {
         return Err(Error::Invalid(format!(
-            "an attribute named \"{name}\" already exists"
+            "an attribute named \"{}\" already exists",
+            a.name
         )));
     }
     let id = AttributeId(r.next_id("attribute")?);

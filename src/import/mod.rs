@@ -161,19 +161,25 @@ pub fn parse_transcript(
 /// Refuses text that holds NUL bytes or is mostly control characters: a binary
 /// file given a transcript's extension.
 fn check_not_binary(path: &Path, text: &str) -> Result<()> {
-    let total = text.chars().take(64 * 1024).count().max(1);
-    let control = text
-        .chars()
-        .take(64 * 1024)
-        .filter(|&c| c == '\0' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')))
-        .count();
-    if text.contains('\0') || control * 100 > total {
+    if looks_binary(text) {
         return Err(Error::file(
             path,
             "this looks like a binary file, not a text transcript; export it as .txt or .docx first",
         ));
     }
     Ok(())
+}
+
+/// Whether text holds NUL bytes or is more than 1% control characters: what
+/// `weft import` and the `.qdpx` import both refuse as a transcript.
+pub(crate) fn looks_binary(text: &str) -> bool {
+    let total = text.chars().take(64 * 1024).count().max(1);
+    let control = text
+        .chars()
+        .take(64 * 1024)
+        .filter(|&c| c == '\0' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')))
+        .count();
+    text.contains('\0') || control * 100 > total
 }
 
 /// Refuses CSV text with a quote that is never closed, which a CSV reader

@@ -127,12 +127,18 @@ pub fn parse_participants(
                 "this column has no name in the header",
             ));
         }
-        if names[1..i].contains(n) {
+        if let Some(first) = names[1..i].iter().find(|m| crate::model::same_name(m, n)) {
             return Err(Error::at(
                 path,
                 1,
                 Some(i as u64 + 1),
-                format!("column \"{n}\" appears twice"),
+                if first == n {
+                    format!("column \"{n}\" appears twice")
+                } else {
+                    format!(
+                        "column \"{n}\" is column \"{first}\" again (names are matched ignoring case)"
+                    )
+                },
             ));
         }
     }

@@ -86,12 +86,19 @@ impl CodeTree {
         names.join("/")
     }
 
-    /// Finds a code among the children of `parent` by name.
+    /// Finds a code among the children of `parent` by name: exactly, else
+    /// ignoring case (so "outcomes" finds "Outcomes" rather than making a twin).
     pub fn child_named(&self, parent: Option<CodeId>, name: &str) -> Option<CodeId> {
-        self.children(parent)
-            .iter()
-            .copied()
+        let children = self.children(parent).iter().copied();
+        children
+            .clone()
             .find(|&c| self.get(c).is_some_and(|c| c.name == name))
+            .or_else(|| {
+                children.clone().find(|&c| {
+                    self.get(c)
+                        .is_some_and(|c| crate::model::same_name(&c.name, name))
+                })
+            })
     }
 
     /// Finds a code by its full path.
@@ -125,6 +132,11 @@ impl CodeTree {
         false
     }
 }
+
+/// The deepest a code tree may be, in levels (a top-level code is level 1).
+/// The same for every way codes come in (CSV, JSON, `.qdc`, `.qdpx`, typed
+/// paths, moves and merges) and so for every way they go out.
+pub const MAX_CODE_DEPTH: usize = 32;
 
 /// Splits a path into trimmed, non-empty names.
 pub fn split_path(path: &str) -> impl Iterator<Item = &str> {

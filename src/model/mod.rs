@@ -6,7 +6,7 @@
 
 mod codes;
 mod snapshot;
-pub use codes::{CodeTree, PATH_SEPARATOR, split_path};
+pub use codes::{CodeTree, MAX_CODE_DEPTH, PATH_SEPARATOR, split_path};
 pub use snapshot::{CodeStats, ProjectSnapshot};
 
 use serde::{Deserialize, Serialize};
@@ -333,4 +333,36 @@ pub fn default_coder() -> String {
         .map(|s| s.trim().to_string())
         .find(|s| !s.is_empty())
         .unwrap_or_else(|| "coder".to_string())
+}
+
+/// Whether two names differ only in case: names of participants, documents,
+/// attributes and codes are matched this way, so `p01` finds `P01` instead of
+/// becoming a second participant.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}
+
+/// Checks a name typed or imported for anything that would garble a list,
+/// a CSV or a terminal: line breaks, tabs, other control characters and the
+/// invisible bidirectional controls that can make text display reversed.
+pub fn check_name_characters(what: &str, name: &str) -> crate::error::Result<()> {
+    let bad = name.chars().find(|&c| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    });
+    match bad {
+        Some(c) => Err(crate::error::Error::Invalid(format!(
+            "{what} \"{}\" contains {}; names must be one line of visible text",
+            name.escape_debug(),
+            match c {
+                '\n' | '\r' => "a line break".to_string(),
+                '\t' => "a tab".to_string(),
+                c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+                c => format!("the invisible direction mark U+{:04X}", c as u32),
+            }
+        ))),
+        None => Ok(()),
+    }
 }

@@ -176,6 +176,8 @@ pub struct ImportReport {
     pub skipped_selections: Vec<(String, i64, i64)>,
     /// Selections with no coding, kept under "Uncoded selections".
     pub uncoded_selections: usize,
+    /// Every name or value Weft had to change to hold the file, in words.
+    pub changes: Vec<String>,
 }
 
 impl std::fmt::Display for ImportReport {
@@ -200,6 +202,9 @@ impl std::fmt::Display for ImportReport {
                 "  {} selection(s) had no code; they are under \"Uncoded selections\"",
                 self.uncoded_selections
             )?;
+        }
+        for change in &self.changes {
+            writeln!(f, "  changed: {change}")?;
         }
         for (source, s, e) in &self.skipped_selections {
             writeln!(
@@ -587,16 +592,35 @@ pub fn read_qdpx_with(
         codes: &mut Vec<Code>,
         by_guid: &mut HashMap<String, CodeId>,
         notes_of: &dyn Fn(&El) -> String,
+        changes: &mut Vec<String>,
     ) -> Result<()> {
         for (pos, c) in el.all("Code").enumerate() {
             let g = guid_of(c, path, seen)?;
             let id = CodeId(codes.len() as i64 + 1);
-            let mut name = c.attr("name").unwrap_or("").trim().replace('/', "-");
+            let given = c.attr("name").unwrap_or("").trim();
+            check_name_characters("the code name", given)
+                .map_err(|e| Error::file(path, format!("code {g}: {e}")))?;
+            let mut name = given.replace('/', "-");
+            if name != given {
+                changes.push(format!(
+                    "code \"{given}\" is named \"{name}\": '/' separates levels of a code path in Weft"
+                ));
+            }
             if name.is_empty() {
                 name = "Unnamed code".into();
+                changes.push(format!("code {g} has no name; it is called \"{name}\""));
             }
-            while codes.iter().any(|x| x.parent == parent && x.name == name) {
+            let before = name.clone();
+            while codes
+                .iter()
+                .any(|x| x.parent == parent && same_name(&x.name, &name))
+            {
                 name.push_str(" (2)");
+            }
+            if name != before {
+                changes.push(format!(
+                    "a second code \"{before}\" at the same level is called \"{name}\""
+                ));
             }
             codes.push(Code {
                 id,
@@ -616,7 +640,7 @@ pub fn read_qdpx_with(
                 memo: notes_of(c),
             });
             by_guid.insert(g, id);
-            walk(c, Some(id), path, seen, codes, by_guid, notes_of)?;
+            walk(c, Some(id), path, seen, codes, by_guid, notes_of, changes)?;
         }
         Ok(())
     }
@@ -629,6 +653,7 @@ pub fn read_qdpx_with(
             &mut codes,
             &mut code_by_guid,
             &notes_of,
+            &mut report.changes,
         )?;
     }
 
@@ -639,9 +664,15 @@ pub fn read_qdpx_with(
         for v in vars.all("Variable") {
             let g = guid_of(v, path, &mut seen)?;
             let id = AttributeId(attributes.len() as i64 + 1);
-            let mut name = v.attr("name").unwrap_or("Variable").trim().to_string();
-            while attributes.iter().any(|a| a.name == name) {
+            let given = v.attr("name").unwrap_or("Variable").trim().to_string();
+            let mut name = given.clone();
+            while attributes.iter().any(|a| same_name(&a.name, &name)) {
                 name.push_str(" (2)");
+            }
+            if name != given {
+                report.changes.push(format!(
+                    "a second variable \"{given}\" is called \"{name}\""
+                ));
             }
             attributes.push(Attribute {
                 id,
@@ -660,13 +691,24 @@ pub fn read_qdpx_with(
         for c in cases.all("Case") {
             let g = guid_of(c, path, &mut seen)?;
             let id = ParticipantId(participants.len() as i64 + 1);
-            let mut name = c.attr("name").unwrap_or("").trim().to_string();
+            let given = c.attr("name").unwrap_or("").trim().to_string();
+            let mut name = given.clone();
             if name.is_empty() {
                 name = format!("Case {}", id.0);
+                report
+                    .changes
+                    .push(format!("a case with no name is called \"{name}\""));
             }
-            while participants.iter().any(|p| p.name == name) {
+            let before = name.clone();
+            while participants.iter().any(|p| same_name(&p.name, &name)) {
                 name.push_str(" (2)");
             }
+            if name != before {
+                report
+                    .changes
+                    .push(format!("a second case \"{before}\" is called \"{name}\""));
+            }
+            let case_name = name.clone();
             participants.push(Participant { id, guid: g, name });
             for vv in c.all("VariableValue") {
                 let Some(a) = vv
@@ -691,12 +733,18 @@ pub fn read_qdpx_with(
                 } else {
                     raw
                 };
-                if let Some(v) = kind.normalise(&raw).filter(|v| !v.is_empty()) {
-                    values.push(ValueChange {
+                match kind.normalise(&raw).filter(|v| !v.is_empty()) {
+                    Some(v) => values.push(ValueChange {
                         participant: id,
                         attribute: *a,
                         value: Some(v),
-                    });
+                    }),
+                    None if !raw.is_empty() => report.changes.push(format!(
+                        "case \"{case_name}\": the value of \"{}\" is not a {} and was left out",
+                        attributes[(a.0 - 1) as usize].name,
+                        kind.as_str()
+                    )),
+                    None => {}
                 }
             }
             for sr in c.all("SourceRef") {
@@ -735,9 +783,18 @@ pub fn read_qdpx_with(
             let mut name = src.attr("name").unwrap_or("").trim().to_string();
             if name.is_empty() {
                 name = format!("Source {}", records.len() + 1);
+                report
+                    .changes
+                    .push(format!("a source with no name is called \"{name}\""));
             }
-            while records.iter().any(|r| r.document.name == name) {
+            let before = name.clone();
+            while records.iter().any(|r| same_name(&r.document.name, &name)) {
                 name.push_str(" (2)");
+            }
+            if name != before {
+                report
+                    .changes
+                    .push(format!("a second source \"{before}\" is called \"{name}\""));
             }
             // The text: inline, or a file under sources/ (any case).
             let raw: String = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
@@ -755,6 +812,23 @@ pub fn read_qdpx_with(
                 }
             };
             let raw = raw.strip_prefix('\u{feff}').unwrap_or(&raw).to_string();
+            // The same checks as `weft import`.
+            if crate::import::looks_binary(&raw) {
+                return Err(Error::file(
+                    path,
+                    format!(
+                        "source \"{name}\" looks like a binary file, not a text transcript; remove it from the project in the other tool, or export it as text"
+                    ),
+                ));
+            }
+            if raw.trim().is_empty() {
+                return Err(Error::file(
+                    path,
+                    format!(
+                        "source \"{name}\" holds no text; remove it in the other tool and export again"
+                    ),
+                ));
+            }
             let text = crate::text::normalise(&raw);
             let norm: Vec<char> = text.chars().collect();
             let doc_id = DocumentId(records.len() as i64 + 1);

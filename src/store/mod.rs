@@ -335,6 +335,15 @@ impl Store {
             return Ok(Edit::Batch(vec![]));
         }
         let inverse = edit.apply(&Writer::new(&tx))?;
+        if edit.touches_codes() {
+            if Reader::new(&tx).code_tree_depth()? > crate::model::MAX_CODE_DEPTH {
+                // Dropping the transaction rolls the change back.
+                return Err(Error::Invalid(format!(
+                    "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
+                    crate::model::MAX_CODE_DEPTH
+                )));
+            }
+        }
         let w = Writer::new(&tx);
         w.clear_history("redo", Some(&self.coder))?;
         w.push_history(

@@ -163,12 +163,20 @@ impl<'c> Reader<'c> {
     }
 
     /// The document with this name.
+    /// A document by name: exactly, else ignoring case.
     pub fn document_by_name(&self, name: &str) -> Result<Option<Document>> {
-        self.one(
+        let exact = self.one(
             &format!("SELECT {DOCUMENT_COLUMNS} FROM document WHERE name = ?1"),
             [name],
             document_row,
-        )
+        )?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        Ok(self
+            .documents()?
+            .into_iter()
+            .find(|d| crate::model::same_name(&d.name, name)))
     }
 
     /// A document's stored text: what every offset into it refers to.
@@ -262,7 +270,7 @@ impl<'c> Reader<'c> {
     }
 
     /// The participant with this name.
-    pub fn participant_by_name(&self, name: &str) -> Result<Option<Participant>> {
+    fn participant_exactly(&self, name: &str) -> Result<Option<Participant>> {
         self.one(
             "SELECT id, guid, name FROM participant WHERE name = ?1",
             [name],
@@ -274,6 +282,17 @@ impl<'c> Reader<'c> {
                 })
             },
         )
+    }
+
+    /// A participant by name: exactly, else ignoring case (`p01` is `P01`).
+    pub fn participant_by_name(&self, name: &str) -> Result<Option<Participant>> {
+        if let Some(p) = self.participant_exactly(name)? {
+            return Ok(Some(p));
+        }
+        Ok(self
+            .participants()?
+            .into_iter()
+            .find(|p| crate::model::same_name(&p.name, name)))
     }
 
     /// All attributes, in column order.
@@ -492,6 +511,23 @@ impl<'c> Reader<'c> {
             [stack, coder],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
+    }
+
+    /// How many levels deep the code tree is (0 with no codes). Stops
+    /// counting a little past the limit, so a cycle or a huge tree cannot run on.
+    pub fn code_tree_depth(&self) -> Result<usize> {
+        let depth: Option<i64> = self.conn.query_row(
+            "WITH RECURSIVE d(id, depth) AS (
+                 SELECT id, 1 FROM code WHERE parent_id IS NULL
+                 UNION ALL
+                 SELECT c.id, d.depth + 1 FROM code c JOIN d ON c.parent_id = d.id
+                 WHERE d.depth <= ?1
+             )
+             SELECT max(depth) FROM d",
+            [crate::model::MAX_CODE_DEPTH as i64 + 1],
+            |r| r.get(0),
+        )?;
+        Ok(depth.unwrap_or(0) as usize)
     }
 
     /// A history stack, newest first.

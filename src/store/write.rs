@@ -170,6 +170,8 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn insert_code(&self, c: &Code) -> Result<()> {
+        // Every importer ends here, so no path lets a garbling name in.
+        crate::model::check_name_characters("the code name", &c.name)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO code (id, guid, parent_id, name, color, description, position, memo)
@@ -190,6 +192,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn update_code(&self, c: &Code) -> Result<()> {
+        crate::model::check_name_characters("the code name", &c.name)?;
         let n = self
             .conn
             .execute(
