@@ -582,47 +582,52 @@ pub fn read_qdpx_with(
     }
 
     // Codes, parents before children.
-    let mut codes: Vec<Code> = Vec::new();
-    let mut code_by_guid: HashMap<String, CodeId> = HashMap::new();
+    /// What the walk over the codebook collects.
+    #[derive(Default)]
+    struct CodesRead {
+        codes: Vec<Code>,
+        by_guid: HashMap<String, CodeId>,
+        changes: Vec<String>,
+    }
     fn walk(
         el: &El,
         parent: Option<CodeId>,
         path: &Path,
         seen: &mut HashSet<String>,
-        codes: &mut Vec<Code>,
-        by_guid: &mut HashMap<String, CodeId>,
+        read: &mut CodesRead,
         notes_of: &dyn Fn(&El) -> String,
-        changes: &mut Vec<String>,
     ) -> Result<()> {
         for (pos, c) in el.all("Code").enumerate() {
             let g = guid_of(c, path, seen)?;
-            let id = CodeId(codes.len() as i64 + 1);
+            let id = CodeId(read.codes.len() as i64 + 1);
             let given = c.attr("name").unwrap_or("").trim();
             check_name_characters("the code name", given)
                 .map_err(|e| Error::file(path, format!("code {g}: {e}")))?;
             let mut name = given.replace('/', "-");
             if name != given {
-                changes.push(format!(
+                read.changes.push(format!(
                     "code \"{given}\" is named \"{name}\": '/' separates levels of a code path in Weft"
                 ));
             }
             if name.is_empty() {
                 name = "Unnamed code".into();
-                changes.push(format!("code {g} has no name; it is called \"{name}\""));
+                read.changes
+                    .push(format!("code {g} has no name; it is called \"{name}\""));
             }
             let before = name.clone();
-            while codes
+            while read
+                .codes
                 .iter()
                 .any(|x| x.parent == parent && same_name(&x.name, &name))
             {
                 name.push_str(" (2)");
             }
             if name != before {
-                changes.push(format!(
+                read.changes.push(format!(
                     "a second code \"{before}\" at the same level is called \"{name}\""
                 ));
             }
-            codes.push(Code {
+            read.codes.push(Code {
                 id,
                 guid: g.clone(),
                 parent,
@@ -639,23 +644,21 @@ pub fn read_qdpx_with(
                 position: pos as i64,
                 memo: notes_of(c),
             });
-            by_guid.insert(g, id);
-            walk(c, Some(id), path, seen, codes, by_guid, notes_of, changes)?;
+            read.by_guid.insert(g, id);
+            walk(c, Some(id), path, seen, read, notes_of)?;
         }
         Ok(())
     }
+    let mut read = CodesRead::default();
     if let Some(cb) = root.child("CodeBook").and_then(|c| c.child("Codes")) {
-        walk(
-            cb,
-            None,
-            path,
-            &mut seen,
-            &mut codes,
-            &mut code_by_guid,
-            &notes_of,
-            &mut report.changes,
-        )?;
+        walk(cb, None, path, &mut seen, &mut read, &notes_of)?;
     }
+    let CodesRead {
+        mut codes,
+        by_guid: code_by_guid,
+        changes,
+    } = read;
+    report.changes.extend(changes);
 
     // Variables and cases.
     let mut attributes: Vec<Attribute> = Vec::new();

@@ -335,8 +335,10 @@ impl Store {
             return Ok(Edit::Batch(vec![]));
         }
         let inverse = edit.apply(&Writer::new(&tx))?;
-        if edit.touches_codes() {
-            if Reader::new(&tx).code_tree_depth()? > crate::model::MAX_CODE_DEPTH {
+        if edit.touches_codes()
+            && Reader::new(&tx).code_tree_depth()? > crate::model::MAX_CODE_DEPTH
+        {
+            {
                 // Dropping the transaction rolls the change back.
                 return Err(Error::Invalid(format!(
                     "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
