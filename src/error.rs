@@ -76,20 +76,41 @@ pub enum Error {
     /// A request that does not fit the project (unknown code, range past the end, …).
     #[error("{0}")]
     Invalid(String),
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. (The OS error is part of the message,
+    /// not a separate source, so it is printed once.)
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The database reported an error that is not one of the above.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// The saved undo history could not be read back.
     #[error("undo history is damaged: {0}")]
-    History(#[from] serde_json::Error),
+    History(serde_json::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::History(e)
+    }
+}
+
+impl Error {
+    /// Whether SQLite found the project file malformed (a damaged file).
+    pub fn is_damaged_database(&self) -> bool {
+        matches!(self, Error::Sqlite(e)
+            if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)))
+    }
 }
 
 fn location(line: Option<u64>, column: Option<u64>) -> String {
@@ -122,10 +143,10 @@ impl Error {
     }
 
     /// An I/O error on a path.
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 }

@@ -21,10 +21,41 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            match damaged_project(&e, &args_os_files()) {
+                Some(path) => eprintln!(
+                    "error: {}: this Weft project is damaged (SQLite reports it as malformed); restore it from a backup or an export",
+                    path.display()
+                ),
+                None => eprintln!("error: {e:#}"),
+            }
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments that name existing files.
+fn args_os_files() -> Vec<std::path::PathBuf> {
+    std::env::args_os()
+        .skip(1)
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// When SQLite found a file malformed, the project among the arguments that
+/// it must be, so the message names it.
+fn damaged_project(e: &anyhow::Error, files: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
+    let damaged = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<weft::Error>())
+        .any(weft::Error::is_damaged_database);
+    if !damaged {
+        return None;
+    }
+    files
+        .iter()
+        .find(|p| weft::export::file_kind(p) == weft::export::FileKind::WeftProject)
+        .cloned()
 }
 
 /// A command-line run whose output is closed (`weft codes list p.weft | head -1`)

@@ -879,3 +879,60 @@ fn the_qdpx_import_reports_every_name_or_value_it_changes_and_refuses_binary_sou
     let err = s.fails(&["import-qdpx", "empty.qdpx", "e.weft"]);
     assert!(err.contains("holds no text"), "{err}");
 }
+
+#[test]
+fn errors_say_it_once_name_the_file_and_give_the_right_hint() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    // An OS error is printed once.
+    let err = s.fails(&["import", "p.weft", "missing.txt"]);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    // A folder is a folder.
+    std::fs::create_dir(s.path("interviews")).unwrap();
+    let err = s.fails(&["import", "p.weft", "interviews"]);
+    assert!(err.contains("is a folder"), "{err}");
+    // Sizes are not rounded down to the limit.
+    let big = s.path("big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 100 * 1024)
+        .unwrap();
+    let err = s.fails(&["import", "p.weft", "big.txt"]);
+    assert!(err.contains("the file is 64.1 MB"), "{err}");
+    assert!(!err.contains("64 MB, over"), "{err}");
+    // UTF-16 without a BOM gets the hint to say so.
+    let utf16: Vec<u8> = "Interviewer: Hello there, how are you?\nP1: Fine.\n"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    s.write("U1.txt", &utf16);
+    let err = s.fails(&["import", "p.weft", "U1.txt"]);
+    assert!(err.contains("--encoding utf-16le"), "{err}");
+    s.ok(&["import", "p.weft", "U1.txt", "--encoding", "utf-16le"]);
+    // A UTF-8 file forced through latin1 is not called binary.
+    s.write("L1.txt", "P1: ÁÁÁ ÐÐÐ ÝÝÝ ÁÐÝ\n".repeat(20));
+    let out = s.run(&["import", "p.weft", "L1.txt", "--encoding", "latin1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("binary"), "{err}");
+    // A damaged project is named.
+    s.ok(&["demo", "d.weft"]);
+    let mut bytes = std::fs::read(s.path("d.weft")).unwrap();
+    for b in &mut bytes[4096..12_000] {
+        *b = 0xff;
+    }
+    std::fs::write(s.path("d.weft"), bytes).unwrap();
+    let err = s.fails(&["docs", "d.weft"]);
+    assert!(err.contains("d.weft") && err.contains("damaged"), "{err}");
+}
+
+#[test]
+fn yes_no_inference_accepts_what_the_bool_type_accepts() {
+    let s = Sandbox::new();
+    s.ok(&["new", "p.weft"]);
+    s.write(
+        "sheet.csv",
+        "Participant,Consent\nA,Yes\nB,n\nC,TRUE\nD,false\n",
+    );
+    let out = s.ok(&["participants", "p.weft", "sheet.csv", "--create-missing"]);
+    assert!(out.contains("Consent (bool)"), "{out}");
+}

@@ -69,6 +69,15 @@ pub fn read_transcript(
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<ParsedDocument> {
     let ext = extension(path);
+    if path.is_dir() {
+        return Err(Error::file(
+            path,
+            format!(
+                "this is a folder; name the files in it, e.g. {}/*.txt",
+                path.display()
+            ),
+        ));
+    }
     if !TRANSCRIPT_EXTENSIONS.contains(&ext.as_str()) {
         return Err(Error::file(
             path,
@@ -89,8 +98,8 @@ pub fn read_transcript(
         return Err(Error::file(
             path,
             format!(
-                "the file is {} MB, over the {} MB limit for one transcript; split it into parts",
-                size / (1024 * 1024),
+                "the file is {:.1} MB, over the {} MB limit for one transcript; split it into parts",
+                size as f64 / (1024.0 * 1024.0),
                 MAX_TRANSCRIPT_BYTES / (1024 * 1024)
             ),
         ));
@@ -116,7 +125,9 @@ pub fn parse_transcript(
         ),
         _ => {
             let decoded = decode(bytes, encoding);
-            check_not_binary(path, &decoded.text)?;
+            if looks_binary(&decoded.text) {
+                return Err(binary_error(path, bytes, encoding));
+            }
             if let Some(n) = decoded.notice {
                 notices.push(n);
             }
@@ -158,16 +169,40 @@ pub fn parse_transcript(
     })
 }
 
-/// Refuses text that holds NUL bytes or is mostly control characters: a binary
-/// file given a transcript's extension.
-fn check_not_binary(path: &Path, text: &str) -> Result<()> {
-    if looks_binary(text) {
-        return Err(Error::file(
-            path,
-            "this looks like a binary file, not a text transcript; export it as .txt or .docx first",
-        ));
-    }
-    Ok(())
+/// Why text that looks binary was refused, with a hint where the bytes say
+/// more: UTF-16 without a byte-order mark (NULs in every other byte), or a
+/// UTF-8 file forced through another encoding.
+fn binary_error(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<&'static encoding_rs::Encoding>,
+) -> Error {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let nul_at = |parity: usize| {
+        sample
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| i % 2 == parity && b == 0)
+            .count()
+    };
+    let (even, odd) = (nul_at(0), nul_at(1));
+    let half = sample.len() / 2;
+    let message = if forced.is_none() && odd * 10 > half * 3 && even * 20 < odd {
+        "this looks like UTF-16 text without a byte-order mark; import it with --encoding utf-16le"
+            .to_string()
+    } else if forced.is_none() && even * 10 > half * 3 && odd * 20 < even {
+        "this looks like UTF-16 text without a byte-order mark; import it with --encoding utf-16be"
+            .to_string()
+    } else if let Some(enc) = forced.filter(|_| std::str::from_utf8(bytes).is_ok()) {
+        format!(
+            "this file is valid UTF-8, and reading it as {} garbles it; import it without --encoding",
+            enc.name()
+        )
+    } else {
+        "this looks like a binary file, not a text transcript; export it as .txt or .docx first"
+            .to_string()
+    };
+    Error::file(path, message)
 }
 
 /// Whether text holds NUL bytes or is more than 1% control characters: what

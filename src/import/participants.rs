@@ -61,12 +61,9 @@ fn infer_kind<'a>(values: impl Iterator<Item = &'a str> + Clone) -> AttributeKin
         AttributeKind::Number
     } else if all(&|v| AttributeKind::Date.normalise(v).is_some()) {
         AttributeKind::Date
-    } else if all(&|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "yes" | "no" | "y" | "n" | "true" | "false"
-        )
-    }) {
+    } else if all(&|v| AttributeKind::Bool.normalise(v).is_some()) {
+        // The same values `--type X=bool` accepts (a 0/1 column is numbers,
+        // found above).
         AttributeKind::Bool
     } else {
         AttributeKind::Text
