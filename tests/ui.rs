@@ -703,4 +703,28 @@ fn delete_a_document_from_its_context_menu_and_undo_it() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run();
     assert!(docs(&path).contains(&"P03".to_string()));
+
+    // Delete again and forget the history: no undo brings it back.
+    h.get_by_label("P03").click_secondary();
+    h.run();
+    h.get_by_label("Delete document…").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Delete document")
+        .click();
+    h.run();
+    h.get_by_label("Edit").click();
+    h.run();
+    h.get_by_label("Forget undo history…").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Forget history")
+        .click();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(!docs(&path).contains(&"P03".to_string()));
+    assert!(
+        h.state().status.contains("Nothing to undo"),
+        "{}",
+        h.state().status
+    );
 }

@@ -52,6 +52,8 @@ pub enum Command {
     Undo,
     /// Redo.
     Redo,
+    /// Forget every coder's undo and redo history.
+    ForgetHistory,
     /// Close the window.
     Quit,
 }
@@ -264,6 +266,11 @@ impl WeftApp {
                     None => format!("Nothing to {}", if redo { "redo" } else { "undo" }),
                 };
                 p.refresh().map_err(|e| e.to_string())?;
+            }
+            Command::ForgetHistory => {
+                let p = self.project.as_mut().ok_or("open a project first")?;
+                p.store.forget_history().map_err(|e| e.to_string())?;
+                self.status = "Forgot the undo history: deleted data is gone for good".into();
             }
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }

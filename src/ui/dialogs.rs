@@ -197,6 +197,8 @@ pub enum Dialog {
         /// How many segments go with it.
         segments: usize,
     },
+    /// Confirm forgetting every coder's undo and redo history.
+    ForgetHistory,
     /// Add an attribute, asking its type.
     AddAttribute {
         /// Its name.
@@ -252,6 +254,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::MergeCode { .. } => "Merge code into…".into(),
         Dialog::DeleteCode { .. } => "Delete code".into(),
         Dialog::DeleteDocument { .. } => "Delete document".into(),
+        Dialog::ForgetHistory => "Forget undo history".into(),
         Dialog::AddAttribute { .. } => "New attribute".into(),
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
         Dialog::Report { .. } => "Import report".into(),
@@ -403,6 +406,21 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                             app.change(&format!("Delete document \"{n}\""), move |r| {
                                 ops::delete_document(r, &n).map(|(e, _, _)| e)
                             });
+                            done = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            done = true;
+                        }
+                    });
+                }
+                Dialog::ForgetHistory => {
+                    ui.label(
+                        "Forget the undo and redo history of every coder? Nothing done so far can be undone afterwards, \
+                         and whatever was deleted (a withdrawn participant's transcript) is removed from the project file for good.",
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Forget history").clicked() {
+                            app.queue.push(Command::ForgetHistory);
                             done = true;
                         }
                         if ui.button("Cancel").clicked() {

@@ -41,6 +41,8 @@ pub enum Action {
     InVivo,
     /// Edit → Autocode…
     Autocode,
+    /// Edit → Forget undo history… (so deleted data is gone for good)
+    ForgetHistory,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::QuickCode => "Quick code…",
             Action::InVivo => "Code in vivo",
             Action::Autocode => "Autocode…",
+            Action::ForgetHistory => "Forget undo history…",
         }
     }
 
@@ -173,6 +176,7 @@ impl WeftApp {
                     speaker: String::new(),
                 })
             }
+            Action::ForgetHistory => self.dialog = Some(Dialog::ForgetHistory),
             Action::InVivo => match self.in_vivo_name() {
                 Some(name) => self.queue.push(Command::ApplyCodePath(name)),
                 None => self.error = Some("select the words to name the code after first".into()),
@@ -255,6 +259,7 @@ impl WeftApp {
                 Action::QuickCode,
                 Action::InVivo,
                 Action::Autocode,
+                Action::ForgetHistory,
             ] {
                 if item(ui, a) {
                     self.trigger(a);
