@@ -4,6 +4,10 @@
 //!   new project, through the same library path as `weft import`. Target: 30 MB/s.
 //! - Export: 100,000 segments as CSV, as `weft segments` writes them. Target: < 1 s.
 //!
+//! - Autocode by sentence on one long unpunctuated line (1 MB and 4 MB), the
+//!   case that was quadratic: the bench prints the ratio of the two medians,
+//!   which is about 4 when the work is linear (16 when quadratic).
+//!
 //! Run with `cargo bench --bench foundation`; criterion prints the times and the
 //! import throughput.
 
@@ -181,5 +185,50 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(foundation, benches);
+/// Autocode by sentence over one unpunctuated line of about `bytes` bytes.
+fn autocode_sentences(bytes: usize) -> usize {
+    let line = "and so we went to the park and then we talked about the mentor ";
+    let text = format!("P1: {}", line.repeat(bytes / line.len()));
+    let re = weft::analysis::search::build_pattern("mentor", true, false).unwrap();
+    let turns = weft::import::turns::detect_turns(&text);
+    weft::analysis::search::find_hits(
+        &text,
+        &turns,
+        &re,
+        weft::analysis::search::Unit::Sentence,
+        None,
+    )
+    .len()
+}
+
+fn autocode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("autocode by sentence, one unpunctuated line");
+    group.sample_size(10);
+    for mb in [1, 4] {
+        group.bench_function(format!("{mb} MB"), |b| {
+            b.iter(|| autocode_sentences(mb << 20))
+        });
+    }
+    group.finish();
+    let median = |mb: usize| {
+        let mut t: Vec<f64> = (0..7)
+            .map(|_| {
+                let t0 = std::time::Instant::now();
+                autocode_sentences(mb << 20);
+                t0.elapsed().as_secs_f64()
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[3]
+    };
+    let (one, four) = (median(1), median(4));
+    eprintln!(
+        "autocode by sentence: 1 MB {:.1} ms, 4 MB {:.1} ms, ratio {:.2} (linear ≈ 4, quadratic ≈ 16)",
+        one * 1e3,
+        four * 1e3,
+        four / one
+    );
+}
+
+criterion_group!(foundation, benches, autocode);
 criterion_main!(foundation);

@@ -763,6 +763,7 @@ pub fn read_qdpx_with(
     // Sources and their selections.
     let mut records: Vec<DocumentRecord> = Vec::new();
     let mut segments: Vec<Segment> = Vec::new();
+    let mut segment_keys: HashSet<(DocumentId, CodeId, usize, usize, CoderId)> = HashSet::new();
     let mut uncoded: Option<CodeId> = None;
     let default_coder = |coders: &mut Vec<Coder>| -> CoderId {
         if let Some(c) = coders.iter().find(|c| c.name == "imported") {
@@ -945,12 +946,9 @@ pub fn read_qdpx_with(
                     let coder = coder_of(coding)
                         .or_else(|| coder_of(sel))
                         .unwrap_or_else(|| default_coder(&mut coders));
-                    if segments.iter().any(|s| {
-                        s.document == doc_id
-                            && s.code == code
-                            && s.range == range
-                            && s.coder == coder
-                    }) {
+                    // The same segment twice is kept once: a set, not a scan of
+                    // every earlier segment (which made large imports quadratic).
+                    if !segment_keys.insert((doc_id, code, range.start, range.end, coder)) {
                         continue;
                     }
                     // The first coding keeps the selection's GUID, so a round trip keeps it.
