@@ -758,6 +758,21 @@ fn names_that_differ_only_in_case_are_one_thing() {
     assert!(!s.ok(&["codes", "list", "d.weft"]).contains("concrete"));
     let err = s.fails(&["codes", "add", "d.weft", "outcomes"]);
     assert!(err.contains("already exists"), "{err}");
+    let out = s.ok(&["codes", "add", "d.weft", "outcomes/At home"]);
+    assert_eq!(out.trim(), "Added Outcomes/At home");
+    let out = s.ok(&[
+        "codes",
+        "rename",
+        "d.weft",
+        "outcomes/at home",
+        "In the home",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "Renamed Outcomes/At home to Outcomes/In the home"
+    );
+    let err = s.fails(&["codes", "describe", "d.weft", "Outcomes", "--color", "red"]);
+    assert!(err.contains("not a colour"), "{err}");
 }
 
 #[test]

@@ -166,10 +166,10 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             description,
         } => {
             let mut store = Store::open(&project)?;
-            store.change("Add code", |r| {
+            store.change(&format!("Add code \"{path}\""), |r| {
                 ops::add_code_path(r, &path, color.as_deref(), &description)
             })?;
-            println!("Added {path}");
+            println!("Added {}", stored_path(&store, &path));
         }
         CodesCommand::Rename {
             project,
@@ -177,24 +177,27 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             name,
         } => {
             let mut store = Store::open(&project)?;
-            store.change("Rename code", |r| {
+            let old = stored_path(&store, &path);
+            let mut renamed = None;
+            store.change(&format!("Rename code \"{old}\""), |r| {
                 let id = find_code(&r.code_tree()?, &path)?;
+                renamed = Some(id);
                 ops::rename_code(r, id, &name)
             })?;
-            println!("Renamed {path} to {name}");
+            println!("Renamed {old} to {}", path_of(&store, renamed));
         }
         CodesCommand::Move { project, path, to } => {
             let mut store = Store::open(&project)?;
-            store.change("Move code", |r| {
+            let old = stored_path(&store, &path);
+            let mut moved = None;
+            store.change(&format!("Move code \"{old}\""), |r| {
                 let tree = r.code_tree()?;
                 let id = find_code(&tree, &path)?;
+                moved = Some(id);
                 let parent = to.as_deref().map(|p| find_code(&tree, p)).transpose()?;
                 ops::move_code(r, id, parent)
             })?;
-            println!(
-                "Moved {path} to {}",
-                to.as_deref().unwrap_or("the top level")
-            );
+            println!("Moved {old} to {}", path_of(&store, moved));
         }
         CodesCommand::Merge {
             project,
@@ -202,11 +205,12 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             target,
         } => {
             let mut store = Store::open(&project)?;
-            store.change("Merge code", |r| {
+            let (from, into) = (stored_path(&store, &source), stored_path(&store, &target));
+            store.change(&format!("Merge \"{from}\" into \"{into}\""), |r| {
                 let tree = r.code_tree()?;
                 ops::merge_codes(r, find_code(&tree, &source)?, find_code(&tree, &target)?)
             })?;
-            println!("Merged {source} into {target}");
+            println!("Merged {from} into {into}");
         }
         CodesCommand::Delete {
             project,
@@ -214,11 +218,12 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             force,
         } => {
             let mut store = Store::open(&project)?;
-            store.change("Delete code", |r| {
+            let old = stored_path(&store, &path);
+            store.change(&format!("Delete code \"{old}\""), |r| {
                 let id = find_code(&r.code_tree()?, &path)?;
                 ops::delete_code(r, id, force)
             })?;
-            println!("Deleted {path}");
+            println!("Deleted {old}");
         }
         CodesCommand::Describe {
             project,
@@ -229,8 +234,16 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             if description.is_none() && color.is_none() {
                 bail!("give --description, --color or both");
             }
+            let color = color
+                .map(|c| {
+                    anyhow::Context::with_context(crate::model::parse_color(&c), || {
+                        format!("\"{c}\" is not a colour; use #rrggbb, e.g. #469990")
+                    })
+                })
+                .transpose()?;
             let mut store = Store::open(&project)?;
-            store.change("Edit code", |r| {
+            let old = stored_path(&store, &path);
+            store.change(&format!("Edit code \"{old}\""), |r| {
                 let id = find_code(&r.code_tree()?, &path)?;
                 ops::update_code(r, id, |c| {
                     if let Some(d) = description {
@@ -241,10 +254,29 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
                     }
                 })
             })?;
-            println!("Updated {path}");
+            println!("Updated {old}");
         }
     }
     Ok(())
+}
+
+/// A code's path as stored (the user may have typed it in another case).
+fn stored_path(store: &Store, typed: &str) -> String {
+    store
+        .read()
+        .code_tree()
+        .ok()
+        .and_then(|t| t.find_path(typed).map(|id| t.path(id)))
+        .unwrap_or_else(|| typed.to_string())
+}
+
+/// The stored path of a code by id, after a change.
+fn path_of(store: &Store, id: Option<CodeId>) -> String {
+    let tree = store.read().code_tree().ok();
+    match (tree, id) {
+        (Some(t), Some(id)) => t.path(id),
+        _ => String::new(),
+    }
 }
 
 fn list(project: &Path) -> anyhow::Result<()> {
