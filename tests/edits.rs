@@ -8,7 +8,7 @@ use std::path::Path;
 use weft::edit::Edit;
 use weft::edit::ops::{self, MemoTarget, find_code};
 use weft::import::{parse_codebook, parse_participants, parse_transcript};
-use weft::model::{AttributeKind, CharRange};
+use weft::model::{AttributeKind, CharRange, ProjectSnapshot};
 use weft::store::{Reader, Store};
 
 fn demo() -> (tempfile::TempDir, Store) {
@@ -19,21 +19,39 @@ fn demo() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-/// Makes a change, then checks undo restores the dump before and redo the dump after.
+/// Checks that `snap`, patched with the edit just applied, equals a snapshot
+/// loaded fresh from the file.
+fn patched_equals_fresh(snap: &mut ProjectSnapshot, applied: &Edit, store: &Store, what: &str) {
+    snap.patch(applied);
+    let fresh = store.read().snapshot().unwrap();
+    assert!(
+        *snap == fresh,
+        "{what}: the patched snapshot differs from a fresh load"
+    );
+}
+
+/// Makes a change, then checks undo restores the dump before and redo the dump
+/// after; at each step a snapshot patched from the edit equals a fresh load.
 fn round_trip(
     store: &mut Store,
     label: &str,
     build: impl FnOnce(&Reader<'_>) -> weft::Result<Edit>,
 ) {
     let before = store.read().dump().unwrap();
-    store
-        .change(label, build)
+    let mut snap = store.read().snapshot().unwrap();
+    let applied = store
+        .change_applied(label, build)
         .unwrap_or_else(|e| panic!("{label}: {e}"));
+    patched_equals_fresh(&mut snap, &applied.forward, store, label);
     let after = store.read().dump().unwrap();
     assert!(before != after, "{label} changed nothing");
-    assert_eq!(store.undo().unwrap().as_deref(), Some(label));
+    let (undone, edit) = store.undo_applied().unwrap().unwrap();
+    assert_eq!(undone, label);
+    patched_equals_fresh(&mut snap, &edit, store, &format!("undo of {label}"));
     assert_eq!(store.read().dump().unwrap(), before, "undo of {label}");
-    assert_eq!(store.redo().unwrap().as_deref(), Some(label));
+    let (redone, edit) = store.redo_applied().unwrap().unwrap();
+    assert_eq!(redone, label);
+    patched_equals_fresh(&mut snap, &edit, store, &format!("redo of {label}"));
     assert_eq!(store.read().dump().unwrap(), after, "redo of {label}");
     // The history survives closing and reopening the project.
     let path = store.path().to_path_buf();
@@ -238,6 +256,94 @@ fn import_edits_undo_exactly() {
             Edit::DeleteSegments(segs),
             Edit::DeleteDocuments(vec![d]),
         ]))
+    });
+    round_trip(&mut s, "Delete document", |r| {
+        ops::delete_document(r, "P02").map(|(e, _, _)| e)
+    });
+}
+
+/// The same checks on a generated project bigger than the demo: many
+/// documents, overlapping segments by several coders, a sheet, merges.
+#[test]
+fn patched_snapshots_equal_fresh_loads_on_a_generated_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::create(&dir.path().join("gen.weft")).unwrap();
+    let words = [
+        "mentor", "court", "she", "helped", "housing", "the", "and", "judge",
+    ];
+    let mut seed = 11u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let docs: Vec<_> = (0..30)
+        .map(|i| {
+            let text: String = (0..40)
+                .map(|t| {
+                    let who = if t % 2 == 0 {
+                        "Interviewer".to_string()
+                    } else {
+                        format!("G{i:02}")
+                    };
+                    let line: Vec<&str> = (0..25).map(|_| words[next() % words.len()]).collect();
+                    format!("{who}: {}.\n", line.join(" "))
+                })
+                .collect();
+            parse_transcript(Path::new(&format!("G{i:02}.txt")), text.as_bytes(), None).unwrap()
+        })
+        .collect();
+    round_trip(&mut s, "Import transcripts", |r| {
+        ops::import_documents(r, docs)
+    });
+    for (coder, pattern, code) in [
+        ("ana", "mentor", "Support/Mentor"),
+        ("ben", "judge", "Court/Judge"),
+        ("ana", "housing", "Support/Housing"),
+        ("ben", "mentor", "Support/Mentor"),
+    ] {
+        round_trip(&mut s, "Autocode", |r| {
+            let re = weft::analysis::search::build_pattern(pattern, true, false)?;
+            let mut ranges = Vec::new();
+            for d in r.documents()? {
+                let text = r.document_text(d.id)?;
+                let turns = r.turns(d.id)?;
+                for h in weft::analysis::search::find_hits(
+                    &text,
+                    &turns,
+                    &re,
+                    weft::analysis::search::Unit::Sentence,
+                    None,
+                ) {
+                    ranges.push((d.id, h));
+                }
+            }
+            ops::code_path_ranges(r, &ranges, code, coder, "").map(|e| e.0)
+        });
+    }
+    let sheet_text: String = std::iter::once("Participant,Group,Age\n".to_string())
+        .chain((0..30).map(|i| format!("G{i:02},{},{}\n", ["a", "b"][i % 2], 20 + i)))
+        .collect();
+    let sheet = parse_participants(Path::new("g.csv"), &sheet_text, &HashMap::new()).unwrap();
+    round_trip(&mut s, "Import participants", |r| {
+        ops::import_participants(r, &sheet, &Default::default())
+    });
+    round_trip(&mut s, "Merge", |r| {
+        ops::merge_codes(r, code(r, "Support/Housing"), code(r, "Support/Mentor"))
+    });
+    round_trip(&mut s, "Move", |r| {
+        ops::move_code(r, code(r, "Court/Judge"), Some(code(r, "Support")))
+    });
+    round_trip(&mut s, "Delete", |r| {
+        ops::delete_code(r, code(r, "Support/Judge"), true)
+    });
+    round_trip(&mut s, "Delete document", |r| {
+        ops::delete_document(r, "G07").map(|(e, _, _)| e)
+    });
+    round_trip(&mut s, "Remove a few", |r| {
+        let ids = r.segments()?.into_iter().step_by(7).map(|x| x.id).collect();
+        Ok(Edit::DeleteSegments(ids))
     });
 }
 

@@ -8,6 +8,7 @@
 //! that history, so it survives closing the project.
 
 pub mod ops;
+mod patch;
 
 use serde::{Deserialize, Serialize};
 

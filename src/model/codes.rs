@@ -8,7 +8,7 @@ use super::{Code, CodeId};
 pub const PATH_SEPARATOR: char = '/';
 
 /// A read-only view of the codebook as a tree, built from the flat list the store returns.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeTree {
     codes: Vec<Code>,
     index: HashMap<CodeId, usize>,

@@ -7,7 +7,7 @@
 mod codes;
 mod snapshot;
 pub use codes::{CodeTree, MAX_CODE_DEPTH, PATH_SEPARATOR, split_path};
-pub use snapshot::{CodeStats, ProjectSnapshot};
+pub use snapshot::{CodeStats, ProjectSnapshot, covered_chars};
 
 use serde::{Deserialize, Serialize};
 

@@ -16,7 +16,7 @@ pub struct CodeStats {
 }
 
 /// A project's metadata and coding, without transcript text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectSnapshot {
     /// Project name.
     pub name: String,
@@ -62,26 +62,11 @@ impl ProjectSnapshot {
             stats.entry(code).or_default().participants = set.len();
         }
         self.code_stats = stats;
-        // Segments are sorted by document and start, so one sweep merges overlaps.
-        let mut coded: HashMap<DocumentId, usize> = HashMap::new();
-        let mut current: Option<(DocumentId, usize, usize)> = None;
-        for s in &self.segments {
-            match current {
-                Some((d, start, end)) if d == s.document && s.range.start <= end => {
-                    current = Some((d, start, end.max(s.range.end)));
-                }
-                _ => {
-                    if let Some((d, start, end)) = current {
-                        *coded.entry(d).or_default() += end - start;
-                    }
-                    current = Some((s.document, s.range.start, s.range.end));
-                }
-            }
-        }
-        if let Some((d, start, end)) = current {
-            *coded.entry(d).or_default() += end - start;
-        }
-        self.coded_chars = coded;
+        self.coded_chars = self
+            .segments
+            .chunk_by(|a, b| a.document == b.document)
+            .map(|segs| (segs[0].document, covered_chars(segs)))
+            .collect();
     }
 
     /// The document with this id.
@@ -121,6 +106,24 @@ impl ProjectSnapshot {
         let end = self.segments.partition_point(|s| s.document <= doc);
         &self.segments[start..end]
     }
+}
+
+/// Code points covered by at least one of one document's segments, given
+/// sorted by start: one sweep merges overlaps.
+pub fn covered_chars(segments: &[Segment]) -> usize {
+    let mut total = 0;
+    let mut current: Option<(usize, usize)> = None;
+    for s in segments {
+        current = match current {
+            Some((start, end)) if s.range.start <= end => Some((start, end.max(s.range.end))),
+            Some((start, end)) => {
+                total += end - start;
+                Some((s.range.start, s.range.end))
+            }
+            None => Some((s.range.start, s.range.end)),
+        };
+    }
+    total + current.map_or(0, |(s, e)| e - s)
 }
 
 #[cfg(test)]

@@ -40,6 +40,15 @@ pub struct Store {
     read_only: bool,
 }
 
+/// What one change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The edit applied to the project.
+    pub forward: Edit,
+    /// The edit that undoes it.
+    pub inverse: Edit,
+}
+
 /// One entry of the undo or redo stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -324,6 +333,16 @@ impl Store {
     where
         F: FnOnce(&Reader<'_>) -> Result<Edit>,
     {
+        Ok(self.change_applied(label, build)?.inverse)
+    }
+
+    /// [`Store::change`], returning the edit applied as well as its inverse,
+    /// so a loaded snapshot can be patched with it
+    /// ([`crate::model::ProjectSnapshot::patch`]).
+    pub fn change_applied<F>(&mut self, label: &str, build: F) -> Result<Applied>
+    where
+        F: FnOnce(&Reader<'_>) -> Result<Edit>,
+    {
         self.refuse_read_only()?;
         let tx = self
             .conn
@@ -332,7 +351,10 @@ impl Store {
         let edit = build(&Reader::new(&tx))?;
         if edit.is_empty() {
             // Nothing to do, so nothing to undo either.
-            return Ok(Edit::Batch(vec![]));
+            return Ok(Applied {
+                forward: Edit::Batch(vec![]),
+                inverse: Edit::Batch(vec![]),
+            });
         }
         let inverse = edit.apply(&Writer::new(&tx))?;
         if edit.touches_codes()
@@ -355,7 +377,10 @@ impl Store {
             &serde_json::to_string(&inverse)?,
         )?;
         tx.commit().map_err(busy)?;
-        Ok(inverse)
+        Ok(Applied {
+            forward: edit,
+            inverse,
+        })
     }
 
     /// Applies an edit without recording history. Tests use it to check inverses.
@@ -372,15 +397,26 @@ impl Store {
     /// Undoes this coder's latest change (never another coder's). Returns its
     /// label, or `None` when there is nothing to undo.
     pub fn undo(&mut self) -> Result<Option<String>> {
+        Ok(self.step("undo", "redo")?.map(|(label, _)| label))
+    }
+
+    /// [`Store::undo`], returning the label and the edit applied (to patch a
+    /// snapshot with).
+    pub fn undo_applied(&mut self) -> Result<Option<(String, Edit)>> {
         self.step("undo", "redo")
+    }
+
+    /// [`Store::redo`], returning the label and the edit applied.
+    pub fn redo_applied(&mut self) -> Result<Option<(String, Edit)>> {
+        self.step("redo", "undo")
     }
 
     /// Redoes this coder's latest undone change. Returns its label, or `None`.
     pub fn redo(&mut self) -> Result<Option<String>> {
-        self.step("redo", "undo")
+        Ok(self.step("redo", "undo")?.map(|(label, _)| label))
     }
 
-    fn step(&mut self, from: &str, to: &str) -> Result<Option<String>> {
+    fn step(&mut self, from: &str, to: &str) -> Result<Option<(String, Edit)>> {
         self.refuse_read_only()?;
         let tx = self
             .conn
@@ -411,7 +447,7 @@ impl Store {
         w.delete_history(id)?;
         w.push_history(to, &label, &self.coder, &serde_json::to_string(&inverse)?)?;
         tx.commit().map_err(busy)?;
-        Ok(Some(label))
+        Ok(Some((label, edit)))
     }
 
     /// Empties the undo and redo stacks, e.g. after writing the demo project.

@@ -259,13 +259,19 @@ impl WeftApp {
                 let p = self.project.as_mut().ok_or("open a project first")?;
                 p.store.set_coder(&self.settings.coder);
                 let redo = matches!(command, Command::Redo);
-                let done = if redo { p.store.redo() } else { p.store.undo() }
-                    .map_err(|e| e.to_string())?;
+                let done = if redo {
+                    p.store.redo_applied()
+                } else {
+                    p.store.undo_applied()
+                }
+                .map_err(|e| e.to_string())?;
                 self.status = match done {
-                    Some(label) => format!("{}: {label}", if redo { "Redone" } else { "Undone" }),
+                    Some((label, edit)) => {
+                        p.patch(&edit);
+                        format!("{}: {label}", if redo { "Redone" } else { "Undone" })
+                    }
                     None => format!("Nothing to {}", if redo { "redo" } else { "undo" }),
                 };
-                p.refresh().map_err(|e| e.to_string())?;
             }
             Command::ForgetHistory => {
                 let p = self.project.as_mut().ok_or("open a project first")?;
@@ -294,9 +300,11 @@ impl WeftApp {
     ) -> Result<(), String> {
         let p = self.project.as_mut().ok_or("open a project first")?;
         p.store.set_coder(&self.settings.coder);
-        let result = p.store.change(label, build);
-        p.refresh().map_err(|e| e.to_string())?;
-        result.map_err(|e| e.to_string())?;
+        let applied = p
+            .store
+            .change_applied(label, build)
+            .map_err(|e| e.to_string())?;
+        p.patch(&applied.forward);
         self.status = label.to_string();
         Ok(())
     }

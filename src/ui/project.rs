@@ -80,6 +80,19 @@ impl OpenProject {
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
+        self.snapshot_changed();
+        Ok(())
+    }
+
+    /// Brings the snapshot up to date from an edit this window just applied
+    /// (a change, an undo, a redo), without reloading the project.
+    pub fn patch(&mut self, applied: &crate::edit::Edit) {
+        self.snap.patch(applied);
+        self.snapshot_changed();
+    }
+
+    /// What follows any change of the snapshot: derived views are recomputed.
+    fn snapshot_changed(&mut self) {
         self.quotes = None;
         self.version += 1;
         if let Some(v) = &self.view
@@ -88,7 +101,6 @@ impl OpenProject {
             self.view = None;
         }
         self.derive();
-        Ok(())
     }
 
     /// Reloads the snapshot if another connection changed the project since
