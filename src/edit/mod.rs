@@ -114,6 +114,15 @@ impl Edit {
         }
     }
 
+    /// Whether applying this adds or removes documents.
+    pub fn touches_documents(&self) -> bool {
+        match self {
+            Edit::Batch(v) => v.iter().any(Edit::touches_documents),
+            Edit::InsertDocuments(_) | Edit::DeleteDocuments(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether applying this can change the shape of the code tree.
     pub fn touches_codes(&self) -> bool {
         match self {

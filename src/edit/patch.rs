@@ -22,6 +22,9 @@ struct Touched {
     documents: HashSet<DocumentId>,
     /// Segments were inserted or their sort key changed: sort again.
     resort_segments: bool,
+    /// Where each segment sits in `segments`, built on the first update of a
+    /// patch (a merge updates thousands) and dropped when rows move.
+    positions: Option<HashMap<SegmentId, usize>>,
 }
 
 impl ProjectSnapshot {
@@ -136,6 +139,7 @@ impl ProjectSnapshot {
                 self.coders.retain(|c| !ids.contains(&c.id));
             }
             Edit::InsertSegments(segs) => {
+                t.positions = None;
                 self.segments.extend(segs.iter().cloned());
                 for s in segs {
                     t.codes.insert(s.code);
@@ -144,6 +148,7 @@ impl ProjectSnapshot {
                 t.resort_segments = true;
             }
             Edit::DeleteSegments(ids) => {
+                t.positions = None;
                 let ids: HashSet<_> = ids.iter().copied().collect();
                 self.segments.retain(|s| {
                     let gone = ids.contains(&s.id);
@@ -155,7 +160,15 @@ impl ProjectSnapshot {
                 });
             }
             Edit::UpdateSegment(seg) => {
-                if let Some(s) = self.segments.iter_mut().find(|s| s.id == seg.id) {
+                let positions = t.positions.get_or_insert_with(|| {
+                    self.segments
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (s.id, i))
+                        .collect()
+                });
+                // Updated in place: positions stay valid until the final sort.
+                if let Some(s) = positions.get(&seg.id).map(|&i| &mut self.segments[i]) {
                     t.codes.insert(s.code);
                     t.documents.insert(s.document);
                     *s = seg.clone();

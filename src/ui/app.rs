@@ -69,6 +69,8 @@ pub struct WeftApp {
     pub doc_filter: String,
     /// Attribute filter over the retrieval list.
     pub retrieval_filter: Option<(AttributeId, String)>,
+    /// The retrieval list's rows, kept until the snapshot, code or filter changes.
+    pub retrieval: Option<super::details::RetrievalCache>,
     /// Codes collapsed in the tree.
     pub collapsed: std::collections::HashSet<CodeId>,
     /// Text being edited in memo fields and grid cells, by field.
@@ -119,6 +121,7 @@ impl WeftApp {
             find: FindBar::default(),
             doc_filter: String::new(),
             retrieval_filter: None,
+            retrieval: None,
             collapsed: Default::default(),
             drafts: HashMap::new(),
             renaming: None,

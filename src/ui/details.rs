@@ -236,17 +236,113 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
 }
 
 /// One row of the retrieval list, ready to draw.
-struct RetrievalRow {
+pub struct RetrievalRow {
     document: crate::model::DocumentId,
     segment: crate::model::SegmentId,
     range: CharRange,
-    label: String,
+    /// Document, participant, attributes and coder.
+    head: String,
+}
+
+/// The retrieval list, worked out once per snapshot version, code and filter
+/// rather than every frame: on a large project the selected code has
+/// thousands of segments.
+pub struct RetrievalCache {
+    key: (
+        u64,
+        crate::model::CodeId,
+        Option<(crate::model::AttributeId, String)>,
+    ),
+    rows: Vec<RetrievalRow>,
+    /// The filter attribute's values, for its picker.
+    values: Vec<String>,
+}
+
+impl RetrievalCache {
+    fn build(
+        snap: &ProjectSnapshot,
+        key: (
+            u64,
+            crate::model::CodeId,
+            Option<(crate::model::AttributeId, String)>,
+        ),
+    ) -> Self {
+        let (_, code, filter) = &key;
+        let documents: std::collections::HashMap<_, _> =
+            snap.documents.iter().map(|d| (d.id, d)).collect();
+        let participants: std::collections::HashMap<_, _> =
+            snap.participants.iter().map(|p| (p.id, p)).collect();
+        let values = match filter {
+            Some((a, _)) => {
+                let mut v: Vec<String> = snap
+                    .participants
+                    .iter()
+                    .map(|pp| snap.value(pp.id, *a).to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            }
+            None => Vec::new(),
+        };
+        let keep = |s: &Segment| -> bool {
+            let Some((a, v)) = filter else { return true };
+            v.is_empty()
+                || documents
+                    .get(&s.document)
+                    .and_then(|d| d.participant)
+                    .is_some_and(|pid| snap.value(pid, *a) == v)
+        };
+        let rows = snap
+            .segments
+            .iter()
+            .filter(|s| s.code == *code && keep(s))
+            .filter_map(|s| {
+                let d = documents.get(&s.document)?;
+                let who = d
+                    .participant
+                    .and_then(|pid| participants.get(&pid))
+                    .map_or("", |x| x.name.as_str());
+                let attrs: Vec<&str> = d
+                    .participant
+                    .map(|pid| {
+                        snap.attributes
+                            .iter()
+                            .map(|a| snap.value(pid, a.id))
+                            .filter(|v| !v.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some(RetrievalRow {
+                    document: s.document,
+                    segment: s.id,
+                    range: s.range,
+                    head: format!(
+                        "{} · {} · {} · coded by {}",
+                        d.name,
+                        who,
+                        attrs.join(", "),
+                        snap.coder_name(s.coder)
+                    ),
+                })
+            })
+            .collect();
+        RetrievalCache { key, rows, values }
+    }
 }
 
 /// The selected code's segments across documents, filterable by attribute.
+/// Only the rows in view are drawn.
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
-    let quotes = p.quotes().cloned().unwrap_or_default();
+    let key = (p.version, code, app.retrieval_filter.clone());
+    if app.retrieval.as_ref().is_none_or(|c| c.key != key) {
+        app.retrieval = Some(RetrievalCache::build(&p.snap, key));
+    }
+    let Some(cache) = app.retrieval.take() else {
+        return;
+    };
     let snap = &p.snap;
     let attributes: Vec<(crate::model::AttributeId, String)> = snap
         .attributes
@@ -254,76 +350,8 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
         .map(|a| (a.id, a.name.clone()))
         .collect();
     let mut filter = app.retrieval_filter.clone();
-    let values: Vec<String> = match &filter {
-        Some((a, _)) => {
-            let mut v: Vec<String> = snap
-                .participants
-                .iter()
-                .map(|pp| snap.value(pp.id, *a).to_string())
-                .filter(|v| !v.is_empty())
-                .collect();
-            v.sort();
-            v.dedup();
-            v
-        }
-        None => Vec::new(),
-    };
-    let keep = |s: &Segment| -> bool {
-        let Some((a, v)) = &filter else { return true };
-        v.is_empty()
-            || snap
-                .document(s.document)
-                .and_then(|d| d.participant)
-                .is_some_and(|pid| snap.value(pid, *a) == v)
-    };
-    let matching: Vec<&Segment> = snap
-        .segments
-        .iter()
-        .filter(|s| s.code == code && keep(s))
-        .collect();
-    let total = matching.len();
-    let rows: Vec<RetrievalRow> = matching
-        .into_iter()
-        .take(500)
-        .filter_map(|s| {
-            let d = snap.document(s.document)?;
-            let who = d
-                .participant
-                .and_then(|pid| snap.participant(pid))
-                .map_or("", |x| x.name.as_str());
-            let attrs: Vec<&str> = d
-                .participant
-                .map(|pid| {
-                    snap.attributes
-                        .iter()
-                        .map(|a| snap.value(pid, a.id))
-                        .filter(|v| !v.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let quote = quotes.get(&s.id).map(|q| {
-                let q: String = q.replace('\n', " ¶ ").chars().take(160).collect();
-                if s.range.len() > 160 {
-                    format!("{q}…")
-                } else {
-                    q
-                }
-            });
-            Some(RetrievalRow {
-                document: s.document,
-                segment: s.id,
-                range: s.range,
-                label: format!(
-                    "{} · {} · {} · coded by {}\n“{}”",
-                    d.name,
-                    who,
-                    attrs.join(", "),
-                    snap.coder_name(s.coder),
-                    quote.unwrap_or_default()
-                ),
-            })
-        })
-        .collect();
+    let values = &cache.values;
+    let total = cache.rows.len();
     let selected = p.selected_segment;
 
     ui.horizontal(|ui| {
@@ -374,7 +402,7 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
             egui::ComboBox::from_id_salt("retrieval-value")
                 .selected_text(shown)
                 .show_ui(ui, |ui| {
-                    for v in &values {
+                    for v in values {
                         ui.selectable_value(value, v.clone(), v);
                     }
                 })
@@ -387,23 +415,72 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     app.retrieval_filter = filter;
     ui.label(format!("{total} segment(s)"));
     let mut open = None;
-    for row in &rows {
-        let resp = ui
-            .add(egui::Button::selectable(selected == Some(row.segment), row.label.as_str()).wrap())
-            .on_hover_text("Double-click to open the transcript here");
-        if resp.clicked() || resp.double_clicked() {
-            open = Some((row.document, row.range, row.segment, resp.double_clicked()));
-        }
-    }
-    if total > rows.len() {
-        ui.label(
-            RichText::new(format!(
-                "… and {} more; export them to CSV",
-                total - rows.len()
-            ))
-            .weak(),
-        );
-    }
+    let line = ui.text_style_height(&egui::TextStyle::Body);
+    let row_height = 2.0 * line + 6.0;
+    egui::ScrollArea::vertical()
+        .id_salt("retrieval")
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, total, |ui, range| {
+            // Quotes only for the rows in view, read once.
+            let shown: Vec<_> = cache.rows[range.clone()]
+                .iter()
+                .map(|r| (r.segment, r.document, r.range))
+                .collect();
+            let quotes = p.quotes_of(&shown);
+            for (row, quote) in cache.rows[range].iter().zip(quotes) {
+                let quote = {
+                    let q: String = quote.replace('\n', " ¶ ").chars().take(160).collect();
+                    if row.range.len() > 160 {
+                        format!("“{q}…”")
+                    } else {
+                        format!("“{q}”")
+                    }
+                };
+                let (rect, resp) = ui.allocate_exact_size(
+                    egui::vec2(ui.available_width(), row_height),
+                    egui::Sense::click(),
+                );
+                let is_selected = selected == Some(row.segment);
+                let visuals = ui.visuals();
+                if is_selected {
+                    ui.painter()
+                        .rect_filled(rect, 2.0, visuals.selection.bg_fill);
+                } else if resp.hovered() {
+                    ui.painter()
+                        .rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
+                }
+                let text_rect = rect.shrink2(egui::vec2(4.0, 3.0));
+                let (top, bottom) = text_rect.split_top_bottom_at_y(text_rect.top() + line);
+                ui.put(
+                    top,
+                    egui::Label::new(row.head.as_str())
+                        .truncate()
+                        .selectable(false),
+                );
+                ui.put(
+                    bottom,
+                    egui::Label::new(RichText::new(quote.as_str()).weak())
+                        .truncate()
+                        .selectable(false),
+                );
+                let resp = resp.on_hover_text(format!(
+                    "{}\n{}\nDouble-click to open the transcript here",
+                    row.head, quote
+                ));
+                resp.widget_info(|| {
+                    egui::WidgetInfo::selected(
+                        egui::Role::Button,
+                        true,
+                        is_selected,
+                        format!("{}\n{}", row.head, quote),
+                    )
+                });
+                if resp.clicked() || resp.double_clicked() {
+                    open = Some((row.document, row.range, row.segment, resp.double_clicked()));
+                }
+            }
+        });
+    app.retrieval = Some(cache);
     if let Some((doc, range, seg, jump)) = open {
         if let Some(p) = &mut app.project {
             p.selected_segment = Some(seg);

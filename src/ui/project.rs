@@ -22,8 +22,10 @@ pub struct OpenProject {
     pub selected_segment: Option<SegmentId>,
     /// Codes in tree order with their paths, for menus and the quick-code box.
     pub code_paths: Vec<(CodeId, String)>,
-    /// The selected code's quotes, loaded when the code or the project changes.
-    pub quotes: Option<(CodeId, HashMap<SegmentId, String>)>,
+    /// Coded text already read, by document and range. Stored text never
+    /// changes, so entries stay true until documents come or go (ids may then
+    /// be reused), when the cache is emptied.
+    pub quotes: HashMap<(DocumentId, CharRange), String>,
     /// Counts reloads of the snapshot, so derived views know when to recompute.
     pub version: u64,
     /// The project file's canonical path, worked out once: it keys the
@@ -48,7 +50,7 @@ impl OpenProject {
             selected_code: None,
             selected_segment: None,
             code_paths: Vec::new(),
-            quotes: None,
+            quotes: HashMap::new(),
             version: 0,
             canonical_path,
             data_version,
@@ -80,6 +82,7 @@ impl OpenProject {
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
+        self.quotes.clear();
         self.snapshot_changed();
         Ok(())
     }
@@ -88,12 +91,14 @@ impl OpenProject {
     /// (a change, an undo, a redo), without reloading the project.
     pub fn patch(&mut self, applied: &crate::edit::Edit) {
         self.snap.patch(applied);
+        if applied.touches_documents() {
+            self.quotes.clear();
+        }
         self.snapshot_changed();
     }
 
     /// What follows any change of the snapshot: derived views are recomputed.
     fn snapshot_changed(&mut self) {
-        self.quotes = None;
         self.version += 1;
         if let Some(v) = &self.view
             && self.snap.document(v.document).is_none()
@@ -136,14 +141,26 @@ impl OpenProject {
         view.selected_segment = self.selected_segment;
     }
 
-    /// The selected code's quotes by segment (loaded once per code and change).
-    pub fn quotes(&mut self) -> Option<&HashMap<SegmentId, String>> {
-        let code = self.selected_code?;
-        if self.quotes.as_ref().is_none_or(|(c, _)| *c != code) {
-            let q = self.store.read().quotes_of_code(code).unwrap_or_default();
-            self.quotes = Some((code, q));
+    /// The coded text of these segments, reading only those not read before:
+    /// the retrieval list asks for the rows in view, not the code's thousands.
+    pub fn quotes_of(&mut self, segments: &[(SegmentId, DocumentId, CharRange)]) -> Vec<String> {
+        let missing: Vec<SegmentId> = segments
+            .iter()
+            .filter(|(_, d, r)| !self.quotes.contains_key(&(*d, *r)))
+            .map(|(id, _, _)| *id)
+            .collect();
+        if !missing.is_empty() {
+            let read = self.store.read().quotes(&missing).unwrap_or_default();
+            for (id, d, r) in segments {
+                if let Some(q) = read.get(id) {
+                    self.quotes.insert((*d, *r), q.clone());
+                }
+            }
         }
-        self.quotes.as_ref().map(|(_, q)| q)
+        segments
+            .iter()
+            .map(|(_, d, r)| self.quotes.get(&(*d, *r)).cloned().unwrap_or_default())
+            .collect()
     }
 
     /// Shows a document in the transcript view.

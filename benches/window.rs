@@ -1,0 +1,428 @@
+//! The whole window on a large project, headless: what the window's main
+//! thread pays per frame (every panel's layout, painting and tessellation)
+//! and per action (the command, its SQLite commit, and the next frame).
+//!
+//! "Corpus L": 500 transcripts of about 12,000 words, 500 participants with
+//! four attributes, 68 codes in three levels and 100,000 segments by two
+//! coders. `WEFT_BENCH_SCALE=4` builds 4 × L (2,000 transcripts, 400,000
+//! segments) to check that costs follow what is visible, not the project.
+//!
+//! Printed, each as a median:
+//! - opening the project to its first frame (target ≤ 300 ms);
+//! - an idle frame on the Coding, Participants and Matrices tabs (≤ 2 ms);
+//! - applying a code, removing it, undo, redo, renaming a code, merging a code
+//!   of about 2,000 segments into another, and selecting a code, each from the
+//!   command to the end of the next frame (≤ 16 ms; the merge ≤ 50 ms).
+//!
+//! Run with `cargo bench --bench window`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::{Context, RawInput, Rect, pos2, vec2};
+use weft::edit::{Edit, ops};
+use weft::model::{CharRange, CodeId, Coder, CoderId, DocumentId, Segment, SegmentId};
+use weft::store::Store;
+use weft::ui::WeftApp;
+use weft::ui::app::{Command, Settings, Tab};
+
+const WORDS: &[&str] = &[
+    "mentor",
+    "court",
+    "visit",
+    "caseworker",
+    "housing",
+    "my",
+    "she",
+    "the",
+    "and",
+    "I",
+    "was",
+    "really",
+    "helped",
+    "called",
+    "we",
+    "talked",
+    "about",
+    "kids",
+    "home",
+    "program",
+    "café",
+    "niños",
+    "week",
+    "plan",
+    "judge",
+    "felt",
+    "alone",
+    "group",
+    "school",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+}
+
+/// Builds corpus L × `scale` at `path`.
+fn build(path: &Path, scale: usize) {
+    let (documents, segments) = (500 * scale, 100_000 * scale);
+    let mut rng = Rng(42);
+    let docs: Vec<_> = (0..documents)
+        .map(|i| {
+            let mut text = String::with_capacity(80_000);
+            let mut turn = 0;
+            while text.len() < 75_000 {
+                text.push_str(if turn % 2 == 0 {
+                    "Interviewer: "
+                } else {
+                    "P: "
+                });
+                for _ in 0..(20 + rng.next() % 40) {
+                    text.push_str(WORDS[rng.next() % WORDS.len()]);
+                    text.push(' ');
+                }
+                text.push_str("end.\n");
+                turn += 1;
+            }
+            weft::import::parse_transcript(
+                Path::new(&format!("P{i:04}.txt")),
+                text.as_bytes(),
+                None,
+            )
+            .unwrap()
+        })
+        .collect();
+    let sheet: String = std::iter::once("Participant,Phase,Age,Site,Interviewed\n".to_string())
+        .chain((0..documents).map(|i| {
+            format!(
+                "P{i:04},{},{},{},2025-{:02}-{:02}\n",
+                ["pre", "post"][i % 2],
+                20 + i % 40,
+                ["north", "south", "east"][i % 3],
+                1 + i % 12,
+                1 + i % 28
+            )
+        }))
+        .collect();
+    let sheet =
+        weft::import::parse_participants(Path::new("p.csv"), &sheet, &Default::default()).unwrap();
+    Store::build(path, None, |store| {
+        store.change("Import", |r| ops::import_documents(r, docs))?;
+        store.change("Sheet", |r| {
+            ops::import_participants(r, &sheet, &Default::default())
+        })?;
+        store.change("Codes and segments", |r| {
+            // 4 themes × 4 subthemes × 3 codes: 68 codes, 48 leaves.
+            let mut codes = Vec::new();
+            let mut leaves = Vec::new();
+            let code =
+                |parent: Option<CodeId>, name: String, codes: &mut Vec<weft::model::Code>| {
+                    let id = CodeId(codes.len() as i64 + 1);
+                    codes.push(weft::model::Code {
+                        id,
+                        guid: weft::model::new_guid(),
+                        parent,
+                        name,
+                        color: "#4363d8".into(),
+                        description: String::new(),
+                        position: codes.len() as i64,
+                        memo: String::new(),
+                    });
+                    id
+                };
+            for a in 0..4 {
+                let theme = code(None, format!("Theme {a}"), &mut codes);
+                for b in 0..4 {
+                    let sub = code(Some(theme), format!("Sub {b}"), &mut codes);
+                    for c in 0..3 {
+                        leaves.push(code(Some(sub), format!("Code {c}"), &mut codes));
+                    }
+                }
+            }
+            let coders: Vec<Coder> = ["ana", "ben"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| Coder {
+                    id: CoderId(i as i64 + 1),
+                    guid: weft::model::new_guid(),
+                    name: name.to_string(),
+                })
+                .collect();
+            let documents = r.documents()?;
+            let mut segs = Vec::with_capacity(segments);
+            let mut rng = Rng(7);
+            for i in 0..segments {
+                let d = &documents[i % documents.len()];
+                let start = rng.next() % (d.char_len - 400);
+                segs.push(Segment {
+                    id: SegmentId(i as i64 + 1),
+                    guid: weft::model::new_guid(),
+                    document: d.id,
+                    code: leaves[rng.next() % leaves.len()],
+                    range: CharRange::new(start, start + 40 + rng.next() % 300),
+                    coder: CoderId((i % 2) as i64 + 1),
+                    created_at: "2026-01-01T00:00:00Z".into(),
+                    memo: String::new(),
+                });
+            }
+            Ok(Edit::Batch(vec![
+                Edit::InsertCodes(codes),
+                Edit::InsertCoders(coders),
+                Edit::InsertSegments(segs),
+            ]))
+        })?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn input() -> RawInput {
+    RawInput {
+        screen_rect: Some(Rect::from_min_size(pos2(0.0, 0.0), vec2(1400.0, 900.0))),
+        ..Default::default()
+    }
+}
+
+/// One frame of the whole window, tessellated, as the main thread pays it.
+fn frame(ctx: &Context, app: &mut WeftApp) {
+    let out = ctx.run_ui(input(), |ui| app.ui(ui));
+    std::hint::black_box(ctx.tessellate(out.shapes, out.pixels_per_point));
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Times `act` followed by one frame, `n` times (each time after `reset`).
+fn action(
+    ctx: &Context,
+    app: &mut WeftApp,
+    n: usize,
+    mut act: impl FnMut(&mut WeftApp),
+    mut reset: impl FnMut(&mut WeftApp, &Context),
+) -> Duration {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        act(app);
+        frame(ctx, app);
+        frame(ctx, app);
+        times.push(t.elapsed());
+        reset(app, ctx);
+    }
+    median(times)
+}
+
+fn push(app: &mut WeftApp, c: Command) {
+    app.queue.push(c);
+}
+
+fn main() {
+    let scale: usize = std::env::var("WEFT_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corpus.weft");
+    let t = Instant::now();
+    build(&path, scale);
+    eprintln!(
+        "corpus {}L: {} transcripts, {} segments, built in {:.1} s",
+        if scale == 1 {
+            String::new()
+        } else {
+            format!("{scale} × ")
+        },
+        500 * scale,
+        100_000 * scale,
+        t.elapsed().as_secs_f64()
+    );
+
+    let ctx = Context::default();
+    // Fonts and their atlas, as a running window has them.
+    let mut warm = WeftApp::with_settings(Settings::default());
+    frame(&ctx, &mut warm);
+    frame(&ctx, &mut warm);
+
+    let mut opens = Vec::new();
+    let mut app = WeftApp::with_settings(Settings::default());
+    for _ in 0..5 {
+        app = WeftApp::with_settings(Settings {
+            coder: "bench".into(),
+            ..Default::default()
+        });
+        let t = Instant::now();
+        app.open_project(&path);
+        frame(&ctx, &mut app);
+        opens.push(t.elapsed());
+        assert!(app.error.is_none(), "{:?}", app.error);
+    }
+    println!("open the project to its first frame: {}", ms(median(opens)));
+
+    let (doc, code, big, other) = {
+        let p = app.project.as_ref().unwrap();
+        let doc: DocumentId = p.snap.documents[p.snap.documents.len() / 2].id;
+        let leaves: Vec<CodeId> = p
+            .snap
+            .codes
+            .in_tree_order()
+            .into_iter()
+            .filter(|c| p.snap.codes.children(Some(*c)).is_empty())
+            .collect();
+        (doc, leaves[0], leaves[1], leaves[2])
+    };
+    push(
+        &mut app,
+        Command::OpenDocument(doc, Some(CharRange::new(100, 160))),
+    );
+    frame(&ctx, &mut app);
+    app.project.as_mut().unwrap().selected_code = Some(code);
+    frame(&ctx, &mut app);
+
+    for tab in [Tab::Coding, Tab::Participants, Tab::Matrices] {
+        app.tab = tab;
+        frame(&ctx, &mut app);
+        let times: Vec<Duration> = (0..30)
+            .map(|_| {
+                let t = Instant::now();
+                frame(&ctx, &mut app);
+                t.elapsed()
+            })
+            .collect();
+        println!("idle frame, {tab:?} tab: {}", ms(median(times)));
+    }
+    app.tab = Tab::Coding;
+    frame(&ctx, &mut app);
+
+    let reps = 11;
+    let apply = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| push(app, Command::ApplyCode(code)),
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    );
+    println!("apply a code: {}", ms(apply));
+    let undo = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| push(app, Command::Undo),
+        |app, ctx| {
+            push(app, Command::Redo);
+            frame(ctx, app);
+        },
+    );
+    println!("undo: {}", ms(undo));
+    push(&mut app, Command::Undo);
+    frame(&ctx, &mut app);
+    let redo = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| push(app, Command::Redo),
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    );
+    println!("redo: {}", ms(redo));
+    let remove = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| {
+            push(app, Command::ApplyCode(code));
+            frame(&Context::default(), app);
+            let p = app.project.as_ref().unwrap();
+            let id = p
+                .snap
+                .segments_of(doc)
+                .iter()
+                .find(|s| s.code == code && s.range == CharRange::new(100, 160))
+                .map(|s| s.id)
+                .unwrap();
+            push(
+                app,
+                Command::Change(
+                    "Remove coding".into(),
+                    Box::new(move |_| Ok(Edit::DeleteSegments(vec![id]))),
+                ),
+            );
+        },
+        |_, _| {},
+    );
+    println!("apply a code and remove it: {}", ms(remove));
+    let rename = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| {
+            push(
+                app,
+                Command::Change(
+                    "Rename".into(),
+                    Box::new(move |r| ops::rename_code(r, code, "Renamed in the bench")),
+                ),
+            )
+        },
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    );
+    println!("rename a code: {}", ms(rename));
+    let held = app.project.as_ref().unwrap().snap.code_stats[&big].segments;
+    let merge = action(
+        &ctx,
+        &mut app,
+        5,
+        |app| {
+            push(
+                app,
+                Command::Change(
+                    "Merge".into(),
+                    Box::new(move |r| ops::merge_codes(r, big, other)),
+                ),
+            )
+        },
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    );
+    println!(
+        "merge a code of {held} segments into another: {}",
+        ms(merge)
+    );
+    let select = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| {
+            let p = app.project.as_mut().unwrap();
+            p.selected_code = Some(if p.selected_code == Some(big) {
+                other
+            } else {
+                big
+            });
+        },
+        |_, _| {},
+    );
+    println!("select a code (retrieval loads): {}", ms(select));
+}
