@@ -451,18 +451,15 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                 }
                 let text_rect = rect.shrink2(egui::vec2(4.0, 3.0));
                 let (top, bottom) = text_rect.split_top_bottom_at_y(text_rect.top() + line);
-                ui.put(
-                    top,
-                    egui::Label::new(row.head.as_str())
-                        .truncate()
-                        .selectable(false),
-                );
-                ui.put(
-                    bottom,
-                    egui::Label::new(RichText::new(quote.as_str()).weak())
-                        .truncate()
-                        .selectable(false),
-                );
+                // Left-aligned in each line's rect (`put` would centre them).
+                for (line_rect, text) in [
+                    (top, RichText::new(row.head.as_str())),
+                    (bottom, RichText::new(quote.as_str()).weak()),
+                ] {
+                    ui.scope_builder(egui::UiBuilder::new().max_rect(line_rect), |ui| {
+                        ui.add(egui::Label::new(text).truncate().selectable(false));
+                    });
+                }
                 let resp = resp.on_hover_text(format!(
                     "{}\n{}\nDouble-click to open the transcript here",
                     row.head, quote
