@@ -728,3 +728,28 @@ fn delete_a_document_from_its_context_menu_and_undo_it() {
         h.state().status
     );
 }
+
+#[test]
+fn opening_another_project_shows_its_own_documents_not_cached_ones() {
+    let (dir, _path, mut h) = demo_app();
+    h.run();
+    assert!(h.query_by_label("P03").is_some());
+    let other = dir.path().join("other.weft");
+    let mut store = Store::create(&other).unwrap();
+    let doc = weft::import::parse_transcript(
+        std::path::Path::new("X1.txt"),
+        b"Interviewer: Hi.\nX1: Hello.\n",
+        None,
+    )
+    .unwrap();
+    store
+        .change("Import", |r| {
+            weft::edit::ops::import_documents(r, vec![doc])
+        })
+        .unwrap();
+    drop(store);
+    h.state_mut().open_project(&other);
+    h.run();
+    assert!(h.query_all_by_label("X1").next().is_some());
+    assert!(h.query_by_label("P03").is_none());
+}

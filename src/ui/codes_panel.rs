@@ -9,7 +9,73 @@ use super::dialogs::Dialog;
 use crate::edit::ops;
 use crate::model::CodeId;
 
-/// The documents list.
+/// One row of the documents list, ready to draw.
+pub struct DocumentRow {
+    id: crate::model::DocumentId,
+    name: String,
+    label: String,
+    /// The participant's attributes, one per line ("" when none).
+    hover: String,
+    coverage: f32,
+    segments: usize,
+}
+
+/// The documents list's rows for one snapshot version and filter, worked out
+/// once instead of every frame.
+pub struct DocumentRows {
+    key: (u64, String),
+    rows: Vec<DocumentRow>,
+}
+
+impl DocumentRows {
+    fn build(snap: &crate::model::ProjectSnapshot, key: (u64, String)) -> Self {
+        let filter = &key.1;
+        let participants: std::collections::HashMap<_, _> =
+            snap.participants.iter().map(|p| (p.id, p)).collect();
+        let rows = snap
+            .documents
+            .iter()
+            .filter_map(|d| {
+                let participant = d.participant.and_then(|id| participants.get(&id));
+                let attrs: Vec<String> = match d.participant {
+                    Some(pid) => snap
+                        .attributes
+                        .iter()
+                        .map(|a| (a, snap.value(pid, a.id)))
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(a, v)| format!("{}: {v}", a.name))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let hay = format!(
+                    "{} {} {}",
+                    d.name,
+                    participant.map_or("", |p| &p.name),
+                    attrs.join(" ")
+                )
+                .to_lowercase();
+                if !filter.is_empty() && !hay.contains(filter.as_str()) {
+                    return None;
+                }
+                let label = match participant {
+                    Some(pp) if pp.name != d.name => format!("{} ({})", d.name, pp.name),
+                    _ => d.name.clone(),
+                };
+                Some(DocumentRow {
+                    id: d.id,
+                    name: d.name.clone(),
+                    label,
+                    hover: attrs.join("\n"),
+                    coverage: snap.coverage(d),
+                    segments: snap.segments_of(d.id).len(),
+                })
+            })
+            .collect();
+        DocumentRows { key, rows }
+    }
+}
+
+/// The documents list. Only the rows in view are drawn.
 pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
     let Some(p) = &app.project else { return };
     ui.horizontal(|ui| {
@@ -23,67 +89,48 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         .labelled_by(label.id);
     });
     let current = p.view.as_ref().map(|v| v.document);
-    let filter = app.doc_filter.to_lowercase();
+    let key = (p.version, app.doc_filter.to_lowercase());
+    if app.document_rows.as_ref().is_none_or(|c| c.key != key) {
+        app.document_rows = Some(DocumentRows::build(&p.snap, key));
+    }
+    let Some(cache) = app.document_rows.take() else {
+        return;
+    };
     let mut open = None;
     let mut delete = None;
+    let row_height = ui.spacing().interact_size.y;
     egui::ScrollArea::vertical()
         .id_salt("documents")
         .max_height(ui.available_height() * 0.4)
         .auto_shrink([false, true])
-        .show(ui, |ui| {
-            for d in &p.snap.documents {
-                let participant = d.participant.and_then(|id| p.snap.participant(id));
-                let attrs: Vec<String> = match d.participant {
-                    Some(pid) => p
-                        .snap
-                        .attributes
-                        .iter()
-                        .map(|a| (a, p.snap.value(pid, a.id)))
-                        .filter(|(_, v)| !v.is_empty())
-                        .map(|(a, v)| format!("{}: {v}", a.name))
-                        .collect(),
-                    None => Vec::new(),
-                };
-                let hay = format!(
-                    "{} {} {}",
-                    d.name,
-                    participant.map_or("", |p| &p.name),
-                    attrs.join(" ")
-                )
-                .to_lowercase();
-                if !filter.is_empty() && !hay.contains(&filter) {
-                    continue;
-                }
-                let coverage = p.snap.coverage(d);
+        .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
+            for row in &cache.rows[range] {
                 ui.horizontal(|ui| {
-                    let label = match participant {
-                        Some(pp) if pp.name != d.name => format!("{} ({})", d.name, pp.name),
-                        _ => d.name.clone(),
-                    };
-                    let resp = ui.selectable_label(current == Some(d.id), label);
-                    let resp = if attrs.is_empty() {
+                    let resp = ui.selectable_label(current == Some(row.id), row.label.as_str());
+                    let resp = if row.hover.is_empty() {
                         resp
                     } else {
-                        resp.on_hover_text(attrs.join("\n"))
+                        resp.on_hover_text(row.hover.as_str())
                     };
                     if resp.clicked() {
-                        open = Some(d.id);
+                        open = Some(row.id);
                     }
                     resp.context_menu(|ui| {
                         if ui.button("Delete document…").clicked() {
-                            delete = Some((d.name.clone(), p.snap.segments_of(d.id).len()));
+                            delete = Some((row.name.clone(), row.segments));
                             ui.close();
                         }
                     });
                     ui.add(
-                        egui::ProgressBar::new(coverage)
+                        egui::ProgressBar::new(row.coverage)
                             .desired_width(60.0)
-                            .text(format!("{:.0}%", coverage * 100.0)),
+                            .text(format!("{:.0}%", row.coverage * 100.0)),
                     )
                     .on_hover_text("share of the text that is coded");
                 });
             }
         });
+    app.document_rows = Some(cache);
     if let Some(d) = open {
         app.queue.push(Command::OpenDocument(d, None));
     }
