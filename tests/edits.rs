@@ -392,6 +392,14 @@ fn a_project_made_by_the_first_schema_opens_and_upgrades() {
     let segs = store.read().segments().unwrap();
     assert_eq!(segs.len(), 1);
     assert_eq!(segs[0].range, CharRange::new(4, 6));
+    // The text moved to its own table (schema 5) and reads back whole.
+    let d = store.read().document_by_name("D1").unwrap().unwrap();
+    assert_eq!(store.read().document_text(d.id).unwrap(), "P1: hi there");
+    assert_eq!(d.char_len, 12);
+    assert_eq!(
+        store.read().quotes(&[segs[0].id]).unwrap()[&segs[0].id],
+        "hi"
+    );
     // And the upgraded project takes changes with undo.
     store
         .change("Rename", |r| ops::rename_code(r, code(r, "C"), "D"))

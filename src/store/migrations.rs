@@ -123,6 +123,18 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE history ADD COLUMN coder TEXT NOT NULL DEFAULT '';
     CREATE INDEX history_stack ON history(stack, coder, id);
     "#,
+    // 5: transcripts' text in a table of its own. In `document` the text sat
+    // before the other columns, so reading a document's name or length walked
+    // the whole text's overflow pages: opening a 500-interview project read
+    // every transcript. Now rows are small and the text is read only when asked.
+    r#"
+    CREATE TABLE document_text (
+        document_id  INTEGER PRIMARY KEY REFERENCES document(id) ON DELETE CASCADE,
+        text         TEXT NOT NULL
+    );
+    INSERT INTO document_text (document_id, text) SELECT id, text FROM document;
+    ALTER TABLE document DROP COLUMN text;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -182,9 +182,11 @@ impl<'c> Reader<'c> {
     /// A document's stored text: what every offset into it refers to.
     pub fn document_text(&self, id: DocumentId) -> Result<String> {
         Ok(self
-            .one("SELECT text FROM document WHERE id = ?1", [id.0], |r| {
-                r.get(0)
-            })?
+            .one(
+                "SELECT text FROM document_text WHERE document_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?
             .unwrap_or_default())
     }
 
@@ -419,8 +421,9 @@ impl<'c> Reader<'c> {
     pub fn quotes_of_code(&self, code: CodeId) -> Result<HashMap<SegmentId, String>> {
         Ok(self
             .list(
-                "SELECT s.id, substr(d.text, s.start + 1, s.end - s.start)
-                 FROM segment s JOIN document d ON d.id = s.document_id WHERE s.code_id = ?1",
+                "SELECT s.id, substr(t.text, s.start + 1, s.end - s.start)
+                 FROM segment s JOIN document_text t ON t.document_id = s.document_id
+                 WHERE s.code_id = ?1",
                 [code.0],
                 |r| Ok((SegmentId(r.get(0)?), r.get::<_, String>(1)?)),
             )?
@@ -431,8 +434,9 @@ impl<'c> Reader<'c> {
     /// The coded text of these segments (missing ids are left out).
     pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT substr(d.text, s.start + 1, s.end - s.start)
-             FROM segment s JOIN document d ON d.id = s.document_id WHERE s.id = ?1",
+            "SELECT substr(t.text, s.start + 1, s.end - s.start)
+             FROM segment s JOIN document_text t ON t.document_id = s.document_id
+             WHERE s.id = ?1",
         )?;
         let mut out = HashMap::with_capacity(ids.len());
         for &id in ids {
@@ -581,6 +585,7 @@ impl<'c> Reader<'c> {
             "project",
             "participant",
             "document",
+            "document_text",
             "turn",
             "cue_time",
             "attribute",

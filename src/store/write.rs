@@ -42,21 +42,23 @@ impl<'c> Writer<'c> {
         let d = &rec.document;
         self.conn
             .prepare_cached(
-                "INSERT INTO document (id, guid, name, participant_id, text, char_len, source_file,
-                 encoding, imported_at, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO document (id, guid, name, participant_id, char_len, source_file,
+                 encoding, imported_at, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(rusqlite::params![
                 d.id.0,
                 d.guid,
                 d.name,
                 d.participant.map(|p| p.0),
-                rec.text,
                 d.char_len as i64,
                 d.source_file,
                 d.encoding,
                 d.imported_at,
                 d.memo
             ])?;
+        self.conn
+            .prepare_cached("INSERT INTO document_text (document_id, text) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![d.id.0, rec.text])?;
         let mut turn = self.conn.prepare_cached(
             "INSERT INTO turn (document_id, start, end, speech_start, speaker) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -85,7 +87,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn delete_document(&self, id: DocumentId) -> Result<()> {
-        // Turns and cue times go with it (ON DELETE CASCADE).
+        // Its text, turns and cue times go with it (ON DELETE CASCADE).
         let n = self
             .conn
             .execute("DELETE FROM document WHERE id = ?1", [id.0])?;
