@@ -249,10 +249,14 @@ pub fn merge_codes(r: &Reader<'_>, source: CodeId, target: CodeId) -> Result<Edi
     }
     let mut edits = Vec::new();
     let mut drop = Vec::new();
+    // The target's segments, read once rather than looked up per segment.
+    let at_target: HashSet<(DocumentId, CharRange, CoderId)> = r
+        .segments_of_code(target)?
+        .into_iter()
+        .map(|s| (s.document, s.range, s.coder))
+        .collect();
     for mut s in r.segments_of_code(source)? {
-        if r.find_segment(s.document, target, s.range, s.coder)?
-            .is_some()
-        {
+        if at_target.contains(&(s.document, s.range, s.coder)) {
             drop.push(s.id);
         } else {
             s.code = target;
