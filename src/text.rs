@@ -193,22 +193,6 @@ impl<'a> Sentences<'a> {
     }
 }
 
-/// The byte range of the line (without its `\n`) holding byte `at`.
-pub fn line_around(text: &str, at: usize) -> (usize, usize) {
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    (start, end)
-}
-
-/// The byte range of the sentence holding the byte range `[at, at_end)`; see
-/// [`Sentences`], which does the same for many ranges of one text.
-pub fn sentence_around(text: &str, at: usize, at_end: usize) -> (usize, usize) {
-    let (line_start, line_end) = line_around(text, at);
-    let (s, e) = Sentences::new(&text[line_start..line_end])
-        .around(at - line_start, at_end.min(line_end).max(at) - line_start);
-    (line_start + s, line_start + e)
-}
-
 fn trim_start(text: &str, start: usize, end: usize) -> (usize, usize) {
     let s = &text[start..end];
     let skipped = s.len() - s.trim_start().len();
@@ -239,13 +223,14 @@ mod tests {
     fn sentences_split_on_terminal_punctuation() {
         let t = "First one. Second “quoted.” Third?\nNext line";
         let at = t.find("Second").unwrap();
-        let (s, e) = sentence_around(t, at, at + 3);
+        let sentences = Sentences::new(t);
+        let (s, e) = sentences.around(at, at + 3);
         assert_eq!(&t[s..e], "Second “quoted.”");
         let at = t.find("Third").unwrap();
-        let (s, e) = sentence_around(t, at, at + 1);
+        let (s, e) = sentences.around(at, at + 1);
         assert_eq!(&t[s..e], "Third?");
         let at = t.find("Next").unwrap();
-        let (s, e) = sentence_around(t, at, at + 1);
+        let (s, e) = sentences.around(at, at + 1);
         assert_eq!(&t[s..e], "Next line");
     }
 }

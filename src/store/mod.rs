@@ -74,12 +74,7 @@ impl HistoryEntry {
 impl Store {
     /// Creates a new, empty project at `path`. Refuses to overwrite a file.
     pub fn create(path: &Path) -> Result<Store> {
-        Self::create_with_guid(path, None)
-    }
-
-    /// Creates a project with a given GUID (an import keeps the one it read).
-    pub fn create_with_guid(path: &Path, guid: Option<&str>) -> Result<Store> {
-        Ok(Self::build(path, guid, |_| Ok(()))?.0)
+        Ok(Self::build(path, None, |_| Ok(()))?.0)
     }
 
     /// Builds a new project at `path` all or nothing.
