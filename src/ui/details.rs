@@ -5,6 +5,7 @@ use egui::{RichText, Ui};
 
 use super::app::{Command, WeftApp, draft_field, parse_hex};
 use super::dialogs::{Dialog, PathPurpose};
+use super::widgets::{quote_line, quote_row, quote_row_height};
 use crate::edit::ops::{self, MemoTarget};
 use crate::model::{CharRange, ProjectSnapshot, Segment};
 
@@ -415,12 +416,10 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     app.retrieval_filter = filter;
     ui.label(format!("{total} segment(s)"));
     let mut open = None;
-    let line = ui.text_style_height(&egui::TextStyle::Body);
-    let row_height = 2.0 * line + 6.0;
     egui::ScrollArea::vertical()
         .id_salt("retrieval")
         .auto_shrink([false, true])
-        .show_rows(ui, row_height, total, |ui, range| {
+        .show_rows(ui, quote_row_height(ui), total, |ui, range| {
             // Quotes only for the rows in view, read once.
             let shown: Vec<_> = cache.rows[range.clone()]
                 .iter()
@@ -428,50 +427,8 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                 .collect();
             let quotes = p.quotes_of(&shown);
             for (row, quote) in cache.rows[range].iter().zip(quotes) {
-                let quote = {
-                    let q: String = quote.replace('\n', " ¶ ").chars().take(160).collect();
-                    if row.range.len() > 160 {
-                        format!("“{q}…”")
-                    } else {
-                        format!("“{q}”")
-                    }
-                };
-                let (rect, resp) = ui.allocate_exact_size(
-                    egui::vec2(ui.available_width(), row_height),
-                    egui::Sense::click(),
-                );
-                let is_selected = selected == Some(row.segment);
-                let visuals = ui.visuals();
-                if is_selected {
-                    ui.painter()
-                        .rect_filled(rect, 2.0, visuals.selection.bg_fill);
-                } else if resp.hovered() {
-                    ui.painter()
-                        .rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
-                }
-                let text_rect = rect.shrink2(egui::vec2(4.0, 3.0));
-                let (top, bottom) = text_rect.split_top_bottom_at_y(text_rect.top() + line);
-                // Left-aligned in each line's rect (`put` would centre them).
-                for (line_rect, text) in [
-                    (top, RichText::new(row.head.as_str())),
-                    (bottom, RichText::new(quote.as_str()).weak()),
-                ] {
-                    ui.scope_builder(egui::UiBuilder::new().max_rect(line_rect), |ui| {
-                        ui.add(egui::Label::new(text).truncate().selectable(false));
-                    });
-                }
-                let resp = resp.on_hover_text(format!(
-                    "{}\n{}\nDouble-click to open the transcript here",
-                    row.head, quote
-                ));
-                resp.widget_info(|| {
-                    egui::WidgetInfo::selected(
-                        egui::Role::Button,
-                        true,
-                        is_selected,
-                        format!("{}\n{}", row.head, quote),
-                    )
-                });
+                let quote = quote_line(&quote, row.range.len());
+                let resp = quote_row(ui, &row.head, &quote, selected == Some(row.segment));
                 if resp.clicked() || resp.double_clicked() {
                     open = Some((row.document, row.range, row.segment, resp.double_clicked()));
                 }

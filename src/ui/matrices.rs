@@ -9,6 +9,7 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::{Command, Tab, WeftApp, draft_field};
 use super::dialogs::{Dialog, PathPurpose};
+use super::widgets::{quote_line, quote_row, quote_row_height};
 use crate::analysis::matrix::{
     self, CoOccurrence, Columns, Condition, Filters, Grouping, Matrix, MatrixSpec, Measure,
 };
@@ -51,8 +52,6 @@ pub struct CellQuote {
     pub range: CharRange,
     /// "P07 · P07".
     pub source: String,
-    /// The coded text.
-    pub text: String,
 }
 
 /// The tab's state.
@@ -557,12 +556,14 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
         .is_none_or(|(k, _)| *k != (version, r, c))
     {
         let cell = &m.cells[r][c];
-        let texts = p.store.read().quotes(&cell.segments).unwrap_or_default();
+        // Looked up through an index: a cell can hold thousands of segments.
+        let by_id: std::collections::HashMap<SegmentId, &crate::model::Segment> =
+            p.snap.segments.iter().map(|s| (s.id, s)).collect();
         let list = cell
             .segments
             .iter()
             .filter_map(|id| {
-                let s = p.snap.segments.iter().find(|s| s.id == *id)?;
+                let s = by_id.get(id)?;
                 let d = p.snap.document(s.document)?;
                 let who = d
                     .participant
@@ -573,13 +574,12 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
                     document: s.document,
                     range: s.range,
                     source: format!("{} · {} · {}", d.name, who, p.snap.coder_name(s.coder)),
-                    text: texts.get(id).cloned().unwrap_or_default(),
                 })
             })
             .collect();
         app.matrices.quotes = Some(((version, r, c), list));
     }
-    let Some((_, quotes)) = app.matrices.quotes.clone() else {
+    let Some((key, quotes)) = app.matrices.quotes.take() else {
         return;
     };
     let (code, path) = m.rows[r].clone();
@@ -588,27 +588,30 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
         ui.label(format!("{} quote(s)", quotes.len()));
     });
     ui.columns(2, |cols| {
+        let row_height = quote_row_height(&cols[0]);
         egui::ScrollArea::vertical()
             .id_salt("matrix-quotes")
-            .show(&mut cols[0], |ui| {
-                for q in &quotes {
-                    let resp = ui
-                        .add(
-                            egui::Button::new(format!(
-                                "{}\n“{}”",
-                                q.source,
-                                q.text.replace('\n', " ¶ ")
-                            ))
-                            .wrap(),
-                        )
-                        .on_hover_text("Double-click to open the transcript here");
+            .auto_shrink([false, true])
+            .show_rows(&mut cols[0], row_height, quotes.len(), |ui, range| {
+                let Some(p) = &mut app.project else { return };
+                // Text only for the quotes in view, read once.
+                let shown: Vec<_> = quotes[range.clone()]
+                    .iter()
+                    .map(|q| (q.segment, q.document, q.range))
+                    .collect();
+                let texts = p.quotes_of(&shown);
+                for (q, text) in quotes[range].iter().zip(texts) {
+                    let quote = quote_line(&text, q.range.len());
+                    let resp =
+                        quote_row(ui, &q.source, &quote, p.selected_segment == Some(q.segment));
+                    if resp.clicked() {
+                        p.selected_segment = Some(q.segment);
+                    }
                     if resp.double_clicked() {
+                        p.selected_segment = Some(q.segment);
                         app.queue
                             .push(Command::OpenDocument(q.document, Some(q.range)));
                         app.tab = Tab::Coding;
-                        if let Some(p) = &mut app.project {
-                            p.selected_segment = Some(q.segment);
-                        }
                     }
                 }
             });
@@ -684,4 +687,5 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
                 });
         }
     });
+    app.matrices.quotes = Some((key, quotes));
 }

@@ -49,3 +49,62 @@ pub fn parse_hex(s: &str) -> egui::Color32 {
     };
     egui::Color32::from_rgb(c(0), c(2), c(4))
 }
+
+/// The height of a [`quote_row`]: two lines of body text and a margin.
+pub fn quote_row_height(ui: &Ui) -> f32 {
+    2.0 * ui.text_style_height(&egui::TextStyle::Body) + 6.0
+}
+
+/// A quote for a one-line row: line breaks shown as ¶, cut at 160 characters
+/// (`coded_len` is the segment's length, to tell whether it was cut).
+pub fn quote_line(text: &str, coded_len: usize) -> String {
+    let q: String = text.replace('\n', " ¶ ").chars().take(160).collect();
+    if coded_len > 160 {
+        format!("“{q}…”")
+    } else {
+        format!("“{q}”")
+    }
+}
+
+/// One quote in a list: where it is from on the first line, the quote on the
+/// second, each cut to the width, in a fixed height so that long lists can be
+/// drawn with `show_rows`. Selectable and clickable; the full text shows on
+/// hover. Returns the row's response.
+pub fn quote_row(ui: &mut Ui, head: &str, quote: &str, selected: bool) -> egui::Response {
+    let line = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, resp) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), quote_row_height(ui)),
+        egui::Sense::click(),
+    );
+    let visuals = ui.visuals();
+    if selected {
+        ui.painter()
+            .rect_filled(rect, 2.0, visuals.selection.bg_fill);
+    } else if resp.hovered() {
+        ui.painter()
+            .rect_filled(rect, 2.0, visuals.widgets.hovered.weak_bg_fill);
+    }
+    let text_rect = rect.shrink2(egui::vec2(4.0, 3.0));
+    let (top, bottom) = text_rect.split_top_bottom_at_y(text_rect.top() + line);
+    // Left-aligned in each line's rect (`put` would centre them).
+    for (line_rect, text) in [
+        (top, egui::RichText::new(head)),
+        (bottom, egui::RichText::new(quote).weak()),
+    ] {
+        ui.scope_builder(egui::UiBuilder::new().max_rect(line_rect), |ui| {
+            ui.add(egui::Label::new(text).truncate().selectable(false));
+        });
+    }
+    let resp = resp.on_hover_text(format!(
+        "{head}\n{quote}\nDouble-click to open the transcript here"
+    ));
+    resp.widget_info(|| {
+        egui::WidgetInfo::selected(
+            egui::Role::Button,
+            true,
+            selected,
+            format!("{head}\n{quote}"),
+        )
+    });
+    resp
+}
