@@ -188,7 +188,7 @@ pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec
 pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
     let store = Store::open(&a.project)?;
     let r = store.read();
-    let snap = r.snapshot()?;
+    let snap = r.snapshot_for_counting()?;
     let spec = spec(&snap, &a)?;
     let turns = if matches!(spec.columns, Columns::Codes(CoOccurrence::Turn)) {
         r.all_turns()?
@@ -296,7 +296,7 @@ pub struct FrameworkArgs {
 pub fn framework(a: FrameworkArgs) -> anyhow::Result<()> {
     let store = Store::open(&a.project)?;
     let r = store.read();
-    let snap = r.snapshot()?;
+    let snap = r.snapshot_for_counting()?;
     let spec = MatrixSpec {
         depth: a.depth,
         rollup: a.rollup,

@@ -554,10 +554,46 @@ impl<'c> Reader<'c> {
         )
     }
 
+    /// A snapshot for counting (matrices): every row as in [`Reader::snapshot`],
+    /// but segments without their GUID, timestamp and memo, which a matrix
+    /// never reads. Not for the window, which shows memos.
+    pub fn snapshot_for_counting(&self) -> Result<ProjectSnapshot> {
+        let mut s = self.snapshot_without_segments()?;
+        s.segments = self.list(
+            "SELECT id, document_id, code_id, start, end, coder_id FROM segment
+             ORDER BY document_id, start, end, code_id, id",
+            [],
+            |r| {
+                Ok(Segment {
+                    id: SegmentId(r.get(0)?),
+                    guid: String::new(),
+                    document: DocumentId(r.get(1)?),
+                    code: CodeId(r.get(2)?),
+                    range: CharRange::new(
+                        r.get::<_, i64>(3)? as usize,
+                        r.get::<_, i64>(4)? as usize,
+                    ),
+                    coder: CoderId(r.get(5)?),
+                    created_at: String::new(),
+                    memo: String::new(),
+                })
+            },
+        )?;
+        s.compute_stats();
+        Ok(s)
+    }
+
     /// Everything but the transcripts' text, with derived counts.
     pub fn snapshot(&self) -> Result<ProjectSnapshot> {
+        let mut s = self.snapshot_without_segments()?;
+        s.segments = self.segments()?;
+        s.compute_stats();
+        Ok(s)
+    }
+
+    fn snapshot_without_segments(&self) -> Result<ProjectSnapshot> {
         let (name, memo) = self.project()?;
-        let mut s = ProjectSnapshot {
+        let s = ProjectSnapshot {
             name,
             memo,
             documents: self.documents()?,
@@ -570,10 +606,8 @@ impl<'c> Reader<'c> {
                 .collect(),
             codes: self.code_tree()?,
             coders: self.coders()?,
-            segments: self.segments()?,
             ..Default::default()
         };
-        s.compute_stats();
         Ok(s)
     }
 
