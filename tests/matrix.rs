@@ -521,3 +521,40 @@ fn matrix_exports_through_the_binary() {
         "\n"
     );
 }
+
+/// The command line counts from a lighter snapshot (no segment GUIDs,
+/// timestamps or memos); it must give the same matrices as the full one.
+#[test]
+fn the_counting_snapshot_gives_the_same_matrices_as_the_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let store = Store::open(&path).unwrap();
+    let full = store.read().snapshot().unwrap();
+    let light = store.read().snapshot_for_counting().unwrap();
+    assert_eq!(full.segments.len(), light.segments.len());
+    for (a, b) in full.segments.iter().zip(&light.segments) {
+        assert_eq!(
+            (a.id, a.document, a.code, a.range, a.coder),
+            (b.id, b.document, b.code, b.range, b.coder)
+        );
+    }
+    assert_eq!(full.code_stats, light.code_stats);
+    assert_eq!(full.coded_chars, light.coded_chars);
+    for rollup in [false, true] {
+        let s = spec(
+            Columns::Attribute(attr(&full, "Phase"), Grouping::Values),
+            rollup,
+        );
+        let a = compute(&full, &s, &HashMap::new()).unwrap();
+        let b = compute(&light, &s, &HashMap::new()).unwrap();
+        for m in [
+            Measure::Segments,
+            Measure::Participants,
+            Measure::Percent,
+            Measure::Chars,
+        ] {
+            assert_eq!(table(&a, m), table(&b, m));
+        }
+    }
+}
