@@ -406,9 +406,15 @@ fn csv_cells_that_look_like_formulas_are_guarded_in_every_export() {
 #[test]
 fn a_closed_output_pipe_ends_quietly() {
     let s = Sandbox::new();
-    demo(&s);
+    s.ok(&["new", "d.weft"]);
+    // More output than a pipe holds, so the writer meets the closed pipe.
+    s.write(
+        "Big.txt",
+        "Interviewer: And then?\nP1: We talked for a long time.\n".repeat(8_000),
+    );
+    s.ok(&["import", "d.weft", "Big.txt"]);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(["segments", "d.weft"])
+        .args(["show", "d.weft", "--doc", "Big"])
         .current_dir(s.dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
