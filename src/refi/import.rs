@@ -246,50 +246,49 @@ struct PositionMaps {
 impl PositionMaps {
     /// `raw` is the source text after the BOM, before line endings are normalised.
     fn new(raw: &str) -> Self {
-        let mut maps: Vec<(Counting, Vec<usize>)> = [
+        let maps = [
             Counting::CodePoints,
             Counting::CodePointsCrlfOne,
             Counting::Utf16,
             Counting::Utf16CrlfOne,
         ]
         .into_iter()
-        .map(|c| (c, Vec::with_capacity(raw.len() + 1)))
+        .map(|c| (c, position_map(raw, c)))
         .collect();
-        let chars: Vec<char> = raw.chars().collect();
-        let mut norm = 0usize;
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            let crlf = c == '\r' && chars.get(i + 1) == Some(&'\n');
-            for (counting, map) in &mut maps {
-                let units = match counting {
-                    Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
-                    Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
-                };
-                let crlf_one = matches!(
-                    counting,
-                    Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
-                );
-                if crlf {
-                    // CR then LF become one \\n at `norm`.
-                    map.push(norm);
-                    if !crlf_one {
-                        map.push(norm);
-                    }
-                } else {
-                    for _ in 0..units {
-                        map.push(norm);
-                    }
-                }
-            }
-            norm += 1;
-            i += if crlf { 2 } else { 1 };
-        }
-        for (_, map) in &mut maps {
-            map.push(norm);
-        }
         PositionMaps { maps }
     }
+}
+
+/// For one counting, the offset in the normalised text of every position.
+fn position_map(raw: &str, counting: Counting) -> Vec<usize> {
+    let units_of = |c: char| match counting {
+        Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
+        Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
+    };
+    let crlf_one = matches!(
+        counting,
+        Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
+    );
+    let mut map = Vec::with_capacity(raw.len() + 1);
+    let mut norm = 0usize;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() == Some(&'\n') {
+            chars.next();
+            // CR then LF become one \n at `norm`.
+            map.push(norm);
+            if !crlf_one {
+                map.push(norm);
+            }
+        } else {
+            for _ in 0..units_of(c) {
+                map.push(norm);
+            }
+        }
+        norm += 1;
+    }
+    map.push(norm);
+    map
 }
 
 fn on_boundary(text: &[char], p: usize) -> bool {
@@ -367,21 +366,22 @@ fn choose_counting(
     forced: Option<Counting>,
     ours: bool,
 ) -> Chosen {
-    let maps = PositionMaps::new(raw);
-    let of = |c: Counting| &maps.maps.iter().find(|(k, _)| *k == c).expect("four").1;
     let fixed = match (forced, ours) {
         (Some(c), _) => Some((c, "as you asked".to_string())),
         (None, true) => Some((Counting::CodePoints, "Weft wrote this file".to_string())),
         _ => None,
     };
     if let Some((counting, why)) = fixed {
-        let (ranges, _) = map_with(of(counting), norm, selections);
+        // Only the one counting's map is needed.
+        let (ranges, _) = map_with(&position_map(raw, counting), norm, selections);
         return Chosen {
             counting,
             why,
             ranges,
         };
     }
+    let maps = PositionMaps::new(raw);
+    let of = |c: Counting| &maps.maps.iter().find(|(k, _)| *k == c).expect("four").1;
     let ends = 2 * selections.len();
     let (std_ranges, std_fit) = map_with(of(Counting::CodePoints), norm, selections);
     let std_outside = std_ranges.iter().filter(|r| r.is_none()).count();
