@@ -24,38 +24,8 @@ const DOCUMENTS: usize = 500;
 const WORDS_PER_DOCUMENT: usize = 12_000;
 const SEGMENTS: usize = 100_000;
 
-const WORDS: &[&str] = &[
-    "mentor",
-    "court",
-    "visit",
-    "caseworker",
-    "housing",
-    "my",
-    "she",
-    "the",
-    "and",
-    "I",
-    "was",
-    "really",
-    "helped",
-    "called",
-    "we",
-    "talked",
-    "about",
-    "kids",
-    "home",
-    "program",
-    "café",
-    "niños",
-    "“trust”",
-    "week",
-    "plan",
-    "judge",
-    "felt",
-    "alone",
-    "group",
-    "school",
-];
+mod corpus;
+use corpus::WORDS;
 
 /// Writes the corpus; returns the file paths and the total size in bytes.
 fn write_corpus(dir: &Path) -> (Vec<PathBuf>, u64) {

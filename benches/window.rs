@@ -26,37 +26,8 @@ use weft::store::Store;
 use weft::ui::WeftApp;
 use weft::ui::app::{Command, Settings, Tab};
 
-const WORDS: &[&str] = &[
-    "mentor",
-    "court",
-    "visit",
-    "caseworker",
-    "housing",
-    "my",
-    "she",
-    "the",
-    "and",
-    "I",
-    "was",
-    "really",
-    "helped",
-    "called",
-    "we",
-    "talked",
-    "about",
-    "kids",
-    "home",
-    "program",
-    "café",
-    "niños",
-    "week",
-    "plan",
-    "judge",
-    "felt",
-    "alone",
-    "group",
-    "school",
-];
+mod corpus;
+use corpus::WORDS;
 
 struct Rng(u64);
 

@@ -1,0 +1,36 @@
+//! The words generated transcripts are made of, shared by the benchmarks
+//! (`foundation` and `window` build corpora of the same kind).
+
+/// Words of an interview about peer mentoring, accents and curly quotes included.
+pub const WORDS: &[&str] = &[
+    "mentor",
+    "court",
+    "visit",
+    "caseworker",
+    "housing",
+    "my",
+    "she",
+    "the",
+    "and",
+    "I",
+    "was",
+    "really",
+    "helped",
+    "called",
+    "we",
+    "talked",
+    "about",
+    "kids",
+    "home",
+    "program",
+    "café",
+    "niños",
+    "“trust”",
+    "week",
+    "plan",
+    "judge",
+    "felt",
+    "alone",
+    "group",
+    "school",
+];
