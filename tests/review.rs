@@ -815,6 +815,21 @@ fn code_names_with_line_breaks_tabs_controls_or_direction_marks_are_refused_ever
         1,
         "nothing added"
     );
+    // Participants, documents and attributes are held to the same rule.
+    s.write("sheet.csv", "Participant,Gro\u{202e}up\nP1,a\n");
+    let err = s.fails(&["participants", "p.weft", "sheet.csv", "--create-missing"]);
+    assert!(
+        err.contains("attribute name") && err.contains("direction mark"),
+        "{err}"
+    );
+    s.write("bad\tname.txt", "Interviewer: Hi.\nP1: Hello.\n");
+    let err = s.fails(&["import", "p.weft", "bad\tname.txt"]);
+    assert!(err.contains("a tab"), "{err}");
+    assert_eq!(
+        s.ok(&["docs", "p.weft"]).lines().count(),
+        1,
+        "no document added"
+    );
 }
 
 #[test]

@@ -39,6 +39,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn insert_document(&self, rec: &DocumentRecord) -> Result<()> {
+        crate::model::check_name_characters("the document name", &rec.document.name)?;
         let d = &rec.document;
         self.conn
             .prepare_cached(
@@ -95,6 +96,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn update_document(&self, d: &Document) -> Result<()> {
+        crate::model::check_name_characters("the document name", &d.name)?;
         let n = self.conn.execute(
             "UPDATE document SET name = ?2, participant_id = ?3, memo = ?4 WHERE id = ?1",
             (d.id.0, &d.name, d.participant.map(|p| p.0), &d.memo),
@@ -103,6 +105,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn insert_participant(&self, p: &Participant) -> Result<()> {
+        crate::model::check_name_characters("the participant name", &p.name)?;
         self.conn
             .prepare_cached("INSERT INTO participant (id, guid, name) VALUES (?1, ?2, ?3)")?
             .execute((p.id.0, &p.guid, &p.name))?;
@@ -117,6 +120,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn rename_participant(&self, id: ParticipantId, name: &str) -> Result<()> {
+        crate::model::check_name_characters("the participant name", name)?;
         let n = self.conn.execute(
             "UPDATE participant SET name = ?2 WHERE id = ?1",
             (id.0, name),
@@ -125,6 +129,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn insert_attribute(&self, a: &Attribute) -> Result<()> {
+        crate::model::check_name_characters("the attribute name", &a.name)?;
         self.conn.execute(
             "INSERT INTO attribute (id, guid, name, kind, position) VALUES (?1, ?2, ?3, ?4, ?5)",
             (a.id.0, &a.guid, &a.name, a.kind.as_str(), a.position),
@@ -140,6 +145,7 @@ impl<'c> Writer<'c> {
     }
 
     pub(crate) fn update_attribute(&self, a: &Attribute) -> Result<()> {
+        crate::model::check_name_characters("the attribute name", &a.name)?;
         let n = self.conn.execute(
             "UPDATE attribute SET name = ?2, kind = ?3, position = ?4 WHERE id = ?1",
             (a.id.0, &a.name, a.kind.as_str(), a.position),
