@@ -10,6 +10,8 @@
 //! - [`edit::Edit`]: every change as data, with its inverse for undo.
 //!   [`edit::ops`] builds the edits for user-level actions; apply them with
 //!   [`store::Store::change`], one transaction each.
+//!   [`model::ProjectSnapshot::patch`] brings a loaded snapshot up to date from
+//!   an applied edit ([`store::Store::change_applied`]) without reloading it.
 //! - [`import`]: transcripts (`.txt`, `.md`, `.docx`, `.vtt`, `.srt`),
 //!   participants sheets and codebooks.
 //! - [`analysis`]: search and autocode; pure functions over loaded data.
