@@ -35,8 +35,7 @@ impl ProjectSnapshot {
         self.patch_rows(edit, &mut touched);
         if touched.resort_segments {
             // Nearly sorted already: the sort runs in about linear time.
-            self.segments
-                .sort_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
+            self.segments.sort_by_key(segment_key);
         }
         self.recompute(&touched);
     }
@@ -140,12 +139,23 @@ impl ProjectSnapshot {
             }
             Edit::InsertSegments(segs) => {
                 t.positions = None;
-                self.segments.extend(segs.iter().cloned());
+                if segs.len() <= 64 && !t.resort_segments {
+                    // A few new segments (a code applied): each goes straight
+                    // to its place, with no sort of the whole list.
+                    for s in segs {
+                        let at = self
+                            .segments
+                            .partition_point(|x| segment_key(x) < segment_key(s));
+                        self.segments.insert(at, s.clone());
+                    }
+                } else {
+                    self.segments.extend(segs.iter().cloned());
+                    t.resort_segments = true;
+                }
                 for s in segs {
                     t.codes.insert(s.code);
                     t.documents.insert(s.document);
                 }
-                t.resort_segments = true;
             }
             Edit::DeleteSegments(ids) => {
                 t.positions = None;
@@ -238,4 +248,9 @@ impl ProjectSnapshot {
             }
         }
     }
+}
+
+/// The order the store returns segments in.
+fn segment_key(s: &Segment) -> (DocumentId, usize, usize, CodeId, SegmentId) {
+    (s.document, s.range.start, s.range.end, s.code, s.id)
 }
