@@ -35,7 +35,8 @@ impl ProjectSnapshot {
         self.patch_rows(edit, &mut touched);
         if touched.resort_segments {
             // Nearly sorted already: the sort runs in about linear time.
-            self.segments.sort_by_key(segment_key);
+            self.segments
+                .sort_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
         }
         self.recompute(&touched);
     }
@@ -139,23 +140,12 @@ impl ProjectSnapshot {
             }
             Edit::InsertSegments(segs) => {
                 t.positions = None;
-                if segs.len() <= 64 && !t.resort_segments {
-                    // A few new segments (a code applied): each goes straight
-                    // to its place, with no sort of the whole list.
-                    for s in segs {
-                        let at = self
-                            .segments
-                            .partition_point(|x| segment_key(x) < segment_key(s));
-                        self.segments.insert(at, s.clone());
-                    }
-                } else {
-                    self.segments.extend(segs.iter().cloned());
-                    t.resort_segments = true;
-                }
+                self.segments.extend(segs.iter().cloned());
                 for s in segs {
                     t.codes.insert(s.code);
                     t.documents.insert(s.document);
                 }
+                t.resort_segments = true;
             }
             Edit::DeleteSegments(ids) => {
                 t.positions = None;
@@ -248,9 +238,4 @@ impl ProjectSnapshot {
             }
         }
     }
-}
-
-/// The order the store returns segments in.
-fn segment_key(s: &Segment) -> (DocumentId, usize, usize, CodeId, SegmentId) {
-    (s.document, s.range.start, s.range.end, s.code, s.id)
 }
