@@ -135,6 +135,12 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO document_text (document_id, text) SELECT id, text FROM document;
     ALTER TABLE document DROP COLUMN text;
     "#,
+    // 6: an index for the foreign key from segments to coders. Without it,
+    // removing a coder (undoing a new coder's first code) checked every
+    // segment row for a reference: a full scan on every such undo.
+    r#"
+    CREATE INDEX segment_coder ON segment(coder_id);
+    "#,
 ];
 
 /// The schema version this build writes.
