@@ -972,3 +972,37 @@ fn yes_no_inference_accepts_what_the_bool_type_accepts() {
     let out = s.ok(&["participants", "p.weft", "sheet.csv", "--create-missing"]);
     assert!(out.contains("Consent (bool)"), "{out}");
 }
+
+#[test]
+fn a_read_only_copy_with_its_log_never_shows_an_older_state() {
+    let s = Sandbox::new();
+    let dir = s.path("ro");
+    std::fs::create_dir(&dir).unwrap();
+    s.ok(&["demo", "d.weft"]);
+    // Copy the project while a connection holds changes in its -wal file.
+    let mut open = Store::open(&s.path("d.weft")).unwrap();
+    open.set_coder("tester");
+    open.change("Add code", |r| {
+        weft::edit::ops::add_code_path(r, "Only in the log", None, "")
+    })
+    .unwrap();
+    for f in ["d.weft", "d.weft-wal"] {
+        std::fs::copy(s.path(f), dir.join(f)).unwrap();
+    }
+    drop(open);
+    let Some(_guard) = ReadOnlyDir::new(&dir) else {
+        eprintln!("skipped: cannot make a folder read-only here (chattr not supported)");
+        return;
+    };
+    let out = s.run(&["codes", "list", "ro/d.weft"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        assert!(
+            stdout.contains("Only in the log"),
+            "an older state: {stdout}"
+        );
+    } else {
+        assert!(stderr.contains("-wal"), "{stderr}");
+    }
+}

@@ -168,6 +168,14 @@ impl Store {
             Ok(conn) => (conn, false),
             Err(Error::ReadOnly { .. }) => match Self::open_connection(path, Access::ReadOnly) {
                 Ok(conn) => (conn, true),
+                Err(_) if sibling(path, "-wal").metadata().is_ok_and(|m| m.len() > 0) => {
+                    // Reading the file as it stands would skip the changes
+                    // still in its log: refuse rather than show an old state.
+                    return Err(Error::ReadOnly {
+                        path: path.to_path_buf(),
+                        why: "its folder is read-only and its latest changes are still in its -wal file; copy the project with its -wal file to a folder you can write to".into(),
+                    });
+                }
                 Err(_) => (Self::open_connection(path, Access::Immutable)?, true),
             },
             Err(e) => return Err(e),
