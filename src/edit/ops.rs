@@ -27,13 +27,13 @@ pub enum MemoTarget {
 }
 
 /// Checks a code name: not empty, no `/` (it separates paths), no surrounding
-/// spaces, no line breaks, tabs, control characters or direction marks.
+/// spaces. (Line breaks, tabs, controls and direction marks are refused by the
+/// writer, for every way a name arrives.)
 pub fn check_code_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::Invalid("a code needs a name".into()));
     }
-    check_name_characters("the code name", name)?;
     if name.contains(PATH_SEPARATOR) {
         return Err(Error::Invalid(format!(
             "a code name cannot contain '{PATH_SEPARATOR}', which separates levels of a code path"

@@ -26,6 +26,9 @@ use crate::model::{new_guid, now_rfc3339};
 /// Marks a SQLite file as a Weft project (`PRAGMA application_id`): "WEFT" in ASCII.
 pub const APPLICATION_ID: i32 = 0x5745_4654;
 
+/// Why a project cannot be changed, in [`Error::ReadOnly`].
+const READ_ONLY: &str = "it or its folder is read-only";
+
 /// How long a writer waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -222,7 +225,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let read_only_error = || Error::ReadOnly {
             path: path.to_path_buf(),
-            why: "it or its folder is read-only".into(),
+            why: READ_ONLY.into(),
         };
         if access == Access::ReadWrite && conn.is_readonly(rusqlite::MAIN_DB)? {
             return Err(read_only_error());
@@ -310,7 +313,7 @@ impl Store {
         if self.read_only {
             return Err(Error::ReadOnly {
                 path: self.path.clone(),
-                why: "it or its folder is read-only".into(),
+                why: READ_ONLY.into(),
             });
         }
         Ok(())

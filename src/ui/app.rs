@@ -69,10 +69,6 @@ pub struct WeftApp {
     pub doc_filter: String,
     /// Attribute filter over the retrieval list.
     pub retrieval_filter: Option<(AttributeId, String)>,
-    /// The retrieval list's rows, kept until the snapshot, code or filter changes.
-    pub retrieval: Option<super::details::RetrievalCache>,
-    /// The documents list's rows, kept until the snapshot or filter changes.
-    pub document_rows: Option<super::codes_panel::DocumentRows>,
     /// Codes collapsed in the tree.
     pub collapsed: std::collections::HashSet<CodeId>,
     /// Text being edited in memo fields and grid cells, by field.
@@ -123,8 +119,6 @@ impl WeftApp {
             find: FindBar::default(),
             doc_filter: String::new(),
             retrieval_filter: None,
-            retrieval: None,
-            document_rows: None,
             collapsed: Default::default(),
             drafts: HashMap::new(),
             renaming: None,
@@ -169,10 +163,8 @@ impl WeftApp {
                     let _ = p.open_document(first);
                 }
                 self.project = Some(p);
-                // Row caches are keyed by the snapshot version, which starts
-                // again with each project.
-                self.retrieval = None;
-                self.document_rows = None;
+                // Matrix results are keyed by the snapshot version, which
+                // starts again with each project.
                 self.matrices.matrix = None;
                 self.matrices.quotes = None;
                 self.remember(path);

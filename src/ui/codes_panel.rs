@@ -77,7 +77,7 @@ impl DocumentRows {
 
 /// The documents list. Only the rows in view are drawn.
 pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
-    let Some(p) = &app.project else { return };
+    let Some(p) = &mut app.project else { return };
     ui.horizontal(|ui| {
         let label = ui.strong("Documents");
         ui.add(
@@ -90,10 +90,10 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
     });
     let current = p.view.as_ref().map(|v| v.document);
     let key = (p.version, app.doc_filter.to_lowercase());
-    if app.document_rows.as_ref().is_none_or(|c| c.key != key) {
-        app.document_rows = Some(DocumentRows::build(&p.snap, key));
+    if p.document_rows.as_ref().is_none_or(|c| c.key != key) {
+        p.document_rows = Some(DocumentRows::build(&p.snap, key));
     }
-    let Some(cache) = app.document_rows.take() else {
+    let Some(cache) = p.document_rows.take() else {
         return;
     };
     let mut open = None;
@@ -130,7 +130,7 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
                 });
             }
         });
-    app.document_rows = Some(cache);
+    p.document_rows = Some(cache);
     if let Some(d) = open {
         app.queue.push(Command::OpenDocument(d, None));
     }

@@ -245,29 +245,25 @@ pub struct RetrievalRow {
     head: String,
 }
 
+/// What the retrieval rows depend on: snapshot version, code, attribute filter.
+type RetrievalKey = (
+    u64,
+    crate::model::CodeId,
+    Option<(crate::model::AttributeId, String)>,
+);
+
 /// The retrieval list, worked out once per snapshot version, code and filter
 /// rather than every frame: on a large project the selected code has
 /// thousands of segments.
 pub struct RetrievalCache {
-    key: (
-        u64,
-        crate::model::CodeId,
-        Option<(crate::model::AttributeId, String)>,
-    ),
+    key: RetrievalKey,
     rows: Vec<RetrievalRow>,
     /// The filter attribute's values, for its picker.
     values: Vec<String>,
 }
 
 impl RetrievalCache {
-    fn build(
-        snap: &ProjectSnapshot,
-        key: (
-            u64,
-            crate::model::CodeId,
-            Option<(crate::model::AttributeId, String)>,
-        ),
-    ) -> Self {
+    fn build(snap: &ProjectSnapshot, key: RetrievalKey) -> Self {
         let (_, code, filter) = &key;
         let documents: std::collections::HashMap<_, _> =
             snap.documents.iter().map(|d| (d.id, d)).collect();
@@ -338,10 +334,10 @@ impl RetrievalCache {
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
     let key = (p.version, code, app.retrieval_filter.clone());
-    if app.retrieval.as_ref().is_none_or(|c| c.key != key) {
-        app.retrieval = Some(RetrievalCache::build(&p.snap, key));
+    if p.retrieval.as_ref().is_none_or(|c| c.key != key) {
+        p.retrieval = Some(RetrievalCache::build(&p.snap, key));
     }
-    let Some(cache) = app.retrieval.take() else {
+    let Some(cache) = p.retrieval.take() else {
         return;
     };
     let snap = &p.snap;
@@ -434,7 +430,7 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
                 }
             }
         });
-    app.retrieval = Some(cache);
+    p.retrieval = Some(cache);
     if let Some((doc, range, seg, jump)) = open {
         if let Some(p) = &mut app.project {
             p.selected_segment = Some(seg);

@@ -31,6 +31,11 @@ pub struct OpenProject {
     /// The project file's canonical path, worked out once: it keys the
     /// recent list and the quick keys, which are read every frame.
     pub canonical_path: std::path::PathBuf,
+    /// The retrieval list's rows, kept until the snapshot, code or filter
+    /// changes. Held here, so they go with the project.
+    pub retrieval: Option<super::details::RetrievalCache>,
+    /// The documents list's rows, kept until the snapshot or filter changes.
+    pub document_rows: Option<super::codes_panel::DocumentRows>,
     /// `PRAGMA data_version` when the snapshot was last loaded: when it moves,
     /// another connection (a script, a second window, a job) has changed the
     /// project, and the snapshot is brought up to date.
@@ -53,6 +58,8 @@ impl OpenProject {
             quotes: HashMap::new(),
             version: 0,
             canonical_path,
+            retrieval: None,
+            document_rows: None,
             data_version,
         };
         p.derive();
