@@ -193,6 +193,55 @@ impl<'a> Sentences<'a> {
     }
 }
 
+impl Sentences<'_> {
+    /// The byte ranges of every sentence, in order: each line cut after its
+    /// sentence ends, leading white space left out, empty pieces skipped.
+    /// The agreement measures use them as units.
+    pub fn spans(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut ends = self.ends.iter().peekable();
+        for (k, &line_start) in self.line_starts.iter().enumerate() {
+            let line_end = self
+                .line_starts
+                .get(k + 1)
+                .map_or(self.text.len(), |next| next - 1);
+            let mut start = line_start;
+            while let Some(&&e) = ends.peek() {
+                if e > line_end {
+                    break;
+                }
+                ends.next();
+                push_trimmed(self.text, start, e, &mut out);
+                start = e;
+            }
+            push_trimmed(self.text, start, line_end, &mut out);
+        }
+        out
+    }
+}
+
+/// The byte ranges of the paragraphs of `text`: its lines with anything but
+/// white space on them, trimmed at both ends.
+pub fn paragraph_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (start, end) in line_byte_ranges(text) {
+        let line = &text[start..end];
+        let trimmed = line.trim_end();
+        if !trimmed.trim_start().is_empty() {
+            let lead = trimmed.len() - trimmed.trim_start().len();
+            out.push((start + lead, start + trimmed.len()));
+        }
+    }
+    out
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let (s, e) = trim_start(text, start, end);
+    if s < e {
+        out.push((s, e));
+    }
+}
+
 fn trim_start(text: &str, start: usize, end: usize) -> (usize, usize) {
     let s = &text[start..end];
     let skipped = s.len() - s.trim_start().len();

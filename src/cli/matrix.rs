@@ -151,9 +151,7 @@ pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec
         let mut set = HashSet::new();
         for name in &a.docs {
             let d = snap
-                .documents
-                .iter()
-                .find(|d| &d.name == name)
+                .document_named(name)
                 .with_context(|| format!("no document \"{name}\"; list them with `weft docs`"))?;
             set.insert(d.id);
         }
@@ -165,9 +163,7 @@ pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec
         let mut set = HashSet::new();
         for name in &a.coders {
             let c = snap
-                .coders
-                .iter()
-                .find(|c| &c.name == name)
+                .coder_named(name)
                 .with_context(|| format!("no coder \"{name}\""))?;
             set.insert(c.id);
         }

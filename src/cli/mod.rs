@@ -4,6 +4,7 @@
 //! [`crate::store::Store::change`] and reports what it did. Errors go to stderr
 //! with a non-zero exit code (see `main.rs`).
 
+mod agreement;
 mod codes;
 mod coding;
 mod matrix;
@@ -113,6 +114,12 @@ pub enum Command {
         after_help = "Examples:\n  weft matrix study.weft --cols Phase --measure percent --rollup --rows codes:2\n  weft matrix study.weft --cols Age --bins 26-35,36-45,46-60 --measure participants --format xlsx --out age.xlsx\n  weft matrix study.weft --cols codes --cooccur turn --where Phase=post"
     )]
     Matrix(matrix::MatrixArgs),
+    /// Inter-coder agreement: percent, Cohen, Fleiss, Brennan–Prediger, Krippendorff's
+    /// alpha and unitized alpha, F1 and Jaccard, per code and document and pooled.
+    #[command(
+        after_help = "Examples:\n  weft agreement study.weft --coders ana,ben\n  weft agreement study.weft --coders ana,ben --by code-document --unit sentence\n  weft agreement study.weft --coders ana,ben --codes \"Types of support\" --include descendants --by overall\n  weft agreement study.weft --coders ana,ben --format xlsx --out agreement.xlsx\n  weft agreement study.weft --coders ana,ben --disagreements --out disagreements.csv"
+    )]
+    Agreement(agreement::AgreementArgs),
     /// The framework matrix: participants × codes, with quotes and your summaries.
     #[command(
         after_help = "Example:\n  weft framework study.weft --depth 2 --rollup --out framework.csv"
@@ -227,6 +234,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Memo(args) => coding::memo(args)?,
         Command::Segments(args) => segments::segments(args)?,
         Command::Matrix(args) => matrix::matrix(args)?,
+        Command::Agreement(args) => agreement::agreement(args)?,
         Command::ExportQdpx { project, file } => {
             let store = Store::open(&project)?;
             crate::refi::export::write_qdpx(&store.read(), &file)?;

@@ -2,6 +2,7 @@
 //! Writers take `impl Write`, so the CLI, the window and tests share them, and
 //! every file goes through [`write_atomically`].
 
+pub mod agreement;
 pub mod codebook;
 pub mod matrix;
 pub mod segments;

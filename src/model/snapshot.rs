@@ -79,6 +79,23 @@ impl ProjectSnapshot {
         self.participants.iter().find(|p| p.id == id)
     }
 
+    /// The document of this name (exact spelling first, else ignoring case).
+    pub fn document_named(&self, name: &str) -> Option<&Document> {
+        let docs = &self.documents;
+        docs.iter()
+            .find(|d| d.name == name)
+            .or_else(|| docs.iter().find(|d| super::same_name(&d.name, name)))
+    }
+
+    /// The coder of this name (exact spelling first, else ignoring case).
+    pub fn coder_named(&self, name: &str) -> Option<&Coder> {
+        let coders = &self.coders;
+        coders
+            .iter()
+            .find(|c| c.name == name)
+            .or_else(|| coders.iter().find(|c| super::same_name(&c.name, name)))
+    }
+
     /// A participant's value of an attribute, or "".
     pub fn value(&self, p: ParticipantId, a: AttributeId) -> &str {
         self.values.get(&(p, a)).map_or("", String::as_str)
