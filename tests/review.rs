@@ -627,6 +627,15 @@ fn example_fixture(s: &Sandbox) {
     )
     .unwrap();
     s.ok(&["export-qdpx", "study.weft", "from_nvivo.qdpx"]);
+    s.ok(&[
+        "handout",
+        "study.weft",
+        "--coder",
+        "cy",
+        "--out",
+        "cy.weft",
+        "--blind",
+    ]);
 }
 
 #[test]
@@ -644,6 +653,11 @@ fn every_example_in_every_help_runs() {
             Some("new" | "demo" | "import-qdpx")
         ) {
             for target in ["study.weft", "demo.weft"] {
+                let _ = std::fs::remove_file(s.path(target));
+            }
+        }
+        if commands[0].0.get(1).map(String::as_str) == Some("handout") {
+            for target in ["cy.weft", "ana.weft"] {
                 let _ = std::fs::remove_file(s.path(target));
             }
         }

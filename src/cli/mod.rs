@@ -10,6 +10,7 @@ mod coding;
 mod matrix;
 mod project;
 mod segments;
+mod team;
 
 use std::path::PathBuf;
 
@@ -114,6 +115,16 @@ pub enum Command {
         after_help = "Examples:\n  weft matrix study.weft --cols Phase --measure percent --rollup --rows codes:2\n  weft matrix study.weft --cols Age --bins 26-35,36-45,46-60 --measure participants --format xlsx --out age.xlsx\n  weft matrix study.weft --cols codes --cooccur turn --where Phase=post"
     )]
     Matrix(matrix::MatrixArgs),
+    /// Write a copy of the project for one coder (with --blind, without anyone else's coding).
+    #[command(
+        after_help = "Examples:\n  weft handout study.weft --coder cy --out cy.weft --blind\n  weft handout study.weft --coder ana --out ana.weft"
+    )]
+    Handout(team::HandoutArgs),
+    /// Merge a coder's copy (.weft) or a REFI-QDA export (.qdpx) into a project, as one change.
+    #[command(
+        after_help = "Examples:\n  weft merge study.weft cy.weft --dry-run\n  weft merge study.weft cy.weft --report conflicts.csv\n  weft merge study.weft from_nvivo.qdpx"
+    )]
+    Merge(team::MergeArgs),
     /// Inter-coder agreement: percent, Cohen, Fleiss, Brennan–Prediger, Krippendorff's
     /// alpha and unitized alpha, F1 and Jaccard, per code and document and pooled.
     #[command(
@@ -235,6 +246,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Segments(args) => segments::segments(args)?,
         Command::Matrix(args) => matrix::matrix(args)?,
         Command::Agreement(args) => agreement::agreement(args)?,
+        Command::Handout(args) => team::handout(args)?,
+        Command::Merge(args) => team::merge_cmd(args)?,
         Command::ExportQdpx { project, file } => {
             let store = Store::open(&project)?;
             crate::refi::export::write_qdpx(&store.read(), &file)?;

@@ -7,6 +7,7 @@
 //! recorded as one entry of the undo history. Edits are serialised to JSON for
 //! that history, so it survives closing the project.
 
+pub mod merge;
 pub mod ops;
 mod patch;
 

@@ -1,0 +1,318 @@
+//! The offline team workflow through the real binary: hand out blind copies,
+//! code them, merge them back, and compare.
+
+mod common;
+
+use common::{Sandbox, csv_rows};
+use weft::store::Store;
+
+fn dump(s: &Sandbox, name: &str) -> Vec<String> {
+    Store::open(&s.path(name)).unwrap().read().dump().unwrap()
+}
+
+/// (document, code, start, end, coder) of every segment, sorted.
+fn segments(s: &Sandbox, name: &str) -> Vec<(String, String, String, String, String)> {
+    let csv = s.ok(&["segments", name, "--format", "csv"]);
+    let rows = csv_rows(&csv);
+    let col = |n: &str| rows[0].iter().position(|h| h == n).unwrap();
+    let (d, c, st, en, k) = (
+        col("document"),
+        col("code"),
+        col("start"),
+        col("end"),
+        col("coder"),
+    );
+    let mut out: Vec<_> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[d].clone(),
+                r[c].clone(),
+                r[st].clone(),
+                r[en].clone(),
+                r[k].clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn code(s: &Sandbox, project: &str, coder: &str, doc: &str, start: usize, end: usize, path: &str) {
+    s.ok(&[
+        "code",
+        project,
+        "--doc",
+        doc,
+        "--start",
+        &start.to_string(),
+        "--end",
+        &end.to_string(),
+        "--code",
+        path,
+        "--coder",
+        coder,
+    ]);
+}
+
+#[test]
+fn hand_out_blind_copies_code_them_and_merge_them_back() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    let lead = segments(&s, "study.weft");
+    assert!(!lead.is_empty());
+    s.ok(&[
+        "handout",
+        "study.weft",
+        "--coder",
+        "cy",
+        "--out",
+        "cy.weft",
+        "--blind",
+    ]);
+    s.ok(&[
+        "handout",
+        "study.weft",
+        "--coder",
+        "dee",
+        "--out",
+        "dee.weft",
+        "--blind",
+    ]);
+    // Blind: no one else's segments or coders in the copy.
+    assert!(segments(&s, "cy.weft").is_empty());
+    let info = s.ok(&["info", "cy.weft"]);
+    assert!(info.contains("Documents:    12"), "{info}");
+    assert!(info.contains("Coders:       0"), "{info}");
+    // A copy that is not blind holds everything.
+    s.ok(&[
+        "handout",
+        "study.weft",
+        "--coder",
+        "ana",
+        "--out",
+        "ana.weft",
+    ]);
+    assert_eq!(segments(&s, "ana.weft"), lead);
+
+    code(
+        &s,
+        "cy.weft",
+        "cy",
+        "P01",
+        0,
+        40,
+        "Types of support/Emotional",
+    );
+    code(&s, "cy.weft", "cy", "P02", 10, 90, "Engagement");
+    code(
+        &s,
+        "dee.weft",
+        "dee",
+        "P01",
+        0,
+        40,
+        "Types of support/Emotional",
+    );
+    code(
+        &s,
+        "dee.weft",
+        "dee",
+        "P03",
+        5,
+        25,
+        "Types of support/Emotional",
+    );
+
+    let before = dump(&s, "study.weft");
+    let dry = s.ok(&["merge", "study.weft", "cy.weft", "--dry-run"]);
+    assert!(dry.contains("Segments: 2 new"), "{dry}");
+    assert_eq!(dump(&s, "study.weft"), before, "a dry run writes nothing");
+
+    let out = s.ok(&["merge", "study.weft", "cy.weft"]);
+    assert!(out.contains("Segments: 2 new"), "{out}");
+    s.ok(&["merge", "study.weft", "dee.weft"]);
+    let merged = segments(&s, "study.weft");
+    assert_eq!(merged.len(), lead.len() + 4);
+    for seg in &merged {
+        assert_eq!(
+            merged.iter().filter(|x| *x == seg).count(),
+            1,
+            "{seg:?} twice"
+        );
+    }
+    // Both coders' identical segment is kept, once each.
+    let p01: Vec<_> = merged
+        .iter()
+        .filter(|x| x.0 == "P01" && x.2 == "0" && x.3 == "40")
+        .map(|x| x.4.as_str())
+        .collect();
+    assert_eq!(p01, ["cy", "dee"]);
+
+    // Merging the same file again changes nothing.
+    let after = dump(&s, "study.weft");
+    let again = s.ok(&["merge", "study.weft", "dee.weft"]);
+    assert!(again.contains("Nothing new"), "{again}");
+    assert_eq!(dump(&s, "study.weft"), after);
+
+    // The merge is one change: one undo restores every table exactly.
+    let with_cy = {
+        let s2 = &s;
+        s2.ok(&["undo", "study.weft"]);
+        dump(s2, "study.weft")
+    };
+    s.ok(&["undo", "study.weft"]);
+    assert_eq!(dump(&s, "study.weft"), before);
+    s.ok(&["redo", "study.weft"]);
+    assert_eq!(dump(&s, "study.weft"), with_cy);
+
+    // Their agreement is computed from the merged project.
+    s.ok(&["merge", "study.weft", "dee.weft"]);
+    let csv = s.ok(&[
+        "agreement",
+        "study.weft",
+        "--coders",
+        "cy,dee",
+        "--codes",
+        "Types of support/Emotional",
+        "--by",
+        "overall",
+    ]);
+    let rows = csv_rows(&csv);
+    let col = |n: &str| rows[0].iter().position(|h| h == n).unwrap();
+    assert_eq!(rows[1][col("both")], "40", "{csv}");
+}
+
+#[test]
+fn a_copy_whose_text_was_edited_is_refused_and_reported() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    s.ok(&[
+        "handout",
+        "study.weft",
+        "--coder",
+        "cy",
+        "--out",
+        "cy.weft",
+        "--blind",
+    ]);
+    code(&s, "cy.weft", "cy", "P01", 0, 40, "Engagement");
+    code(&s, "cy.weft", "cy", "P02", 0, 40, "Engagement");
+    {
+        let conn = rusqlite::Connection::open(s.path("cy.weft")).unwrap();
+        conn.execute(
+            "UPDATE document_text SET text = 'X' || text WHERE document_id =
+               (SELECT id FROM document WHERE name = 'P01')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE document SET char_len = char_len + 1 WHERE name = 'P01'",
+            [],
+        )
+        .unwrap();
+    }
+    let out = s.ok(&[
+        "merge",
+        "study.weft",
+        "cy.weft",
+        "--report",
+        "conflicts.csv",
+    ]);
+    assert!(out.contains("Segments: 1 new"), "{out}");
+    assert!(
+        out.contains("Skipped 1 segment(s): the text of P01 differs"),
+        "{out}"
+    );
+    let rows = csv_rows(&std::fs::read_to_string(s.path("conflicts.csv")).unwrap());
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "skipped" && r[1].contains("P01 0-40 Engagement by cy")),
+        "{rows:?}"
+    );
+    assert!(
+        !segments(&s, "study.weft")
+            .iter()
+            .any(|x| x.0 == "P01" && x.4 == "cy")
+    );
+}
+
+#[test]
+fn codes_match_by_path_documents_by_text_and_conflicts_keep_ours() {
+    let s = Sandbox::new();
+    std::fs::create_dir(s.path("talks")).unwrap();
+    s.write(
+        "talks/T1.txt",
+        "Interviewer: Hello.\nT1: We met every week at the centre.\n",
+    );
+    s.write(
+        "talks/T2.txt",
+        "Interviewer: Hi.\nT2: The bus was late again.\n",
+    );
+    for p in ["lead.weft", "other.weft"] {
+        s.ok(&["new", p]);
+        s.ok(&["import", p, "talks/T1.txt", "talks/T2.txt"]);
+        s.ok(&["codes", "add", p, "Support/Peer"]);
+    }
+    s.ok(&[
+        "codes",
+        "describe",
+        "lead.weft",
+        "Support/Peer",
+        "--description",
+        "Help from peers",
+    ]);
+    s.ok(&[
+        "codes",
+        "describe",
+        "other.weft",
+        "Support/Peer",
+        "--description",
+        "Any help",
+    ]);
+    code(&s, "other.weft", "eve", "T1", 24, 40, "Support/Peer");
+    code(&s, "other.weft", "eve", "T2", 20, 30, "Support/New one");
+    let out = s.ok(&["merge", "lead.weft", "other.weft", "--report", "c.csv"]);
+    assert!(
+        out.contains("2 code(s) by path, 2 document(s) by identical text"),
+        "{out}"
+    );
+    assert!(out.contains("Segments: 2 new"), "{out}");
+    let rows = csv_rows(&std::fs::read_to_string(s.path("c.csv")).unwrap());
+    let def = rows
+        .iter()
+        .find(|r| r[0] == "code" && r[1] == "Support/Peer (definition)")
+        .unwrap();
+    assert_eq!(
+        (def[2].as_str(), def[3].as_str()),
+        ("Help from peers", "Any help")
+    );
+    let codes = s.ok(&["codes", "list", "lead.weft"]);
+    assert!(codes.contains("New one"), "{codes}");
+    assert_eq!(codes.matches("Peer").count(), 1, "{codes}");
+
+    // A .qdpx exported by another Weft project merges the same way.
+    s.ok(&["export-qdpx", "other.weft", "other.qdpx"]);
+    let again = s.ok(&["merge", "lead.weft", "other.qdpx"]);
+    assert!(again.contains("Nothing new"), "{again}");
+    let fresh = Sandbox::new();
+    std::fs::create_dir(fresh.path("talks")).unwrap();
+    fresh.write(
+        "talks/T1.txt",
+        "Interviewer: Hello.\nT1: We met every week at the centre.\n",
+    );
+    fresh.ok(&["new", "l.weft"]);
+    fresh.ok(&["import", "l.weft", "talks/T1.txt"]);
+    std::fs::copy(s.path("other.qdpx"), fresh.path("other.qdpx")).unwrap();
+    let out = fresh.ok(&["merge", "l.weft", "other.qdpx"]);
+    assert!(out.contains("Segments: 2 new"), "{out}");
+    assert!(out.contains("1 document(s)"), "{out}");
+}
+
+#[test]
+fn merging_a_project_into_itself_is_refused() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    let err = s.fails(&["merge", "study.weft", "./study.weft"]);
+    assert!(err.contains("are the same file"), "{err}");
+}
