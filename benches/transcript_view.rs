@@ -73,6 +73,7 @@ fn highlights(char_len: usize, n: usize) -> Vec<Highlight> {
                 range: CharRange::new(start, (start + 40 + i % 90).min(char_len)),
                 color: egui::Color32::from_rgb((i * 37 % 255) as u8, (i * 91 % 255) as u8, 160),
                 name: format!("Code {}", i % CODES),
+                coder: None,
             }
         })
         .collect()
@@ -163,6 +164,7 @@ fn bench_size(c: &mut Criterion, label: &str, chars: usize, with_highlights: boo
         range: CharRange::new(char_len / 2 + 10, char_len / 2 + 60),
         color: egui::Color32::RED,
         name: "Code 1".into(),
+        coder: None,
     });
     let mut toggle = false;
     group.bench_function("frame after applying a code", |b| {

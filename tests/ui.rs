@@ -753,3 +753,180 @@ fn opening_another_project_shows_its_own_documents_not_cached_ones() {
     assert!(h.query_all_by_label("X1").next().is_some());
     assert!(h.query_by_label("P03").is_none());
 }
+
+/// The figure `weft agreement` prints, from the real binary.
+fn cli_kappa(path: &std::path::Path) -> f64 {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args([
+            "agreement",
+            path.to_str().unwrap(),
+            "--coders",
+            "ana,ben",
+            "--by",
+            "overall",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "cohen_kappa").unwrap();
+    row[col].parse().unwrap()
+}
+
+#[test]
+fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
+    let (_dir, path, mut h) = demo_app();
+    h.get_by_label("Agreement").click();
+    h.run();
+    let kappa = format!("Cohen's κ {:.3}", cli_kappa(&path));
+    assert!(
+        h.query_by_label_contains(&kappa).is_some(),
+        "no \"{kappa}\" in the tab"
+    );
+    h.get_by_label("Types of support/Emotional/Connectedness")
+        .click();
+    h.run();
+    h.get_by_label("P01").scroll_to_me();
+    h.run();
+    h.get_by_label("P01").click();
+    h.run();
+    assert!(h.query_by_label_contains("Disagreements in P01").is_some());
+    // Ben coded 561–661 as Connectedness; ana did not.
+    h.get_all_by_label("Accept ben's")
+        .next()
+        .unwrap()
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label("Accept ben's").next().unwrap().click();
+    h.run();
+    let consensus = |path: &std::path::Path| -> Vec<(CharRange, String)> {
+        let store = Store::open(path).unwrap();
+        let r = store.read();
+        let snap = r.snapshot().unwrap();
+        let Some(c) = snap.coder_named("consensus") else {
+            return vec![];
+        };
+        snap.segments
+            .iter()
+            .filter(|s| s.coder == c.id)
+            .map(|s| (s.range, s.memo.clone()))
+            .collect()
+    };
+    let got = consensus(&path);
+    assert_eq!(
+        got.len(),
+        1,
+        "{got:?} {:?} {}",
+        h.state().error,
+        h.state().status
+    );
+    assert!(got[0].1.starts_with("Consensus: ben's version"), "{got:?}");
+    assert!(h.query_by_label_contains("reconciled").is_some());
+    // One undo takes the reconcile back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(consensus(&path).is_empty());
+    // Opening a disagreement shows it in the transcript, stripes split by coder.
+    h.get_all_by_label_contains("561–661")
+        .next()
+        .unwrap()
+        .scroll_to_me();
+    h.run();
+    h.get_all_by_label_contains("561–661")
+        .next()
+        .unwrap()
+        .click();
+    h.run();
+    h.run();
+    let p = h.state().project.as_ref().unwrap();
+    assert!(p.split_by_coder);
+    let v = p.view.as_ref().unwrap();
+    assert_eq!(v.selection.unwrap().range(), CharRange::new(561, 661));
+    assert_eq!(h.state().tab, weft::ui::app::Tab::Coding);
+}
+
+#[test]
+fn merge_a_coders_copy_from_the_file_menu_and_hide_a_coder_from_the_view_menu() {
+    let (dir, path, mut h) = demo_app();
+    // A lead's copy went to cy, who coded one passage.
+    let copy = dir.path().join("cy.weft");
+    {
+        let store = Store::open(&path).unwrap();
+        let src = weft::edit::merge::Source::load(&store.read()).unwrap();
+        let edit = weft::edit::merge::copy_of(&src, Some("cy")).unwrap();
+        let (mut c, _) = Store::build(&copy, Some(&src.guid), |c| {
+            c.change("Hand out", |_| Ok(edit))
+        })
+        .unwrap();
+        c.set_coder("cy");
+        c.change("code", |r| {
+            let d = r.document_by_name("P02").unwrap().unwrap().id;
+            Ok(weft::edit::ops::code_path_ranges(
+                r,
+                &[(d, CharRange::new(0, 30))],
+                "Engagement",
+                "cy",
+                "",
+            )?
+            .0)
+        })
+        .unwrap();
+    }
+    let before = h.state().project.as_ref().unwrap().snap.segments.len();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Merge a coder's project…").click();
+    h.run();
+    h.get_by_role_and_label(
+        Role::TextInput,
+        "a coder's .weft copy, or a .qdpx from another Weft project; it is merged as one change (Ctrl+Z takes it back)",
+    )
+    .type_text(&copy.to_string_lossy());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+    assert!(h.query_by_label_contains("Segments: 1 new").is_some());
+    assert_eq!(
+        h.state().project.as_ref().unwrap().snap.segments.len(),
+        before + 1
+    );
+    h.get_by_label("OK").click();
+    h.run();
+    // View → hide cy: cy's segment leaves the highlights.
+    h.get_by_label("P02").click();
+    h.run();
+    let highlights = |h: &Harness<'_, WeftApp>| {
+        h.state()
+            .project
+            .as_ref()
+            .unwrap()
+            .view
+            .as_ref()
+            .unwrap()
+            .highlights_len()
+    };
+    let shown = highlights(&h);
+    h.get_by_label("View").click();
+    h.run();
+    h.get_by_label("Show cy's coding").click();
+    h.run();
+    assert_eq!(highlights(&h), shown - 1);
+    // Edit → Coder… switches who is coding.
+    h.get_by_label("Edit").click();
+    h.run();
+    h.get_by_label_contains("Coder…").click();
+    h.run();
+    let field = h.get_by_role_and_label(Role::TextInput, "Your name:");
+    field.click();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_role_and_label(Role::TextInput, "Your name:")
+        .type_text("dee");
+    h.run();
+    h.get_by_label("Code as this name").click();
+    h.run();
+    assert_eq!(h.state().settings.coder, "dee");
+    assert!(h.query_by_label_contains("coder: dee").is_some());
+}

@@ -926,6 +926,18 @@ pub fn disagreements(
     second: CoderId,
     scope: &Scope,
 ) -> Vec<Disagreement> {
+    stretches(snap, first, second, scope, false)
+}
+
+/// Every stretch of the union of two coders' coding, agreed ones too (with
+/// `differing` 0), largest disagreement first: what a consensus is made from.
+pub fn stretches(
+    snap: &ProjectSnapshot,
+    first: CoderId,
+    second: CoderId,
+    scope: &Scope,
+    with_agreed: bool,
+) -> Vec<Disagreement> {
     let pair = [first, second];
     let (grouped, _) = group(snap, &pair);
     let codes: Vec<CodeId> = match &scope.codes {
@@ -950,7 +962,7 @@ pub fn disagreements(
                 }
             }
             let [a, b] = runs.map(merge_runs);
-            out.extend(components(doc, code, &a, &b));
+            out.extend(components(doc, code, &a, &b, with_agreed));
         }
     }
     out.sort_by(|x, y| {
@@ -968,6 +980,7 @@ fn components(
     code: CodeId,
     a: &[(usize, usize)],
     b: &[(usize, usize)],
+    with_agreed: bool,
 ) -> Vec<Disagreement> {
     let all = merge_runs(a.iter().chain(b).copied().collect());
     let mut out = Vec::new();
@@ -980,7 +993,7 @@ fn components(
     for (s, e) in all {
         let first = inside(a, s, e);
         let second = inside(b, s, e);
-        if first == second {
+        if first == second && !with_agreed {
             continue;
         }
         let len = |v: &[CharRange]| v.iter().map(CharRange::len).sum::<usize>();

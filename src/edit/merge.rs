@@ -722,3 +722,125 @@ pub fn load_source(path: &std::path::Path) -> Result<Source> {
     }
     result
 }
+
+/// Which version of a disagreement the consensus takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// The first coder's.
+    First,
+    /// The second coder's.
+    Second,
+    /// Both: their union.
+    Both,
+    /// Only what both coded.
+    Overlap,
+    /// Nothing.
+    Neither,
+}
+
+impl Choice {
+    /// Every choice, in the order the window offers them.
+    pub const ALL: [Choice; 5] = [
+        Choice::First,
+        Choice::Second,
+        Choice::Both,
+        Choice::Overlap,
+        Choice::Neither,
+    ];
+
+    /// A short label for buttons.
+    pub fn label(self) -> &'static str {
+        match self {
+            Choice::First => "first's",
+            Choice::Second => "second's",
+            Choice::Both => "both (union)",
+            Choice::Overlap => "overlap",
+            Choice::Neither => "neither",
+        }
+    }
+}
+
+/// The edit that writes the consensus for these stretches: the consensus
+/// coder (created when new) gets the chosen version of each, replacing what
+/// it had of that code there, with a memo naming whose version it came from.
+/// One edit, so one undo takes the whole reconcile back.
+pub fn reconcile(
+    r: &Reader<'_>,
+    consensus: &str,
+    coders: (&str, &str),
+    items: &[(crate::analysis::agreement::Disagreement, Choice)],
+) -> Result<Edit> {
+    let consensus = consensus.trim();
+    if consensus.is_empty() {
+        return Err(crate::Error::Invalid(
+            "name the consensus coder first".into(),
+        ));
+    }
+    if same_name(consensus, coders.0) || same_name(consensus, coders.1) {
+        return Err(crate::Error::Invalid(format!(
+            "the consensus coder must be someone other than {} and {}",
+            coders.0, coders.1
+        )));
+    }
+    let (make_coder, coder) = super::ops::ensure_coder(r, consensus)?;
+    let mut remove = Vec::new();
+    let mut add = Vec::new();
+    let mut next = r.next_id("segment")?;
+    let mut docs: HashMap<DocumentId, Vec<Segment>> = HashMap::new();
+    let now = now_rfc3339();
+    for (d, choice) in items {
+        let of_doc = match docs.entry(d.document) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(r.segments_of_document(d.document)?)
+            }
+        };
+        for s in of_doc.iter() {
+            if s.coder == coder && s.code == d.code && s.range.overlaps(&d.range) {
+                remove.push(s.id);
+            }
+        }
+        let ranges = match choice {
+            Choice::First => d.first.clone(),
+            Choice::Second => d.second.clone(),
+            Choice::Both => d.union(),
+            Choice::Overlap => d.overlap(),
+            Choice::Neither => vec![],
+        };
+        let label = crate::export::agreement::ranges_label;
+        let whose = match choice {
+            _ if d.differing == 0 => format!("{} and {} agreed", coders.0, coders.1),
+            Choice::First => format!("{}'s version", coders.0),
+            Choice::Second => format!("{}'s version", coders.1),
+            Choice::Both => format!("both versions joined ({} and {})", coders.0, coders.1),
+            Choice::Overlap => format!("what both {} and {} coded", coders.0, coders.1),
+            Choice::Neither => String::new(),
+        };
+        for range in ranges {
+            add.push(Segment {
+                id: SegmentId(next),
+                guid: new_guid(),
+                document: d.document,
+                code: d.code,
+                range,
+                coder,
+                created_at: now.clone(),
+                memo: format!(
+                    "Consensus: {whose} ({}: {}; {}: {})",
+                    coders.0,
+                    label(&d.first),
+                    coders.1,
+                    label(&d.second)
+                ),
+            });
+            next += 1;
+        }
+    }
+    remove.sort_unstable();
+    remove.dedup();
+    Ok(Edit::Batch(vec![
+        make_coder,
+        Edit::DeleteSegments(remove),
+        Edit::InsertSegments(add),
+    ]))
+}

@@ -41,6 +41,8 @@ pub enum Tab {
     Participants,
     /// Data matrices.
     Matrices,
+    /// Inter-coder agreement and reconciling.
+    Agreement,
 }
 
 /// The application.
@@ -77,6 +79,8 @@ pub struct WeftApp {
     pub renaming: Option<(CodeId, String)>,
     /// The Matrices tab.
     pub matrices: super::matrices::MatrixPanel,
+    /// The Agreement tab.
+    pub agreement: super::agreement::AgreementPanel,
     /// Give the transcript the keyboard next frame (after opening a document or
     /// applying a code from the quick-code box), so the keyboard loop goes on.
     pub focus_transcript: bool,
@@ -91,11 +95,18 @@ impl WeftApp {
             .storage
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
             .unwrap_or_default();
+        let first_start = settings.coder.trim().is_empty();
         let mut app = WeftApp::with_settings(settings);
         let target = project.or_else(|| app.settings.recent.iter().find(|p| p.is_file()).cloned());
         match target {
             Some(p) => app.open_project(&p),
             None => app.open_demo_copy(),
+        }
+        if first_start && app.dialog.is_none() {
+            // Ask once who is coding; the login name is offered.
+            app.dialog = Some(Dialog::Coder {
+                text: app.settings.coder.clone(),
+            });
         }
         app
     }
@@ -124,6 +135,7 @@ impl WeftApp {
             renaming: None,
             focus_transcript: true,
             matrices: Default::default(),
+            agreement: Default::default(),
             title: String::new(),
         }
     }
@@ -167,6 +179,7 @@ impl WeftApp {
                 // starts again with each project.
                 self.matrices.matrix = None;
                 self.matrices.quotes = None;
+                self.agreement = Default::default();
                 self.remember(path);
                 self.status = format!("Opened {}", path.display());
                 self.find = FindBar::default();
@@ -322,6 +335,7 @@ impl WeftApp {
                     ui.selectable_value(&mut self.tab, Tab::Coding, "Coding");
                     ui.selectable_value(&mut self.tab, Tab::Participants, "Participants");
                     ui.selectable_value(&mut self.tab, Tab::Matrices, "Matrices");
+                    ui.selectable_value(&mut self.tab, Tab::Agreement, "Agreement");
                 });
             });
             match self.tab {
@@ -333,6 +347,10 @@ impl WeftApp {
                 Tab::Matrices => {
                     egui::CentralPanel::default()
                         .show(ui, |ui| super::matrices::matrices_ui(self, ui));
+                }
+                Tab::Agreement => {
+                    egui::CentralPanel::default()
+                        .show(ui, |ui| super::agreement::agreement_ui(self, ui));
                 }
             }
         }

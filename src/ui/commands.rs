@@ -38,6 +38,8 @@ pub enum Command {
     ImportQdpx(PathBuf),
     /// Export the project as REFI-QDA.
     ExportQdpx(PathBuf),
+    /// Merge a coder's project (.weft or .qdpx) into the open one.
+    MergeProject(PathBuf),
     /// Show a document, optionally selecting a range.
     OpenDocument(DocumentId, Option<CharRange>),
     /// Apply a code to the selection.
@@ -255,6 +257,34 @@ impl WeftApp {
                 self.status = format!("Coded {n} hit(s)");
             }
             Command::Change(label, build) => self.apply(&label, build)?,
+            Command::MergeProject(file) => {
+                let p = self.project.as_ref().ok_or("open a project first")?;
+                if std::fs::canonicalize(&file).ok().as_ref() == Some(&p.canonical_path) {
+                    return Err("that is the open project itself".into());
+                }
+                let src = crate::edit::merge::load_source(&file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                let mut report = crate::edit::merge::MergeReport::default();
+                let label = format!(
+                    "Merge {}",
+                    file.file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                );
+                let rep = &mut report;
+                self.apply(&label, move |r| {
+                    let (edit, got) = crate::edit::merge::merge(r, &src)?;
+                    *rep = got;
+                    Ok(edit)
+                })?;
+                let tail = if report.is_empty() {
+                    format!("Nothing new to merge from {}.", file.display())
+                } else {
+                    "Merged as one change: Undo (Ctrl+Z) takes it back.".to_string()
+                };
+                self.dialog = Some(Dialog::Report {
+                    text: format!("{report}{tail}"),
+                });
+            }
             Command::Undo | Command::Redo => {
                 let p = self.project.as_mut().ok_or("open a project first")?;
                 p.store.set_coder(&self.settings.coder);

@@ -250,6 +250,7 @@ type RetrievalKey = (
     u64,
     crate::model::CodeId,
     Option<(crate::model::AttributeId, String)>,
+    Vec<crate::model::CoderId>,
 );
 
 /// The retrieval list, worked out once per snapshot version, code and filter
@@ -264,7 +265,7 @@ pub struct RetrievalCache {
 
 impl RetrievalCache {
     fn build(snap: &ProjectSnapshot, key: RetrievalKey) -> Self {
-        let (_, code, filter) = &key;
+        let (_, code, filter, hidden) = &key;
         let documents: std::collections::HashMap<_, _> =
             snap.documents.iter().map(|d| (d.id, d)).collect();
         let participants: std::collections::HashMap<_, _> =
@@ -294,7 +295,7 @@ impl RetrievalCache {
         let rows = snap
             .segments
             .iter()
-            .filter(|s| s.code == *code && keep(s))
+            .filter(|s| s.code == *code && !hidden.contains(&s.coder) && keep(s))
             .filter_map(|s| {
                 let d = documents.get(&s.document)?;
                 let who = d
@@ -333,7 +334,9 @@ impl RetrievalCache {
 /// Only the rows in view are drawn.
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
-    let key = (p.version, code, app.retrieval_filter.clone());
+    let mut hidden: Vec<_> = p.hidden_coders.iter().copied().collect();
+    hidden.sort_unstable();
+    let key = (p.version, code, app.retrieval_filter.clone(), hidden);
     if p.retrieval.as_ref().is_none_or(|c| c.key != key) {
         p.retrieval = Some(RetrievalCache::build(&p.snap, key));
     }

@@ -36,6 +36,8 @@ pub enum PathPurpose {
     ImportQdpx,
     /// Where to write the project as REFI-QDA.
     ExportQdpx,
+    /// A coder's project (or a .qdpx) to merge into the open one.
+    MergeProject,
 }
 
 impl PathPurpose {
@@ -52,6 +54,7 @@ impl PathPurpose {
             PathPurpose::ExportMatrix => "Export matrix",
             PathPurpose::ImportQdpx => "Import REFI-QDA project",
             PathPurpose::ExportQdpx => "Export REFI-QDA project",
+            PathPurpose::MergeProject => "Merge a coder's project",
         }
     }
 
@@ -69,6 +72,9 @@ impl PathPurpose {
                 "a .qdpx file from NVivo, ATLAS.ti, MAXQDA or QualCoder; a new .weft project is made beside it"
             }
             PathPurpose::ExportQdpx => "a .qdpx file to write",
+            PathPurpose::MergeProject => {
+                "a coder's .weft copy, or a .qdpx from another Weft project; it is merged as one change (Ctrl+Z takes it back)"
+            }
         }
     }
 
@@ -124,6 +130,11 @@ impl PathPurpose {
                 .save_file()
                 .into_iter()
                 .collect(),
+            PathPurpose::MergeProject => d
+                .add_filter("Weft or REFI-QDA project", &["weft", "qdpx"])
+                .pick_file()
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -140,6 +151,7 @@ impl PathPurpose {
             PathPurpose::ExportMatrix => Command::ExportMatrix(first),
             PathPurpose::ImportQdpx => Command::ImportQdpx(first),
             PathPurpose::ExportQdpx => Command::ExportQdpx(first),
+            PathPurpose::MergeProject => Command::MergeProject(first),
         })
     }
 }
@@ -199,6 +211,11 @@ pub enum Dialog {
     },
     /// Confirm forgetting every coder's undo and redo history.
     ForgetHistory,
+    /// Who is coding (asked on first start, and from Edit → Coder…).
+    Coder {
+        /// The name typed.
+        text: String,
+    },
     /// Add an attribute, asking its type.
     AddAttribute {
         /// Its name.
@@ -255,6 +272,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::DeleteCode { .. } => "Delete code".into(),
         Dialog::DeleteDocument { .. } => "Delete document".into(),
         Dialog::ForgetHistory => "Forget undo history".into(),
+        Dialog::Coder { .. } => "Who is coding?".into(),
         Dialog::AddAttribute { .. } => "New attribute".into(),
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
         Dialog::Report { .. } => "Import report".into(),
@@ -427,6 +445,26 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                             done = true;
                         }
                     });
+                }
+                Dialog::Coder { text } => {
+                    ui.label("Every segment you code records your name, so a team can compare coders and each coder undoes only their own changes.");
+                    let label = ui.label("Your name:");
+                    let field = ui.add(egui::TextEdit::singleline(text).id_salt("coder-name")).labelled_by(label.id);
+                    let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                    let name = text.trim().to_string();
+                    let problem = if name.is_empty() {
+                        Some("a name is needed".to_string())
+                    } else {
+                        crate::model::check_name_characters("a coder's name", &name).err().map(|e| e.to_string())
+                    };
+                    if let Some(problem) = &problem {
+                        ui.colored_label(ui.visuals().error_fg_color, problem);
+                    }
+                    if (ui.add_enabled(problem.is_none(), egui::Button::new("Code as this name")).clicked() || enter) && problem.is_none() {
+                        app.settings.coder = name;
+                        app.status = format!("Coding as {}", app.settings.coder);
+                        done = true;
+                    }
                 }
                 Dialog::AddAttribute { name, kind } => {
                     let label = ui.label("Name:");

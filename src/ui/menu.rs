@@ -43,6 +43,10 @@ pub enum Action {
     Autocode,
     /// Edit → Forget undo history… (so deleted data is gone for good)
     ForgetHistory,
+    /// Edit → Coder… (who is coding)
+    Coder,
+    /// File → Merge a coder's project…
+    MergeProject,
 }
 
 impl Action {
@@ -65,6 +69,8 @@ impl Action {
             Action::InVivo => "Code in vivo",
             Action::Autocode => "Autocode…",
             Action::ForgetHistory => "Forget undo history…",
+            Action::Coder => "Coder…",
+            Action::MergeProject => "Merge a coder's project…",
         }
     }
 
@@ -177,6 +183,12 @@ impl WeftApp {
                 })
             }
             Action::ForgetHistory => self.dialog = Some(Dialog::ForgetHistory),
+            Action::Coder => {
+                self.dialog = Some(Dialog::Coder {
+                    text: self.settings.coder.clone(),
+                })
+            }
+            Action::MergeProject => self.dialog = Some(Dialog::path(PathPurpose::MergeProject)),
             Action::InVivo => match self.in_vivo_name() {
                 Some(name) => self.queue.push(Command::ApplyCodePath(name)),
                 None => self.error = Some("select the words to name the code after first".into()),
@@ -220,7 +232,7 @@ impl WeftApp {
                 }
             }
             ui.separator();
-            for a in [Action::ImportQdpx, Action::ExportQdpx] {
+            for a in [Action::ImportQdpx, Action::ExportQdpx, Action::MergeProject] {
                 if item(ui, a) {
                     self.trigger(a);
                 }
@@ -266,12 +278,46 @@ impl WeftApp {
                 }
             }
             ui.separator();
-            ui.horizontal(|ui| {
-                let label = ui.label("Coder:");
-                ui.text_edit_singleline(&mut self.settings.coder)
-                    .labelled_by(label.id);
-            });
+            if ui
+                .button(format!("Coder… ({})", self.settings.coder))
+                .clicked()
+            {
+                self.trigger(Action::Coder);
+            }
         });
+        ui.menu_button("View", |ui| self.view_menu_ui(ui));
+    }
+
+    /// View: whose coding is shown, and stripes split by coder.
+    fn view_menu_ui(&mut self, ui: &mut Ui) {
+        let Some(p) = &mut self.project else {
+            ui.label("No project is open");
+            return;
+        };
+        let mut changed = ui
+            .checkbox(&mut p.split_by_coder, "Split stripes by coder")
+            .changed();
+        ui.separator();
+        if p.snap.coders.is_empty() {
+            ui.label("No one has coded yet");
+        }
+        for c in p.snap.coders.clone() {
+            let mut shown = !p.hidden_coders.contains(&c.id);
+            if ui
+                .checkbox(&mut shown, format!("Show {}'s coding", c.name))
+                .changed()
+            {
+                if shown {
+                    p.hidden_coders.remove(&c.id);
+                } else {
+                    p.hidden_coders.insert(c.id);
+                }
+                changed = true;
+            }
+        }
+        if changed {
+            p.update_highlights();
+        }
     }
 
     pub(super) fn status_ui(&mut self, ui: &mut Ui) {

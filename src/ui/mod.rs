@@ -11,6 +11,7 @@
 //! eframe's system font fallback (on by default) draws other scripts (Chinese,
 //! Arabic, …) from the fonts installed on the computer.
 
+pub mod agreement;
 pub mod app;
 mod codes_panel;
 mod commands;

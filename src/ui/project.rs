@@ -40,6 +40,11 @@ pub struct OpenProject {
     /// another connection (a script, a second window, a job) has changed the
     /// project, and the snapshot is brought up to date.
     pub data_version: i64,
+    /// Coders whose segments are hidden (View menu): in the highlights, the
+    /// stripes and the retrieval list.
+    pub hidden_coders: std::collections::HashSet<CoderId>,
+    /// One stripe lane per code and coder, labelled with the coder's initials.
+    pub split_by_coder: bool,
 }
 
 impl OpenProject {
@@ -61,6 +66,8 @@ impl OpenProject {
             retrieval: None,
             document_rows: None,
             data_version,
+            hidden_coders: Default::default(),
+            split_by_coder: false,
         };
         p.derive();
         Ok(p)
@@ -125,21 +132,32 @@ impl OpenProject {
         Ok(true)
     }
 
-    fn update_highlights(&mut self) {
+    /// Redraws the coding of the document shown (after a change, or when the
+    /// View menu hides a coder or splits the stripes).
+    pub fn update_highlights(&mut self) {
         let Some(view) = &mut self.view else { return };
         let tree = &self.snap.codes;
-        let highlights = self
-            .snap
+        let split = self.split_by_coder;
+        let hidden = &self.hidden_coders;
+        let snap = &self.snap;
+        let highlights = snap
             .segments_of(view.document)
             .iter()
+            .filter(|s| !hidden.contains(&s.coder))
             .filter_map(|s| {
                 let code = tree.get(s.code)?;
+                let name = if split {
+                    format!("{} · {}", code.name, initials(snap.coder_name(s.coder)))
+                } else {
+                    code.name.clone()
+                };
                 Some(Highlight {
                     segment: s.id,
                     code: s.code,
                     range: s.range,
                     color: parse_hex(&code.color),
-                    name: code.name.clone(),
+                    name,
+                    coder: split.then_some(s.coder),
                 })
             })
             .collect();
@@ -182,4 +200,16 @@ impl OpenProject {
         self.update_highlights();
         Ok(())
     }
+}
+
+/// A coder's initials for a stripe label: the first letter of each word
+/// ("Ana Lima" → "AL"), or the first two letters of a one-word name ("ben" → "BE").
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let letters: String = if words.len() >= 2 {
+        words.iter().filter_map(|w| w.chars().next()).collect()
+    } else {
+        name.chars().take(2).collect()
+    };
+    letters.to_uppercase()
 }

@@ -19,7 +19,7 @@ use egui::{
     pos2, vec2,
 };
 
-use crate::model::{CharRange, CodeId, DocumentId, SegmentId, Turn};
+use crate::model::{CharRange, CodeId, CoderId, DocumentId, SegmentId, Turn};
 
 mod keys;
 mod layout;
@@ -49,6 +49,9 @@ pub struct Highlight {
     pub color: Color32,
     /// The code's name, shown on its stripe.
     pub name: String,
+    /// With stripes split by coder: whose segment it is (its lane is the
+    /// code's and this coder's). `None` shares the code's lane.
+    pub coder: Option<CoderId>,
 }
 
 /// A selection: where it started and where the cursor is now (code points).
@@ -108,7 +111,7 @@ pub struct TranscriptView {
     font_size: f32,
     galleys: HashMap<usize, Arc<Galley>>,
     highlights: Vec<Highlight>,
-    lanes: Vec<CodeId>,
+    lanes: Vec<(CodeId, Option<CoderId>)>,
     /// The current selection, if any.
     pub selection: Option<Selection>,
     /// Hits of the find bar, outlined in the text.
@@ -180,16 +183,21 @@ impl TranscriptView {
         }
         let changed = symmetric_ranges(&self.highlights, &highlights);
         self.highlights = highlights;
-        let present: std::collections::HashSet<CodeId> =
-            self.highlights.iter().map(|h| h.code).collect();
+        let present: std::collections::BTreeSet<(CodeId, Option<CoderId>)> =
+            self.highlights.iter().map(|h| (h.code, h.coder)).collect();
         self.lanes = lane_order
             .iter()
+            .flat_map(|c| present.range((*c, None)..=(*c, Some(CoderId(i64::MAX)))))
             .copied()
-            .filter(|c| present.contains(c))
             .collect();
         for r in changed {
             self.invalidate(r);
         }
+    }
+
+    /// How many segments are drawn.
+    pub fn highlights_len(&self) -> usize {
+        self.highlights.len()
     }
 
     /// Sets the find bar's hits.

@@ -39,7 +39,7 @@ impl TranscriptView {
             let lane = self
                 .lanes
                 .iter()
-                .position(|&c| c == h.code)
+                .position(|&lane| lane == (h.code, h.coder))
                 .unwrap_or(0)
                 .min(MAX_LANES - 1);
             let x = x0 + lane as f32 * LANE_WIDTH;
