@@ -69,6 +69,20 @@ fn action(
     median(times)
 }
 
+/// The median of 30 frames with nothing to do, after one that settles.
+fn idle(ctx: &Context, app: &mut WeftApp) -> Duration {
+    frame(ctx, app);
+    median(
+        (0..30)
+            .map(|_| {
+                let t = Instant::now();
+                frame(ctx, app);
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn push(app: &mut WeftApp, c: Command) {
     app.queue.push(c);
 }
@@ -137,15 +151,7 @@ fn main() {
 
     for tab in [Tab::Coding, Tab::Participants, Tab::Matrices] {
         app.tab = tab;
-        frame(&ctx, &mut app);
-        let times: Vec<Duration> = (0..30)
-            .map(|_| {
-                let t = Instant::now();
-                frame(&ctx, &mut app);
-                t.elapsed()
-            })
-            .collect();
-        println!("idle frame, {tab:?} tab: {}", ms(median(times)));
+        println!("idle frame, {tab:?} tab: {}", ms(idle(&ctx, &mut app)));
     }
     app.tab = Tab::Coding;
     frame(&ctx, &mut app);
@@ -269,4 +275,40 @@ fn main() {
         |_, _| {},
     );
     println!("select a code (retrieval loads): {}", ms(select));
+
+    // The Agreement tab: computing every granularity for ana and ben, the
+    // idle frame with a code's documents and a document's disagreements
+    // shown, and a change while it is shown (the report is computed again).
+    app.tab = Tab::Agreement;
+    let open_tab = action(
+        &ctx,
+        &mut app,
+        5,
+        |app| app.agreement.report = None,
+        |_, _| {},
+    );
+    println!(
+        "open the Agreement tab (every granularity computed): {}",
+        ms(open_tab)
+    );
+    app.agreement.code = Some(code);
+    app.agreement.document = Some(doc);
+    println!(
+        "idle frame, Agreement tab (a code and a document picked): {}",
+        ms(idle(&ctx, &mut app))
+    );
+    let apply_agreement = action(
+        &ctx,
+        &mut app,
+        reps,
+        |app| push(app, Command::ApplyCode(code)),
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    );
+    println!(
+        "apply a code with the Agreement tab shown: {}",
+        ms(apply_agreement)
+    );
 }

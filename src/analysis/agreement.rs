@@ -740,23 +740,43 @@ fn check_scope(snap: &ProjectSnapshot, scope: &Scope) -> Result<()> {
 /// Segments grouped once: document → code → coder → ranges.
 type Grouped = HashMap<DocumentId, HashMap<CodeId, Vec<(CoderId, CharRange)>>>;
 
-fn group(snap: &ProjectSnapshot, coders: &[CoderId]) -> (Grouped, HashMap<DocumentId, u64>) {
+fn group(
+    snap: &ProjectSnapshot,
+    coders: &[CoderId],
+    documents: &[&Document],
+) -> (Grouped, HashMap<DocumentId, u64>) {
     let index: HashMap<CoderId, usize> = coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let mut grouped: Grouped = HashMap::new();
     let mut present: HashMap<DocumentId, u64> = HashMap::new();
-    for s in &snap.segments {
-        let Some(&i) = index.get(&s.coder) else {
-            continue;
-        };
-        *present.entry(s.document).or_default() |= 1 << i;
-        grouped
-            .entry(s.document)
-            .or_default()
-            .entry(s.code)
-            .or_default()
-            .push((s.coder, s.range));
+    // Only the documents in scope are read (segments are sorted by document).
+    for d in documents {
+        for s in snap.segments_of(d.id) {
+            let Some(&i) = index.get(&s.coder) else {
+                continue;
+            };
+            *present.entry(s.document).or_default() |= 1 << i;
+            grouped
+                .entry(s.document)
+                .or_default()
+                .entry(s.code)
+                .or_default()
+                .push((s.coder, s.range));
+        }
     }
     (grouped, present)
+}
+
+/// The codes and documents a scope names (every one when it names none).
+fn in_scope<'a>(snap: &'a ProjectSnapshot, scope: &Scope) -> (Vec<CodeId>, Vec<&'a Document>) {
+    let codes = match &scope.codes {
+        Some(c) => c.clone(),
+        None => snap.codes.in_tree_order(),
+    };
+    let documents = match &scope.documents {
+        Some(ids) => ids.iter().filter_map(|d| snap.document(*d)).collect(),
+        None => snap.documents.iter().collect(),
+    };
+    (codes, documents)
 }
 
 /// Computes every granularity at once. `units` gives each document's units
@@ -771,15 +791,8 @@ pub fn compute(
     let coders = &scope.coders;
     let m = coders.len();
     let index: HashMap<CoderId, usize> = coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let codes: Vec<CodeId> = match &scope.codes {
-        Some(c) => c.clone(),
-        None => snap.codes.in_tree_order(),
-    };
-    let documents: Vec<&Document> = match &scope.documents {
-        Some(ids) => ids.iter().filter_map(|d| snap.document(*d)).collect(),
-        None => snap.documents.iter().collect(),
-    };
-    let (grouped, present) = group(snap, coders);
+    let (codes, documents) = in_scope(snap, scope);
+    let (grouped, present) = group(snap, coders, &documents);
     let whole = |d: &Document| match scope.unit {
         AgreementUnit::Document => Units::Whole,
         _ => Units::Characters(d.char_len),
@@ -938,16 +951,9 @@ pub fn stretches(
     scope: &Scope,
     with_agreed: bool,
 ) -> Vec<Disagreement> {
-    let pair = [first, second];
-    let (grouped, _) = group(snap, &pair);
-    let codes: Vec<CodeId> = match &scope.codes {
-        Some(c) => c.clone(),
-        None => snap.codes.in_tree_order(),
-    };
-    let documents: Vec<DocumentId> = match &scope.documents {
-        Some(ids) => ids.clone(),
-        None => snap.documents.iter().map(|d| d.id).collect(),
-    };
+    let (codes, documents) = in_scope(snap, scope);
+    let (grouped, _) = group(snap, &[first, second], &documents);
+    let documents: Vec<DocumentId> = documents.iter().map(|d| d.id).collect();
     let mut out = Vec::new();
     for &code in &codes {
         let set = code_set(&snap.codes, code, scope.include);

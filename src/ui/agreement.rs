@@ -37,6 +37,8 @@ pub struct AgreementPanel {
     pub report: Option<(Key, Report)>,
     /// Why there is no report.
     pub problem: Option<String>,
+    /// The picked document's disagreements, for (report key, code, document).
+    pub list: Option<((Key, CodeId, DocumentId), Vec<Disagreement>)>,
 }
 
 /// What a computed report depends on.
@@ -56,6 +58,7 @@ impl Default for AgreementPanel {
             settled: Default::default(),
             report: None,
             problem: None,
+            list: None,
         }
     }
 }
@@ -68,6 +71,34 @@ fn scope(first: CoderId, second: CoderId, unit: AgreementUnit, include: Include)
         unit,
         include,
     }
+}
+
+/// Width of the first column, and of each figure.
+const NAME_WIDTH: f32 = 320.0;
+const CELL_WIDTH: f32 = 64.0;
+const ROW_HEIGHT: f32 = 20.0;
+
+/// The header of a table: the first column's name, the measures, a last column.
+fn header(ui: &mut Ui, first: &str, last: &str) {
+    ui.horizontal(|ui| {
+        ui.allocate_ui_with_layout(
+            egui::vec2(NAME_WIDTH, ROW_HEIGHT),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_width(NAME_WIDTH);
+                ui.label(RichText::new(first).strong());
+            },
+        );
+        for h in HEADERS {
+            ui.add_sized(
+                [CELL_WIDTH, ROW_HEIGHT],
+                egui::Label::new(RichText::new(h).strong()),
+            );
+        }
+        if !last.is_empty() {
+            ui.label(RichText::new(last).strong());
+        }
+    });
 }
 
 /// A figure as text: three decimals, or "undefined" with the reason on hover.
@@ -113,18 +144,32 @@ const HEADERS: [&str; 8] = [
     "Jaccard",
 ];
 
-fn figures_row(ui: &mut Ui, row: &Row) {
+fn figure_cells(ui: &mut Ui, row: &Row) {
     for (_, f) in row.figures.named() {
         let (text, why) = figure_text(f);
-        let r = egui::Frame::new()
-            .fill(shade(f))
-            .inner_margin(egui::Margin::symmetric(4, 1))
-            .show(ui, |ui| ui.label(text))
-            .response;
+        let (rect, _) =
+            ui.allocate_exact_size(egui::vec2(CELL_WIDTH, ROW_HEIGHT), egui::Sense::hover());
+        ui.painter().rect_filled(rect.shrink(1.0), 2.0, shade(f));
+        let r = ui.put(rect, egui::Label::new(text));
         if let Some(why) = why {
             r.on_hover_text(why);
         }
     }
+}
+
+/// A picked-or-not name in the first column, left-aligned and cut to fit.
+fn name_cell(ui: &mut Ui, picked: bool, name: &str) -> bool {
+    ui.allocate_ui_with_layout(
+        egui::vec2(NAME_WIDTH, ROW_HEIGHT),
+        egui::Layout::left_to_right(egui::Align::Center),
+        |ui| {
+            ui.set_width(NAME_WIDTH);
+            ui.add(egui::Button::selectable(picked, name).truncate())
+                .on_hover_text(name)
+                .clicked()
+        },
+    )
+    .inner
 }
 
 /// Draws the tab.
@@ -142,8 +187,8 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         panel.second = Some(coders[1].0);
     }
     ui.horizontal_wrapped(|ui| {
-        coder_pick(ui, "and", &mut panel.first, &coders);
-        coder_pick(ui, "compared", &mut panel.second, &coders);
+        coder_pick(ui, "first coder", &mut panel.first, &coders);
+        coder_pick(ui, "second coder", &mut panel.second, &coders);
         egui::ComboBox::from_label("unit")
             .selected_text(panel.unit.as_str())
             .show_ui(ui, |ui| {
@@ -156,7 +201,7 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
                     ui.selectable_value(&mut panel.unit, u, u.as_str());
                 }
             });
-        egui::ComboBox::from_label("parent codes count")
+        egui::ComboBox::from_label("parent codes")
             .selected_text(match panel.include {
                 Include::Exact => "own segments",
                 Include::Children => "with children",
@@ -216,36 +261,43 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     );
     let mut open: Option<(DocumentId, crate::model::CharRange)> = None;
     let mut reconcile: Vec<(Disagreement, Choice)> = Vec::new();
+    if let Some(all) = report.overall.first() {
+        ui.label(
+            RichText::new(format!(
+                "Overall, {} and {}: Cohen's κ {}, Krippendorff's α {}, percent agreement {}, over {} {}s.",
+                names.0,
+                names.1,
+                figure_text(&all.figures.cohen_kappa).0,
+                figure_text(&all.figures.krippendorff_alpha).0,
+                figure_text(&all.figures.percent_agreement).0,
+                all.counts.map_or(0, |c| c.units),
+                panel.unit.as_str()
+            ))
+            .strong(),
+        );
+    }
+    let height = ui.available_height();
+    // Codes × measures. Only the rows in view are drawn.
+    header(ui, "Code", "both / only first / only second");
+    let code_rows: Vec<&Row> = report
+        .by_code
+        .iter()
+        .filter(|r| r.kind == RowKind::Pooled && r.code.is_some())
+        .collect();
     egui::ScrollArea::vertical()
-        .id_salt("agreement")
-        .show(ui, |ui| {
-            if let Some(all) = report.overall.first() {
-                ui.label(RichText::new(format!(
-                    "Overall, {} and {}: Cohen's κ {}, Krippendorff's α {}, percent agreement {}, over {} {}s.",
-                    names.0,
-                    names.1,
-                    figure_text(&all.figures.cohen_kappa).0,
-                    figure_text(&all.figures.krippendorff_alpha).0,
-                    figure_text(&all.figures.percent_agreement).0,
-                    all.counts.map_or(0, |c| c.units),
-                    panel.unit.as_str()
-                )).strong());
-            }
-            egui::Grid::new("agreement table").striped(true).show(ui, |ui| {
-                ui.label(RichText::new("Code").strong());
-                for h in HEADERS {
-                    ui.label(RichText::new(h).strong());
-                }
-                ui.label(RichText::new("both / only first / only second").strong());
-                ui.end_row();
-                for row in report.by_code.iter().filter(|r| r.kind == RowKind::Pooled) {
-                    let Some(code) = row.code else { continue };
+        .id_salt("agreement codes")
+        .max_height(height * if panel.code.is_some() { 0.4 } else { 0.85 })
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT, code_rows.len(), |ui, range| {
+            for row in &code_rows[range] {
+                let Some(code) = row.code else { continue };
+                ui.horizontal(|ui| {
                     let picked = panel.code == Some(code);
-                    if ui.selectable_label(picked, p.snap.codes.path(code)).clicked() {
+                    if name_cell(ui, picked, &p.snap.codes.path(code)) {
                         panel.code = if picked { None } else { Some(code) };
                         panel.document = None;
                     }
-                    figures_row(ui, row);
+                    figure_cells(ui, row);
                     if let Some(c) = row.counts {
                         ui.label(format!(
                             "{} / {} / {}",
@@ -254,102 +306,124 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
                             c.only_second.unwrap_or(0)
                         ));
                     }
-                    ui.end_row();
-                }
-            });
-            let Some(code) = panel.code else {
-                ui.label("Click a code to see its documents.");
-                return;
-            };
-            ui.separator();
-            ui.heading(format!("{} by document", p.snap.codes.path(code)));
-            egui::Grid::new("agreement documents").striped(true).show(ui, |ui| {
-                ui.label(RichText::new("Document").strong());
-                for h in HEADERS {
-                    ui.label(RichText::new(h).strong());
-                }
-                ui.end_row();
-                for row in report
-                    .by_code_document
-                    .iter()
-                    .filter(|r| r.code == Some(code))
-                {
-                    let Some(doc) = row.document else { continue };
+                });
+            }
+        });
+    let Some(code) = panel.code else {
+        ui.label("Click a code to see its documents.");
+        return;
+    };
+    ui.separator();
+    ui.label(RichText::new(format!("{} by document", p.snap.codes.path(code))).heading());
+    header(ui, "Document", "");
+    let doc_rows: Vec<&Row> = report
+        .by_code_document
+        .iter()
+        .filter(|r| r.code == Some(code) && r.document.is_some())
+        .collect();
+    egui::ScrollArea::vertical()
+        .id_salt("agreement documents")
+        .max_height(height * 0.25)
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT, doc_rows.len(), |ui, range| {
+            for row in &doc_rows[range] {
+                let Some(doc) = row.document else { continue };
+                ui.horizontal(|ui| {
                     let name = p.snap.document(doc).map_or("", |d| d.name.as_str());
                     let picked = panel.document == Some(doc);
-                    if ui.selectable_label(picked, name).clicked() {
+                    if name_cell(ui, picked, name) {
                         panel.document = if picked { None } else { Some(doc) };
                     }
-                    figures_row(ui, row);
-                    ui.end_row();
+                    figure_cells(ui, row);
+                });
+            }
+        });
+    let s = Scope {
+        codes: Some(vec![code]),
+        ..scope(first, second, panel.unit, panel.include)
+    };
+    let consensus = p.snap.coder_named(panel.consensus.trim()).map(|c| c.id);
+    let settled_set = &panel.settled;
+    let settled = |d: &Disagreement| {
+        settled_set.contains(&(d.document, d.code, d.range.start, d.range.end))
+            || consensus.is_some_and(|c| {
+                p.snap
+                    .segments_of(d.document)
+                    .iter()
+                    .any(|x| x.coder == c && x.code == d.code && x.range.overlaps(&d.range))
+            })
+    };
+    ui.separator();
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("for what differs")
+            .selected_text(panel.bulk.label())
+            .show_ui(ui, |ui| {
+                for c in Choice::ALL {
+                    ui.selectable_value(&mut panel.bulk, c, c.label());
                 }
             });
-            let s = Scope {
-                codes: Some(vec![code]),
-                ..scope(first, second, panel.unit, panel.include)
-            };
-            let consensus = p.snap.coder_named(panel.consensus.trim()).map(|c| c.id);
-            let settled = |d: &Disagreement| {
-                panel
-                    .settled
-                    .contains(&(d.document, d.code, d.range.start, d.range.end))
-                    || consensus.is_some_and(|c| {
-                        p.snap.segments_of(d.document).iter().any(|x| {
-                            x.coder == c && x.code == d.code && x.range.overlaps(&d.range)
-                        })
-                    })
-            };
-            ui.separator();
-            ui.horizontal(|ui| {
-                egui::ComboBox::from_label("for what differs")
-                    .selected_text(panel.bulk.label())
-                    .show_ui(ui, |ui| {
-                        for c in Choice::ALL {
-                            ui.selectable_value(&mut panel.bulk, c, c.label());
-                        }
-                    });
-                if ui
-                    .button("Accept all remaining for this code")
-                    .on_hover_text("Every passage of this code not yet reconciled, in every document: agreed passages as they are, disagreements with the version picked here.")
-                    .clicked()
-                {
-                    let all = agreement::stretches(&p.snap, first, second, &s, true);
-                    reconcile = all
-                        .into_iter()
-                        .filter(|d| !settled(d))
-                        .map(|d| (d, panel.bulk))
-                        .collect();
-                }
-            });
-            let Some(doc) = panel.document else {
-                ui.label("Click a document to list its disagreements.");
-                return;
-            };
-            let s = Scope {
-                documents: Some(vec![doc]),
-                ..s
-            };
-            let list = agreement::disagreements(&p.snap, first, second, &s);
-            ui.heading(format!(
-                "Disagreements in {} ({})",
-                p.snap.document(doc).map_or("", |d| d.name.as_str()),
-                list.len()
-            ));
-            for d in &list {
+        if ui
+            .button("Accept all remaining for this code")
+            .on_hover_text(
+                "Every passage of this code not yet reconciled, in every document: agreed \
+                 passages as they are, disagreements with the version picked here.",
+            )
+            .clicked()
+        {
+            let all = agreement::stretches(&p.snap, first, second, &s, true);
+            reconcile = all
+                .into_iter()
+                .filter(|d| !settled(d))
+                .map(|d| (d, panel.bulk))
+                .collect();
+        }
+    });
+    let Some(doc) = panel.document else {
+        ui.label("Click a document to list its disagreements.");
+        finish(app, open, reconcile, names);
+        return;
+    };
+    let s = Scope {
+        documents: Some(vec![doc]),
+        ..s
+    };
+    let list_key = (key, code, doc);
+    if panel.list.as_ref().is_none_or(|(k, _)| *k != list_key) {
+        let list = agreement::disagreements(&p.snap, first, second, &s);
+        panel.list = Some((list_key, list));
+    }
+    let list = panel.list.as_ref().map_or(&[][..], |(_, l)| l.as_slice());
+    ui.label(
+        RichText::new(format!(
+            "Disagreements in {} ({}), largest first",
+            p.snap.document(doc).map_or("", |d| d.name.as_str()),
+            list.len()
+        ))
+        .heading(),
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("agreement disagreements")
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT + 4.0, list.len(), |ui, range| {
+            for d in &list[range] {
                 let done = settled(d);
-                ui.horizontal_wrapped(|ui| {
+                ui.horizontal(|ui| {
                     let text = format!(
                         "{}–{}: {} differ · {}: {} · {}: {}{}",
                         d.range.start,
                         d.range.end,
                         d.differing,
                         names.0,
-                        crate::export::agreement::ranges_label(&d.first),
+                        none_if_empty(crate::export::agreement::ranges_label(&d.first)),
                         names.1,
-                        crate::export::agreement::ranges_label(&d.second),
+                        none_if_empty(crate::export::agreement::ranges_label(&d.second)),
                         if done { " · reconciled" } else { "" }
                     );
-                    if ui.link(text).clicked() {
+                    if ui
+                        .link(text)
+                        .on_hover_text("Open it in the transcript")
+                        .clicked()
+                    {
                         open = Some((d.document, d.range));
                     }
                     for c in Choice::ALL {
@@ -365,8 +439,25 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
                 });
             }
         });
+    finish(app, open, reconcile, names);
+}
+
+fn none_if_empty(s: String) -> String {
+    if s.is_empty() { "nothing".into() } else { s }
+}
+
+/// Opens the disagreement picked and queues the reconcile asked for.
+fn finish(
+    app: &mut WeftApp,
+    open: Option<(DocumentId, crate::model::CharRange)>,
+    reconcile: Vec<(Disagreement, Choice)>,
+    names: (String, String),
+) {
     if let Some((doc, range)) = open {
-        p.split_by_coder = true;
+        if let Some(p) = &mut app.project {
+            p.split_by_coder = true;
+            p.update_highlights();
+        }
         app.queue.push(Command::OpenDocument(doc, Some(range)));
         app.tab = Tab::Coding;
     }

@@ -147,7 +147,7 @@ impl OpenProject {
             .filter_map(|s| {
                 let code = tree.get(s.code)?;
                 let name = if split {
-                    format!("{} · {}", code.name, initials(snap.coder_name(s.coder)))
+                    format!("{} · {}", initials(snap.coder_name(s.coder)), code.name)
                 } else {
                     code.name.clone()
                 };
@@ -202,7 +202,8 @@ impl OpenProject {
     }
 }
 
-/// A coder's initials for a stripe label: the first letter of each word
+/// A coder's initials, put first on a split stripe's label so they show on
+/// short stripes too: the first letter of each word
 /// ("Ana Lima" → "AL"), or the first two letters of a one-word name ("ben" → "BE").
 pub fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
