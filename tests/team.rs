@@ -316,3 +316,71 @@ fn merging_a_project_into_itself_is_refused() {
     let err = s.fails(&["merge", "study.weft", "./study.weft"]);
     assert!(err.contains("are the same file"), "{err}");
 }
+
+#[test]
+fn reconcile_writes_the_consensus_and_remembers_every_decision_in_one_undoable_change() {
+    use weft::analysis::agreement::{self, Scope};
+    use weft::edit::merge::{Choice, reconcile};
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    let mut store = Store::open(&s.path("study.weft")).unwrap();
+    store.set_coder("lead");
+    let before = store.read().dump().unwrap();
+    let snap = store.read().snapshot().unwrap();
+    let ana = snap.coder_named("ana").unwrap().id;
+    let ben = snap.coder_named("ben").unwrap().id;
+    let scope = Scope {
+        coders: vec![ana, ben],
+        ..Scope::default()
+    };
+    let list = agreement::disagreements(&snap, ana, ben, &scope);
+    assert!(list.len() >= 3, "{}", list.len());
+    // Largest first.
+    assert!(list.windows(2).all(|w| w[0].differing >= w[1].differing));
+    let items = vec![
+        (list[0].clone(), Choice::First),
+        (list[1].clone(), Choice::Neither),
+        (list[2].clone(), Choice::Both),
+    ];
+    store
+        .change("Reconcile", |r| {
+            reconcile(r, "consensus", ("ana", "ben"), &items)
+        })
+        .unwrap();
+    let after = store.read().snapshot().unwrap();
+    let consensus = after.coder_named("consensus").unwrap().id;
+    let mine: Vec<_> = after
+        .segments
+        .iter()
+        .filter(|x| x.coder == consensus)
+        .collect();
+    let want = list[0].first.len() + list[2].union().len();
+    assert_eq!(mine.len(), want);
+    assert!(mine.iter().all(|x| x.memo.starts_with("Consensus: ")));
+    let decisions = store.read().decisions().unwrap();
+    assert_eq!(decisions.len(), 3, "{decisions:?}");
+    assert!(decisions.values().any(|c| c == "neither"));
+    // Reconciling again with another choice replaces the consensus there.
+    let again = vec![(list[0].clone(), Choice::Overlap)];
+    store
+        .change("Reconcile", |r| {
+            reconcile(r, "consensus", ("ana", "ben"), &again)
+        })
+        .unwrap();
+    let snap2 = store.read().snapshot().unwrap();
+    let n = snap2
+        .segments
+        .iter()
+        .filter(|x| x.coder == consensus)
+        .count();
+    assert_eq!(n, list[0].overlap().len() + list[2].union().len());
+    // Two undos restore every table exactly.
+    store.undo().unwrap().unwrap();
+    store.undo().unwrap().unwrap();
+    assert_eq!(store.read().dump().unwrap(), before);
+    // The consensus coder must be someone else.
+    let err = store
+        .change("Reconcile", |r| reconcile(r, "Ana", ("ana", "ben"), &items))
+        .unwrap_err();
+    assert!(err.to_string().contains("someone other than"), "{err}");
+}

@@ -828,6 +828,24 @@ fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run();
     assert!(consensus(&path).is_empty());
+    assert!(h.query_by_label_contains("reconciled").is_none());
+    // "Neither" leaves no segment, and is remembered in the project.
+    h.get_all_by_label("Accept neither").next().unwrap().click();
+    h.run();
+    assert!(consensus(&path).is_empty());
+    let kept = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .store
+        .read()
+        .decisions()
+        .unwrap();
+    assert_eq!(kept.values().collect::<Vec<_>>(), ["neither"]);
+    h.state_mut().agreement.decided = None;
+    h.run();
+    assert!(h.query_by_label_contains("reconciled").is_some());
     // Opening a disagreement shows it in the transcript, stripes split by coder.
     h.get_all_by_label_contains("561–661")
         .next()

@@ -32,6 +32,8 @@ pub struct Source {
     pub records: HashMap<DocumentId, DocumentRecord>,
     /// Framework-matrix summaries.
     pub summaries: HashMap<(ParticipantId, CodeId), String>,
+    /// Reconcile decisions.
+    pub decisions: HashMap<super::DecisionKey, String>,
 }
 
 impl Source {
@@ -50,13 +52,15 @@ impl Source {
             snapshot,
             records,
             summaries: r.summaries()?,
+            decisions: r.decisions()?,
         })
     }
 }
 
 /// The edit that fills an empty project with a copy of `src`, ids and GUIDs
 /// kept. With `blind_for`, only that coder and their own segments are copied
-/// (and no framework summaries, which may tell what others found).
+/// (and no framework summaries or reconcile decisions, which may tell what
+/// others found).
 pub fn copy_of(src: &Source, blind_for: Option<&str>) -> Result<Edit> {
     let s = &src.snapshot;
     let keep_coder = |c: &Coder| blind_for.is_none_or(|name| same_name(&c.name, name));
@@ -104,6 +108,14 @@ pub fn copy_of(src: &Source, blind_for: Option<&str>) -> Result<Edit> {
                 participant,
                 code,
                 text: Some(text.clone()),
+            });
+        }
+        let mut decisions: Vec<_> = src.decisions.iter().collect();
+        decisions.sort();
+        for (key, choice) in decisions {
+            batch.push(Edit::SetDecision {
+                key: key.clone(),
+                choice: Some(choice.clone()),
             });
         }
     }
@@ -748,6 +760,17 @@ impl Choice {
         Choice::Neither,
     ];
 
+    /// The name stored with a decision.
+    pub fn name(self) -> &'static str {
+        match self {
+            Choice::First => "first",
+            Choice::Second => "second",
+            Choice::Both => "both",
+            Choice::Overlap => "overlap",
+            Choice::Neither => "neither",
+        }
+    }
+
     /// A short label for buttons.
     pub fn label(self) -> &'static str {
         match self {
@@ -788,6 +811,7 @@ pub fn reconcile(
     let mut next = r.next_id("segment")?;
     let mut docs: HashMap<DocumentId, Vec<Segment>> = HashMap::new();
     let now = now_rfc3339();
+    let mut decisions = Vec::new();
     for (d, choice) in items {
         let of_doc = match docs.entry(d.document) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -800,6 +824,12 @@ pub fn reconcile(
                 remove.push(s.id);
             }
         }
+        let doc_guid = r.document(d.document)?.map(|x| x.guid).unwrap_or_default();
+        let code_guid = r.code(d.code)?.map(|x| x.guid).unwrap_or_default();
+        decisions.push(Edit::SetDecision {
+            key: (doc_guid, code_guid, d.range, consensus.to_string()),
+            choice: Some(choice.name().to_string()),
+        });
         let ranges = match choice {
             Choice::First => d.first.clone(),
             Choice::Second => d.second.clone(),
@@ -838,9 +868,11 @@ pub fn reconcile(
     }
     remove.sort_unstable();
     remove.dedup();
-    Ok(Edit::Batch(vec![
+    let mut batch = vec![
         make_coder,
         Edit::DeleteSegments(remove),
         Edit::InsertSegments(add),
-    ]))
+    ];
+    batch.extend(decisions);
+    Ok(Edit::Batch(batch))
 }

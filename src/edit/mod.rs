@@ -28,6 +28,10 @@ pub struct ValueChange {
     pub value: Option<String>,
 }
 
+/// Where a reconcile decision applies: document GUID, code GUID, the
+/// stretch, and the consensus coder's name.
+pub type DecisionKey = (String, String, CharRange, String);
+
 /// One change to a project. Applying it returns the edit that undoes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Edit {
@@ -76,6 +80,13 @@ pub enum Edit {
     DeleteSegments(Vec<SegmentId>),
     /// Change a segment's code or memo.
     UpdateSegment(Segment),
+    /// Record or clear which version a consensus coder took for a stretch.
+    SetDecision {
+        /// The stretch: document GUID, code GUID, range, consensus coder's name.
+        key: DecisionKey,
+        /// The version taken, or `None` to forget the decision.
+        choice: Option<String>,
+    },
     /// Set or clear the researcher's summary of a framework-matrix cell.
     SetSummary {
         /// The cell's participant.
@@ -301,6 +312,14 @@ impl Edit {
                 let old = r.segment(s.id)?.ok_or_else(|| missing("the segment"))?;
                 w.update_segment(s)?;
                 Edit::UpdateSegment(old)
+            }
+            Edit::SetDecision { key, choice } => {
+                let old = r.decision(key)?;
+                w.set_decision(key, choice.as_deref())?;
+                Edit::SetDecision {
+                    key: key.clone(),
+                    choice: old,
+                }
             }
             Edit::SetSummary {
                 participant,

@@ -177,8 +177,8 @@ impl ProjectSnapshot {
                 t.documents.insert(seg.document);
                 t.resort_segments = true;
             }
-            // Cell summaries are not part of the snapshot.
-            Edit::SetSummary { .. } => {}
+            // Cell summaries and reconcile decisions are not part of the snapshot.
+            Edit::SetSummary { .. } | Edit::SetDecision { .. } => {}
         }
     }
 

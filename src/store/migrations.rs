@@ -141,6 +141,21 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX segment_coder ON segment(coder_id);
     "#,
+    // 7: reconcile decisions: which version a consensus coder took for a
+    // stretch where two coders differed (so "neither", which leaves no
+    // segment, is remembered too). Keyed by GUIDs and the coder's name, so a
+    // decision never attaches to a later row that reused an id.
+    r#"
+    CREATE TABLE reconcile_decision (
+        document_guid  TEXT NOT NULL,
+        code_guid      TEXT NOT NULL,
+        start          INTEGER NOT NULL,
+        end            INTEGER NOT NULL,
+        coder          TEXT NOT NULL,
+        choice         TEXT NOT NULL,
+        PRIMARY KEY (document_guid, code_guid, start, end, coder)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

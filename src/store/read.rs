@@ -467,6 +467,40 @@ impl<'c> Reader<'c> {
             .collect())
     }
 
+    /// Every reconcile decision: (document GUID, code GUID, range, coder) →
+    /// the version taken.
+    pub fn decisions(&self) -> Result<HashMap<crate::edit::DecisionKey, String>> {
+        Ok(self
+            .list(
+                "SELECT document_guid, code_guid, start, end, coder, choice FROM reconcile_decision",
+                [],
+                |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            CharRange::new(r.get::<_, i64>(2)? as usize, r.get::<_, i64>(3)? as usize),
+                            r.get::<_, String>(4)?,
+                        ),
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )?
+            .into_iter()
+            .collect())
+    }
+
+    /// One reconcile decision.
+    pub fn decision(&self, key: &crate::edit::DecisionKey) -> Result<Option<String>> {
+        let (doc, code, range, coder) = key;
+        self.one(
+            "SELECT choice FROM reconcile_decision WHERE document_guid = ?1 AND code_guid = ?2
+             AND start = ?3 AND end = ?4 AND coder = ?5",
+            (doc, code, range.start as i64, range.end as i64, coder),
+            |r| r.get(0),
+        )
+    }
+
     /// One framework-matrix cell's summary.
     pub fn summary(&self, p: ParticipantId, c: CodeId) -> Result<Option<String>> {
         self.one(
@@ -628,6 +662,7 @@ impl<'c> Reader<'c> {
             "coder",
             "segment",
             "cell_summary",
+            "reconcile_decision",
         ];
         let mut out = Vec::new();
         for t in tables {

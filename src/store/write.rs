@@ -278,6 +278,30 @@ impl<'c> Writer<'c> {
         changed(n, "the segment")
     }
 
+    pub(crate) fn set_decision(
+        &self,
+        key: &crate::edit::DecisionKey,
+        choice: Option<&str>,
+    ) -> Result<()> {
+        let (doc, code, range, coder) = key;
+        let (start, end) = (range.start as i64, range.end as i64);
+        match choice {
+            Some(c) => self.conn.execute(
+                "INSERT INTO reconcile_decision (document_guid, code_guid, start, end, coder, choice)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (document_guid, code_guid, start, end, coder)
+                 DO UPDATE SET choice = excluded.choice",
+                (doc, code, start, end, coder, c),
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM reconcile_decision WHERE document_guid = ?1 AND code_guid = ?2
+                 AND start = ?3 AND end = ?4 AND coder = ?5",
+                (doc, code, start, end, coder),
+            )?,
+        };
+        Ok(())
+    }
+
     pub(crate) fn set_summary(
         &self,
         p: ParticipantId,

@@ -31,14 +31,50 @@ pub struct AgreementPanel {
     pub document: Option<DocumentId>,
     /// What "Accept all remaining" takes.
     pub bulk: Choice,
-    /// Stretches decided "neither" this session (they leave nothing to see).
-    pub settled: std::collections::HashSet<(DocumentId, CodeId, usize, usize)>,
+    /// The stretches the consensus coder has a decision for (read from the
+    /// project once per snapshot version and consensus name).
+    pub decided: Option<((u64, String), Decided)>,
     /// The report, for (snapshot version, options).
     pub report: Option<(Key, Report)>,
     /// Why there is no report.
     pub problem: Option<String>,
     /// The picked document's disagreements, for (report key, code, document).
     pub list: Option<((Key, CodeId, DocumentId), Vec<Disagreement>)>,
+}
+
+/// Stretches with a reconcile decision: (document, code, start, end).
+pub type Decided = std::collections::HashSet<(DocumentId, CodeId, usize, usize)>;
+
+/// The decisions of the consensus coder `name`, as ids of this snapshot.
+fn read_decided(p: &super::app::OpenProject, name: &str) -> Decided {
+    let docs: std::collections::HashMap<&str, DocumentId> = p
+        .snap
+        .documents
+        .iter()
+        .map(|d| (d.guid.as_str(), d.id))
+        .collect();
+    let codes: std::collections::HashMap<&str, CodeId> = p
+        .snap
+        .codes
+        .codes()
+        .iter()
+        .map(|c| (c.guid.as_str(), c.id))
+        .collect();
+    p.store
+        .read()
+        .decisions()
+        .unwrap_or_default()
+        .into_keys()
+        .filter(|(_, _, _, coder)| crate::model::same_name(coder, name))
+        .filter_map(|(d, c, r, _)| {
+            Some((
+                *docs.get(d.as_str())?,
+                *codes.get(c.as_str())?,
+                r.start,
+                r.end,
+            ))
+        })
+        .collect()
 }
 
 /// What a computed report depends on.
@@ -55,7 +91,7 @@ impl Default for AgreementPanel {
             code: None,
             document: None,
             bulk: Choice::Both,
-            settled: Default::default(),
+            decided: None,
             report: None,
             problem: None,
             list: None,
@@ -343,9 +379,18 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         ..scope(first, second, panel.unit, panel.include)
     };
     let consensus = p.snap.coder_named(panel.consensus.trim()).map(|c| c.id);
-    let settled_set = &panel.settled;
+    let decided_key = (p.version, panel.consensus.trim().to_string());
+    if panel
+        .decided
+        .as_ref()
+        .is_none_or(|(k, _)| *k != decided_key)
+    {
+        let set = read_decided(p, &decided_key.1);
+        panel.decided = Some((decided_key, set));
+    }
+    let decided = panel.decided.as_ref().map(|(_, d)| d);
     let settled = |d: &Disagreement| {
-        settled_set.contains(&(d.document, d.code, d.range.start, d.range.end))
+        decided.is_some_and(|set| set.contains(&(d.document, d.code, d.range.start, d.range.end)))
             || consensus.is_some_and(|c| {
                 p.snap
                     .segments_of(d.document)
@@ -462,13 +507,6 @@ fn finish(
         app.tab = Tab::Coding;
     }
     if !reconcile.is_empty() {
-        for (d, c) in &reconcile {
-            if *c == Choice::Neither {
-                app.agreement
-                    .settled
-                    .insert((d.document, d.code, d.range.start, d.range.end));
-            }
-        }
         let consensus = app.agreement.consensus.clone();
         let n = reconcile.len();
         app.change(
