@@ -780,6 +780,19 @@ fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
     let (_dir, path, mut h) = demo_app();
     h.get_by_label("Agreement").click();
     h.run();
+    // Pick the two coders: ben first, then ana (kappa is symmetric).
+    h.get_by_label("first coder").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "ben").click();
+    h.run();
+    h.get_by_label("second coder").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "ana").click();
+    h.run();
+    let a = &h.state().agreement;
+    let snap = &h.state().project.as_ref().unwrap().snap;
+    assert_eq!(a.first, snap.coder_named("ben").map(|c| c.id));
+    assert_eq!(a.second, snap.coder_named("ana").map(|c| c.id));
     let kappa = format!("Cohen's κ {:.3}", cli_kappa(&path));
     assert!(
         h.query_by_label_contains(&kappa).is_some(),
@@ -823,6 +836,7 @@ fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
         h.state().status
     );
     assert!(got[0].1.starts_with("Consensus: ben's version"), "{got:?}");
+    assert_eq!(got[0].0, CharRange::new(561, 661));
     assert!(h.query_by_label_contains("reconciled").is_some());
     // One undo takes the reconcile back.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
@@ -926,11 +940,16 @@ fn merge_a_coders_copy_from_the_file_menu_and_hide_a_coder_from_the_view_menu() 
             .highlights_len()
     };
     let shown = highlights(&h);
+    click_code(&mut h, "Engagement", false);
+    assert!(h.query_all_by_label_contains("coded by cy").count() > 0);
     h.get_by_label("View").click();
     h.run();
     h.get_by_label("Show cy's coding").click();
     h.run();
     assert_eq!(highlights(&h), shown - 1);
+    // … and from the retrieval list.
+    h.run();
+    assert_eq!(h.query_all_by_label_contains("coded by cy").count(), 0);
     // Edit → Coder… switches who is coding.
     h.get_by_label("Edit").click();
     h.run();
@@ -947,4 +966,53 @@ fn merge_a_coders_copy_from_the_file_menu_and_hide_a_coder_from_the_view_menu() 
     h.run();
     assert_eq!(h.state().settings.coder, "dee");
     assert!(h.query_by_label_contains("coder: dee").is_some());
+}
+
+#[test]
+fn the_agreement_tab_scopes_codes_and_documents() {
+    let (_dir, _path, mut h) = demo_app();
+    h.get_by_label("Agreement").click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Documents:")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Documents:")
+        .type_text("P01, p03");
+    h.run();
+    let units = |h: &Harness<'_, WeftApp>| {
+        let (_, report) = h.state().agreement.report.as_ref().unwrap();
+        report.overall[0].counts.unwrap().units
+    };
+    let snap = h.state().project.as_ref().unwrap().snap.clone();
+    let chars: u64 = ["P01", "P03"]
+        .iter()
+        .map(|n| snap.document_named(n).unwrap().char_len as u64)
+        .sum();
+    let codes = snap.codes.codes().len() as u64;
+    assert_eq!(
+        units(&h),
+        chars * codes,
+        "{:?}",
+        h.state().agreement.documents
+    );
+    h.get_by_role_and_label(Role::TextInput, "Codes containing:")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Codes containing:")
+        .type_text("engagement/");
+    h.run();
+    let engagement = snap
+        .codes
+        .codes()
+        .iter()
+        .filter(|c| snap.codes.path(c.id).to_lowercase().contains("engagement/"))
+        .count() as u64;
+    assert_eq!(units(&h), chars * engagement);
+    h.get_by_role_and_label(Role::TextInput, "Documents:")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Documents:")
+        .type_text(", P99");
+    h.run();
+    assert!(h.query_by_label_contains("no document \"P99\"").is_some());
 }

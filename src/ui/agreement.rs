@@ -25,6 +25,10 @@ pub struct AgreementPanel {
     pub include: Include,
     /// The consensus coder's name.
     pub consensus: String,
+    /// Only codes whose path contains this (all when empty).
+    pub codes_filter: String,
+    /// Only these documents, by name, separated by commas (all when empty).
+    pub documents: String,
     /// The code picked in the table.
     pub code: Option<CodeId>,
     /// The document picked for that code.
@@ -78,7 +82,15 @@ fn read_decided(p: &super::app::OpenProject, name: &str) -> Decided {
 }
 
 /// What a computed report depends on.
-pub type Key = (u64, CoderId, CoderId, AgreementUnit, Include);
+pub type Key = (
+    u64,
+    CoderId,
+    CoderId,
+    AgreementUnit,
+    Include,
+    String,
+    String,
+);
 
 impl Default for AgreementPanel {
     fn default() -> Self {
@@ -88,6 +100,8 @@ impl Default for AgreementPanel {
             unit: AgreementUnit::Character,
             include: Include::Exact,
             consensus: "consensus".into(),
+            codes_filter: String::new(),
+            documents: String::new(),
             code: None,
             document: None,
             bulk: Choice::Both,
@@ -99,13 +113,47 @@ impl Default for AgreementPanel {
     }
 }
 
-fn scope(first: CoderId, second: CoderId, unit: AgreementUnit, include: Include) -> Scope {
-    Scope {
-        coders: vec![first, second],
-        codes: None,
-        documents: None,
-        unit,
-        include,
+impl AgreementPanel {
+    /// The scope the pickers describe, or what is wrong with them.
+    fn scope(
+        &self,
+        snap: &crate::model::ProjectSnapshot,
+        first: CoderId,
+        second: CoderId,
+    ) -> Result<Scope, String> {
+        let filter = self.codes_filter.trim().to_lowercase();
+        let codes = (!filter.is_empty()).then(|| {
+            snap.codes
+                .in_tree_order()
+                .into_iter()
+                .filter(|c| snap.codes.path(*c).to_lowercase().contains(&filter))
+                .collect::<Vec<_>>()
+        });
+        let names: Vec<&str> = self
+            .documents
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let documents = if names.is_empty() {
+            None
+        } else {
+            let mut ids = Vec::new();
+            for n in names {
+                let d = snap
+                    .document_named(n)
+                    .ok_or_else(|| format!("no document \"{n}\" in this project"))?;
+                ids.push(d.id);
+            }
+            Some(ids)
+        };
+        Ok(Scope {
+            coders: vec![first, second],
+            codes,
+            documents,
+            unit: self.unit,
+            include: self.include,
+        })
     }
 }
 
@@ -248,6 +296,16 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
                 ui.selectable_value(&mut panel.include, Include::Children, "with children");
                 ui.selectable_value(&mut panel.include, Include::Descendants, "with descendants");
             });
+        let label = ui.label("Codes containing:");
+        ui.add(egui::TextEdit::singleline(&mut panel.codes_filter).desired_width(110.0))
+            .labelled_by(label.id);
+        let label = ui.label("Documents:");
+        ui.add(
+            egui::TextEdit::singleline(&mut panel.documents)
+                .hint_text("all, or P01, P03")
+                .desired_width(110.0),
+        )
+        .labelled_by(label.id);
         let label = ui.label("Consensus coder:");
         ui.add(egui::TextEdit::singleline(&mut panel.consensus).desired_width(100.0))
             .labelled_by(label.id);
@@ -261,13 +319,33 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         ui.label("Pick two different coders.");
         return;
     }
-    let key: Key = (p.version, first, second, panel.unit, panel.include);
+    let key: Key = (
+        p.version,
+        first,
+        second,
+        panel.unit,
+        panel.include,
+        panel.codes_filter.clone(),
+        panel.documents.clone(),
+    );
+    let base = match panel.scope(&p.snap, first, second) {
+        Ok(s) => s,
+        Err(problem) => {
+            ui.colored_label(ui.visuals().error_fg_color, problem);
+            return;
+        }
+    };
     if panel.report.as_ref().is_none_or(|(k, _)| *k != key) {
-        let s = scope(first, second, panel.unit, panel.include);
+        let s = base.clone();
         let mut units = std::collections::HashMap::new();
         let r = p.store.read();
         if s.unit.needs_text() {
-            for d in &p.snap.documents {
+            for d in p
+                .snap
+                .documents
+                .iter()
+                .filter(|d| s.documents.as_ref().is_none_or(|ids| ids.contains(&d.id)))
+            {
                 if let Ok(text) = r.document_text(d.id) {
                     units.insert(d.id, Units::of_text(s.unit, &text));
                 }
@@ -275,7 +353,7 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         }
         match agreement::compute(&p.snap, &s, &units) {
             Ok(rep) => {
-                panel.report = Some((key, rep));
+                panel.report = Some((key.clone(), rep));
                 panel.problem = None;
             }
             Err(e) => {
@@ -376,7 +454,7 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         });
     let s = Scope {
         codes: Some(vec![code]),
-        ..scope(first, second, panel.unit, panel.include)
+        ..base
     };
     let consensus = p.snap.coder_named(panel.consensus.trim()).map(|c| c.id);
     let decided_key = (p.version, panel.consensus.trim().to_string());
