@@ -238,17 +238,24 @@ pub fn agreement(a: AgreementArgs) -> anyhow::Result<()> {
     if let Some(path) = &a.out {
         eprintln!("Wrote {} row(s) to {}", rows.len(), path.display());
     }
-    for (d, c) in report.absent.iter().take(10) {
+    // One note per coder who left documents untouched.
+    for c in &scope.coders {
+        let docs: Vec<&str> = report
+            .absent
+            .iter()
+            .filter(|(_, k)| k == c)
+            .filter_map(|(d, _)| snap.document(*d).map(|d| d.name.as_str()))
+            .collect();
+        if docs.is_empty() {
+            continue;
+        }
+        let shown = docs.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        let more = if docs.len() > 5 { ", …" } else { "" };
         eprintln!(
-            "Note: {} coded nothing in {}; counted as missing there, not as \"coded nothing\".",
+            "Note: {} coded nothing in {} document(s) ({shown}{more}); they count as missing for {}, not as \"coded nothing\".",
             snap.coder_name(*c),
-            snap.document(*d).map_or("", |d| d.name.as_str())
-        );
-    }
-    if report.absent.len() > 10 {
-        eprintln!(
-            "Note: and {} more such document(s).",
-            report.absent.len() - 10
+            docs.len(),
+            snap.coder_name(*c)
         );
     }
     Ok(())
