@@ -156,6 +156,25 @@ fn main() {
     app.tab = Tab::Coding;
     frame(&ctx, &mut app);
 
+    // WEFT_BENCH_PROFILE=N: only apply and undo a code N times, for perf.
+    if let Some(n) = std::env::var("WEFT_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let t = action(
+            &ctx,
+            &mut app,
+            n,
+            |app| push(app, Command::ApplyCode(code)),
+            |app, ctx| {
+                push(app, Command::Undo);
+                frame(ctx, app);
+            },
+        );
+        println!("apply a code ({n} times, for profiling): {}", ms(t));
+        return;
+    }
+
     let reps = 11;
     let apply = action(
         &ctx,
@@ -238,10 +257,14 @@ fn main() {
     );
     println!("rename a code: {}", ms(rename));
     let held = app.project.as_ref().unwrap().snap.code_stats[&big].segments;
+    // WEFT_BENCH_PROFILE_MERGE=N: merge (and undo) N times, for perf.
+    let merges = std::env::var("WEFT_BENCH_PROFILE_MERGE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok());
     let merge = action(
         &ctx,
         &mut app,
-        5,
+        merges.unwrap_or(5),
         |app| {
             push(
                 app,
@@ -260,6 +283,9 @@ fn main() {
         "merge a code of {held} segments into another: {}",
         ms(merge)
     );
+    if merges.is_some() {
+        return;
+    }
     let select = action(
         &ctx,
         &mut app,

@@ -406,3 +406,44 @@ fn a_project_made_by_the_first_schema_opens_and_upgrades() {
         .unwrap();
     assert_eq!(store.undo().unwrap().as_deref(), Some("Rename"));
 }
+
+/// The window copies the write-ahead log back into the file between changes
+/// (not at each commit): after `checkpoint_when_idle`, the main file alone
+/// holds the change (read with `immutable=1`, which ignores the log).
+#[test]
+fn deferred_checkpoints_still_reach_the_project_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.weft");
+    let mut store = Store::create(&path).unwrap();
+    store.defer_checkpoints().unwrap();
+    let text: String = "We met every week at the centre and talked. ".repeat(130_000);
+    let doc = weft::import::ParsedDocument {
+        name: "Long".into(),
+        participant: "Long".into(),
+        source_file: "Long.txt".into(),
+        encoding: "utf-8".into(),
+        text,
+        turns: vec![],
+        cue_times: vec![],
+        notices: vec![],
+    };
+    store
+        .change("import", |r| ops::import_documents(r, vec![doc]))
+        .unwrap();
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 4 << 20);
+    let in_file = || {
+        let uri = format!("file:{}?immutable=1", path.display());
+        let c = rusqlite::Connection::open_with_flags(
+            uri,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .unwrap();
+        c.query_row("SELECT count(*) FROM document", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    assert_eq!(in_file(), 0, "still only in the log");
+    store.checkpoint_when_idle().unwrap();
+    assert_eq!(in_file(), 1);
+}

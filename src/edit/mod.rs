@@ -80,6 +80,16 @@ pub enum Edit {
     DeleteSegments(Vec<SegmentId>),
     /// Change a segment's code or memo.
     UpdateSegment(Segment),
+    /// Move many segments from one code to another (merging codes), in one
+    /// statement; every one must be on `from`.
+    RecodeSegments {
+        /// The segments.
+        ids: Vec<SegmentId>,
+        /// The code they are on.
+        from: CodeId,
+        /// The code they go to.
+        to: CodeId,
+    },
     /// Record or clear which version a consensus coder took for a stretch.
     SetDecision {
         /// The stretch: document GUID, code GUID, range, consensus coder's name.
@@ -131,6 +141,25 @@ impl Edit {
         match self {
             Edit::Batch(v) => v.iter().any(Edit::touches_documents),
             Edit::InsertDocuments(_) | Edit::DeleteDocuments(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether applying this can change a listing of documents: documents,
+    /// participants, attributes or their values (not coding or memos).
+    pub fn touches_listing(&self) -> bool {
+        match self {
+            Edit::Batch(v) => v.iter().any(Edit::touches_listing),
+            Edit::InsertDocuments(_)
+            | Edit::DeleteDocuments(_)
+            | Edit::UpdateDocument(_)
+            | Edit::InsertParticipants(_)
+            | Edit::DeleteParticipants(_)
+            | Edit::RenameParticipant { .. }
+            | Edit::InsertAttributes(_)
+            | Edit::DeleteAttributes(_)
+            | Edit::UpdateAttribute(_)
+            | Edit::SetValues(_) => true,
             _ => false,
         }
     }
@@ -312,6 +341,14 @@ impl Edit {
                 let old = r.segment(s.id)?.ok_or_else(|| missing("the segment"))?;
                 w.update_segment(s)?;
                 Edit::UpdateSegment(old)
+            }
+            Edit::RecodeSegments { ids, from, to } => {
+                w.recode_segments(ids, *from, *to)?;
+                Edit::RecodeSegments {
+                    ids: ids.clone(),
+                    from: *to,
+                    to: *from,
+                }
             }
             Edit::SetDecision { key, choice } => {
                 let old = r.decision(key)?;

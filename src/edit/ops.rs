@@ -255,13 +255,21 @@ pub fn merge_codes(r: &Reader<'_>, source: CodeId, target: CodeId) -> Result<Edi
         .into_iter()
         .map(|s| (s.document, s.range, s.coder))
         .collect();
-    for mut s in r.segments_of_code(source)? {
+    let mut moving = Vec::new();
+    for s in r.segments_of_code(source)? {
         if at_target.contains(&(s.document, s.range, s.coder)) {
             drop.push(s.id);
         } else {
-            s.code = target;
-            edits.push(Edit::UpdateSegment(s));
+            moving.push(s.id);
         }
+    }
+    if !moving.is_empty() {
+        // One statement and a short undo entry, not one row each.
+        edits.push(Edit::RecodeSegments {
+            ids: moving,
+            from: source,
+            to: target,
+        });
     }
     if !drop.is_empty() {
         edits.push(Edit::DeleteSegments(drop));

@@ -15,6 +15,15 @@ use std::collections::{HashMap, HashSet};
 use super::Edit;
 use crate::model::*;
 
+/// Up to this many segments are put in place (or taken out) one by one;
+/// more are appended and the list sorted once.
+const FEW: usize = 32;
+
+/// The order of `ProjectSnapshot::segments`.
+fn sort_key(s: &Segment) -> (DocumentId, usize, usize, CodeId, SegmentId) {
+    (s.document, s.range.start, s.range.end, s.code, s.id)
+}
+
 /// What a patch touched, so that only those derived counts are recomputed.
 #[derive(Default)]
 struct Touched {
@@ -25,20 +34,59 @@ struct Touched {
     /// Where each segment sits in `segments`, built on the first update of a
     /// patch (a merge updates thousands) and dropped when rows move.
     positions: Option<HashMap<SegmentId, usize>>,
+    /// Each document's participant, built when first needed and dropped when
+    /// documents change.
+    participant_of: Option<HashMap<DocumentId, Option<ParticipantId>>>,
 }
 
 impl ProjectSnapshot {
+    /// Counts a segment in (or, with `gone`, out of) its code's segment and
+    /// participant counts, so a change never rescans every segment.
+    fn count(&mut self, s: &Segment, gone: bool, t: &mut Touched) {
+        let documents = &self.documents;
+        let participant = *t
+            .participant_of
+            .get_or_insert_with(|| documents.iter().map(|d| (d.id, d.participant)).collect())
+            .get(&s.document)
+            .unwrap_or(&None);
+        let stats = self.code_stats.entry(s.code).or_default();
+        if gone {
+            stats.segments = stats.segments.saturating_sub(1);
+        } else {
+            stats.segments += 1;
+        }
+        if let Some(p) = participant {
+            let people = self.code_people.entry(s.code).or_default();
+            let n = people.entry(p).or_default();
+            if gone {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    people.remove(&p);
+                }
+            } else {
+                *n += 1;
+            }
+            if people.is_empty() {
+                self.code_people.remove(&s.code);
+            }
+        }
+        t.codes.insert(s.code);
+        t.documents.insert(s.document);
+    }
+
     /// Applies to the snapshot an edit that has just been applied to the
     /// project (the forward edit, not its inverse).
-    pub fn patch(&mut self, edit: &Edit) {
+    /// Returns the codes whose segments changed, so views of one code can
+    /// tell whether they need rebuilding.
+    pub fn patch(&mut self, edit: &Edit) -> HashSet<CodeId> {
         let mut touched = Touched::default();
         self.patch_rows(edit, &mut touched);
         if touched.resort_segments {
             // Nearly sorted already: the sort runs in about linear time.
-            self.segments
-                .sort_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
+            self.segments.sort_by_key(sort_key);
         }
         self.recompute(&touched);
+        touched.codes
     }
 
     fn patch_rows(&mut self, edit: &Edit, t: &mut Touched) {
@@ -50,25 +98,39 @@ impl ProjectSnapshot {
             }
             Edit::SetProjectMemo(memo) => self.memo = memo.clone(),
             Edit::InsertDocuments(records) => {
+                t.participant_of = None;
                 self.documents
                     .extend(records.iter().map(|r| r.document.clone()));
                 self.documents.sort_by(|a, b| a.name.cmp(&b.name));
                 t.documents.extend(records.iter().map(|r| r.document.id));
             }
             Edit::DeleteDocuments(ids) => {
+                t.participant_of = None;
                 let ids: HashSet<_> = ids.iter().copied().collect();
                 self.documents.retain(|d| !ids.contains(&d.id));
                 t.documents.extend(ids);
             }
             Edit::UpdateDocument(doc) => {
+                // A new participant changes who has each of its codes: its
+                // segments are counted out under the old one and in again.
+                let mine: Vec<Segment> = self
+                    .segments
+                    .iter()
+                    .filter(|s| s.document == doc.id)
+                    .cloned()
+                    .collect();
+                for s in &mine {
+                    self.count(s, true, t);
+                }
                 if let Some(d) = self.documents.iter_mut().find(|d| d.id == doc.id) {
                     *d = doc.clone();
                 }
                 self.documents.sort_by(|a, b| a.name.cmp(&b.name));
-                // A new participant changes who has each of its codes.
+                t.participant_of = None;
+                for s in &mine {
+                    self.count(s, false, t);
+                }
                 t.documents.insert(doc.id);
-                t.codes
-                    .extend(self.segments_of(doc.id).iter().map(|s| s.code));
             }
             Edit::InsertParticipants(ps) => {
                 self.participants.extend(ps.iter().cloned());
@@ -117,6 +179,9 @@ impl ProjectSnapshot {
                 self.set_codes(codes);
             }
             Edit::DeleteCodes(ids) => {
+                for id in ids {
+                    self.code_people.remove(id);
+                }
                 let ids: HashSet<_> = ids.iter().copied().collect();
                 let mut codes = self.codes.codes().to_vec();
                 codes.retain(|c| !ids.contains(&c.id));
@@ -140,24 +205,49 @@ impl ProjectSnapshot {
             }
             Edit::InsertSegments(segs) => {
                 t.positions = None;
-                self.segments.extend(segs.iter().cloned());
                 for s in segs {
-                    t.codes.insert(s.code);
-                    t.documents.insert(s.document);
+                    self.count(s, false, t);
                 }
-                t.resort_segments = true;
+                if segs.len() <= FEW || t.resort_segments {
+                    // A few new rows go straight to their place (one move
+                    // of the tail each) instead of sorting the whole list.
+                    if t.resort_segments {
+                        self.segments.extend(segs.iter().cloned());
+                    } else {
+                        for s in segs {
+                            let key = sort_key(s);
+                            let at = self.segments.partition_point(|x| sort_key(x) < key);
+                            self.segments.insert(at, s.clone());
+                        }
+                    }
+                } else {
+                    self.segments.extend(segs.iter().cloned());
+                    t.resort_segments = true;
+                }
+            }
+            Edit::DeleteSegments(ids) if ids.len() <= FEW => {
+                t.positions = None;
+                for id in ids {
+                    if let Some(at) = self.segments.iter().position(|s| s.id == *id) {
+                        let s = self.segments.remove(at);
+                        self.count(&s, true, t);
+                    }
+                }
             }
             Edit::DeleteSegments(ids) => {
                 t.positions = None;
                 let ids: HashSet<_> = ids.iter().copied().collect();
+                let mut removed = Vec::new();
                 self.segments.retain(|s| {
                     let gone = ids.contains(&s.id);
                     if gone {
-                        t.codes.insert(s.code);
-                        t.documents.insert(s.document);
+                        removed.push(s.clone());
                     }
                     !gone
                 });
+                for s in &removed {
+                    self.count(s, true, t);
+                }
             }
             Edit::UpdateSegment(seg) => {
                 let positions = t.positions.get_or_insert_with(|| {
@@ -168,13 +258,26 @@ impl ProjectSnapshot {
                         .collect()
                 });
                 // Updated in place: positions stay valid until the final sort.
-                if let Some(s) = positions.get(&seg.id).map(|&i| &mut self.segments[i]) {
-                    t.codes.insert(s.code);
-                    t.documents.insert(s.document);
-                    *s = seg.clone();
+                if let Some(i) = positions.get(&seg.id).copied() {
+                    let old = std::mem::replace(&mut self.segments[i], seg.clone());
+                    self.count(&old, true, t);
+                    self.count(seg, false, t);
                 }
-                t.codes.insert(seg.code);
-                t.documents.insert(seg.document);
+                t.resort_segments = true;
+            }
+            Edit::RecodeSegments { ids, from: _, to } => {
+                let ids: HashSet<_> = ids.iter().copied().collect();
+                let mut moved = Vec::new();
+                for s in self.segments.iter_mut().filter(|s| ids.contains(&s.id)) {
+                    moved.push(s.clone());
+                    s.code = *to;
+                }
+                for old in &moved {
+                    self.count(old, true, t);
+                    let mut new = old.clone();
+                    new.code = *to;
+                    self.count(&new, false, t);
+                }
                 t.resort_segments = true;
             }
             // Cell summaries and reconcile decisions are not part of the snapshot.
@@ -196,34 +299,14 @@ impl ProjectSnapshot {
     /// Recomputes the counts of the touched codes (segments, participants)
     /// and the coverage of the touched documents, as a fresh load would.
     fn recompute(&mut self, t: &Touched) {
-        if !t.codes.is_empty() {
-            let participant_of: HashMap<DocumentId, Option<ParticipantId>> = self
-                .documents
-                .iter()
-                .map(|d| (d.id, d.participant))
-                .collect();
-            let mut counts: HashMap<CodeId, (usize, HashSet<ParticipantId>)> = HashMap::new();
-            for s in self.segments.iter().filter(|s| t.codes.contains(&s.code)) {
-                let entry = counts.entry(s.code).or_default();
-                entry.0 += 1;
-                if let Some(Some(p)) = participant_of.get(&s.document) {
-                    entry.1.insert(*p);
-                }
-            }
-            for code in &t.codes {
-                match counts.remove(code) {
-                    Some((segments, people)) => {
-                        self.code_stats.insert(
-                            *code,
-                            CodeStats {
-                                segments,
-                                participants: people.len(),
-                            },
-                        );
-                    }
-                    None => {
-                        self.code_stats.remove(code);
-                    }
+        // The counts were kept up to date row by row; codes left with no
+        // segment lose their entry, as a fresh load has none.
+        for code in &t.codes {
+            let people = self.code_people.get(code).map_or(0, HashMap::len);
+            match self.code_stats.get_mut(code) {
+                Some(stats) if stats.segments > 0 => stats.participants = people,
+                _ => {
+                    self.code_stats.remove(code);
                 }
             }
         }

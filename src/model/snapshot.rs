@@ -2,7 +2,7 @@
 //! the window draws its lists, tree and grid from. Derived counts are computed
 //! here, apart from any drawing, so tests can check them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::*;
 
@@ -40,6 +40,9 @@ pub struct ProjectSnapshot {
     pub code_stats: HashMap<CodeId, CodeStats>,
     /// Code points of each document covered by at least one segment.
     pub coded_chars: HashMap<DocumentId, usize>,
+    /// For each code, how many of its segments each participant has: kept so
+    /// that a change updates a code's participant count without a scan.
+    pub code_people: HashMap<CodeId, HashMap<ParticipantId, usize>>,
 }
 
 impl ProjectSnapshot {
@@ -50,18 +53,19 @@ impl ProjectSnapshot {
             .iter()
             .map(|d| (d.id, d.participant))
             .collect();
-        let mut people: HashMap<CodeId, HashSet<ParticipantId>> = HashMap::new();
+        let mut people: HashMap<CodeId, HashMap<ParticipantId, usize>> = HashMap::new();
         let mut stats: HashMap<CodeId, CodeStats> = HashMap::new();
         for s in &self.segments {
             stats.entry(s.code).or_default().segments += 1;
             if let Some(Some(p)) = participant_of.get(&s.document) {
-                people.entry(s.code).or_default().insert(*p);
+                *people.entry(s.code).or_default().entry(*p).or_default() += 1;
             }
         }
-        for (code, set) in people {
-            stats.entry(code).or_default().participants = set.len();
+        for (code, by) in &people {
+            stats.entry(*code).or_default().participants = by.len();
         }
         self.code_stats = stats;
+        self.code_people = people;
         self.coded_chars = self
             .segments
             .chunk_by(|a, b| a.document == b.document)

@@ -281,6 +281,10 @@ impl Store {
         // Deleted rows are overwritten with zeros, so a transcript removed
         // (withdrawn consent, an undone import) does not linger in the file.
         self.conn.pragma_update(None, "secure_delete", true)?;
+        // A page cache big enough that one large change (merging a code of
+        // thousands of segments, importing hundreds of transcripts) is not
+        // spilled to the file half-way: 32 MiB at most, taken as used.
+        self.conn.pragma_update(None, "cache_size", -32768)?;
         Ok(())
     }
 
@@ -307,6 +311,33 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// For the window: changes no longer copy the write-ahead log back into
+    /// the file at commit (which made a large change wait for it); the
+    /// window calls [`Store::checkpoint_when_idle`] between changes instead.
+    pub fn defer_checkpoints(&mut self) -> Result<()> {
+        if !self.read_only {
+            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(())
+    }
+
+    /// Copies the write-ahead log back into the project file when it has
+    /// grown past 4 MiB, without waiting for readers (a passive checkpoint).
+    /// Cheap when there is nothing to do: one file size.
+    pub fn checkpoint_when_idle(&mut self) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 4 << 20);
+        if big {
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     fn refuse_read_only(&self) -> Result<()> {

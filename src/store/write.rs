@@ -270,6 +270,31 @@ impl<'c> Writer<'c> {
         changed(n, "the segment")
     }
 
+    /// Moves segments from one code to another in one statement; refused
+    /// (and the caller's transaction rolled back) unless every one was on `from`.
+    pub(crate) fn recode_segments(
+        &self,
+        ids: &[SegmentId],
+        from: CodeId,
+        to: CodeId,
+    ) -> Result<()> {
+        let list = serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
+            .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE segment SET code_id = ?2 WHERE code_id = ?1
+             AND id IN (SELECT value FROM json_each(?3))",
+            )?
+            .execute((from.0, to.0, list))?;
+        if n != ids.len() {
+            return Err(crate::Error::Invalid(
+                "some of these segments no longer exist or were recoded; they may have been changed elsewhere".into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn delete_segment(&self, id: SegmentId) -> Result<()> {
         let n = self
             .conn

@@ -167,6 +167,7 @@ impl WeftApp {
         let coder = self.settings.coder.clone();
         let opened = Store::open(path).and_then(|mut store| {
             store.set_coder(&coder);
+            store.defer_checkpoints()?;
             OpenProject::open(store)
         });
         match opened {
@@ -201,6 +202,13 @@ impl WeftApp {
             Ok(true) => self.status = "Updated with changes made elsewhere".into(),
             Ok(false) => {}
             Err(e) => self.error = Some(e.to_string()),
+        }
+        // A second after the last change, the log is copied back into the file.
+        if self.job.is_none()
+            && p.changed_at.elapsed() > std::time::Duration::from_secs(1)
+            && let Err(e) = p.store.checkpoint_when_idle()
+        {
+            self.error = Some(e.to_string());
         }
         ctx.request_repaint_after(std::time::Duration::from_secs(1));
     }

@@ -16,8 +16,8 @@ pub struct DocumentRow {
     label: String,
     /// The participant's attributes, one per line ("" when none).
     hover: String,
-    coverage: f32,
-    segments: usize,
+    /// Characters in the document, for its coverage.
+    chars: usize,
 }
 
 /// The documents list's rows for one snapshot version and filter, worked out
@@ -62,12 +62,11 @@ impl DocumentRows {
                     _ => d.name.clone(),
                 };
                 Some(DocumentRow {
+                    chars: d.char_len,
                     id: d.id,
                     name: d.name.clone(),
                     label,
                     hover: attrs.join("\n"),
-                    coverage: snap.coverage(d),
-                    segments: snap.segments_of(d.id).len(),
                 })
             })
             .collect();
@@ -89,7 +88,9 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         .labelled_by(label.id);
     });
     let current = p.view.as_ref().map(|v| v.document);
-    let key = (p.version, app.doc_filter.to_lowercase());
+    // Rebuilt when documents, participants or values change, not on every
+    // coding change: coverage and counts are read for the rows in view.
+    let key = (p.listing_version, app.doc_filter.to_lowercase());
     if p.document_rows.as_ref().is_none_or(|c| c.key != key) {
         p.document_rows = Some(DocumentRows::build(&p.snap, key));
     }
@@ -105,6 +106,11 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         .auto_shrink([false, true])
         .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
             for row in &cache.rows[range] {
+                let coverage = if row.chars == 0 {
+                    0.0
+                } else {
+                    p.snap.coded_chars.get(&row.id).copied().unwrap_or(0) as f32 / row.chars as f32
+                };
                 ui.horizontal(|ui| {
                     let resp = ui.selectable_label(current == Some(row.id), row.label.as_str());
                     let resp = if row.hover.is_empty() {
@@ -117,14 +123,14 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
                     }
                     resp.context_menu(|ui| {
                         if ui.button("Delete document…").clicked() {
-                            delete = Some((row.name.clone(), row.segments));
+                            delete = Some((row.name.clone(), p.snap.segments_of(row.id).len()));
                             ui.close();
                         }
                     });
                     ui.add(
-                        egui::ProgressBar::new(row.coverage)
+                        egui::ProgressBar::new(coverage)
                             .desired_width(60.0)
-                            .text(format!("{:.0}%", row.coverage * 100.0)),
+                            .text(format!("{:.0}%", coverage * 100.0)),
                     )
                     .on_hover_text("share of the text that is coded");
                 });

@@ -236,18 +236,61 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
         });
 }
 
-/// One row of the retrieval list, ready to draw.
+/// One row of the retrieval list. Its heading (document, participant,
+/// attributes, coder) is written when the row first comes into view.
 pub struct RetrievalRow {
     document: crate::model::DocumentId,
     segment: crate::model::SegmentId,
     range: CharRange,
-    /// Document, participant, attributes and coder.
-    head: String,
+    coder: crate::model::CoderId,
 }
 
-/// What the retrieval rows depend on: snapshot version, code, attribute filter.
+/// Whether a segment passes the retrieval list's attribute filter.
+fn admits(
+    snap: &ProjectSnapshot,
+    filter: &Option<(crate::model::AttributeId, String)>,
+    s: &Segment,
+) -> bool {
+    let Some((a, v)) = filter else { return true };
+    v.is_empty()
+        || snap
+            .document(s.document)
+            .and_then(|d| d.participant)
+            .is_some_and(|pid| snap.value(pid, *a) == v)
+}
+
+/// A row's heading: document, participant, attributes and coder.
+fn retrieval_head(snap: &ProjectSnapshot, row: &RetrievalRow) -> String {
+    let Some(d) = snap.document(row.document) else {
+        return String::new();
+    };
+    let who = d
+        .participant
+        .and_then(|pid| snap.participant(pid))
+        .map_or("", |x| x.name.as_str());
+    let attrs: Vec<&str> = d
+        .participant
+        .map(|pid| {
+            snap.attributes
+                .iter()
+                .map(|a| snap.value(pid, a.id))
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{} · {} · {} · coded by {}",
+        d.name,
+        who,
+        attrs.join(", "),
+        snap.coder_name(row.coder)
+    )
+}
+
+/// What the retrieval rows depend on: code, attribute filter, hidden coders.
+/// A change to the project drops the rows when it touches their code or the
+/// documents' details (`OpenProject::patch`).
 type RetrievalKey = (
-    u64,
     crate::model::CodeId,
     Option<(crate::model::AttributeId, String)>,
     Vec<crate::model::CoderId>,
@@ -259,17 +302,66 @@ type RetrievalKey = (
 pub struct RetrievalCache {
     key: RetrievalKey,
     rows: Vec<RetrievalRow>,
+    /// Headings of the rows that have been in view.
+    heads: std::collections::HashMap<crate::model::SegmentId, String>,
     /// The filter attribute's values, for its picker.
     values: Vec<String>,
 }
 
 impl RetrievalCache {
+    /// The code listed.
+    pub fn code(&self) -> crate::model::CodeId {
+        self.key.0
+    }
+
+    /// Brings the rows up to date from an edit just applied, when it only
+    /// added or removed segments: a new segment of the code goes to its
+    /// place, a removed one leaves. Returns false when the rows must be
+    /// built again (segments recoded or edited, codes deleted).
+    pub fn patch(&mut self, snap: &ProjectSnapshot, edit: &crate::edit::Edit) -> bool {
+        use crate::edit::Edit;
+        match edit {
+            Edit::Batch(v) => v.iter().all(|e| self.patch(snap, e)),
+            Edit::InsertSegments(segs) => {
+                let (code, filter, hidden) = &self.key;
+                for s in segs.iter().filter(|s| s.code == *code) {
+                    if hidden.contains(&s.coder) || !admits(snap, filter, s) {
+                        continue;
+                    }
+                    let key = (s.document, s.range.start, s.range.end, s.id);
+                    let at = self.rows.partition_point(|r| {
+                        (r.document, r.range.start, r.range.end, r.segment) < key
+                    });
+                    self.rows.insert(
+                        at,
+                        RetrievalRow {
+                            document: s.document,
+                            segment: s.id,
+                            range: s.range,
+                            coder: s.coder,
+                        },
+                    );
+                }
+                true
+            }
+            Edit::DeleteSegments(ids) => {
+                if ids.len() > 64 {
+                    let ids: std::collections::HashSet<_> = ids.iter().collect();
+                    self.rows.retain(|r| !ids.contains(&r.segment));
+                } else {
+                    self.rows.retain(|r| !ids.contains(&r.segment));
+                }
+                true
+            }
+            Edit::UpdateSegment(_) | Edit::RecodeSegments { .. } | Edit::DeleteCodes(_) => false,
+            _ => true,
+        }
+    }
+
     fn build(snap: &ProjectSnapshot, key: RetrievalKey) -> Self {
-        let (_, code, filter, hidden) = &key;
+        let (code, filter, hidden) = &key;
         let documents: std::collections::HashMap<_, _> =
             snap.documents.iter().map(|d| (d.id, d)).collect();
-        let participants: std::collections::HashMap<_, _> =
-            snap.participants.iter().map(|p| (p.id, p)).collect();
         let values = match filter {
             Some((a, _)) => {
                 let mut v: Vec<String> = snap
@@ -296,37 +388,20 @@ impl RetrievalCache {
             .segments
             .iter()
             .filter(|s| s.code == *code && !hidden.contains(&s.coder) && keep(s))
-            .filter_map(|s| {
-                let d = documents.get(&s.document)?;
-                let who = d
-                    .participant
-                    .and_then(|pid| participants.get(&pid))
-                    .map_or("", |x| x.name.as_str());
-                let attrs: Vec<&str> = d
-                    .participant
-                    .map(|pid| {
-                        snap.attributes
-                            .iter()
-                            .map(|a| snap.value(pid, a.id))
-                            .filter(|v| !v.is_empty())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Some(RetrievalRow {
-                    document: s.document,
-                    segment: s.id,
-                    range: s.range,
-                    head: format!(
-                        "{} · {} · {} · coded by {}",
-                        d.name,
-                        who,
-                        attrs.join(", "),
-                        snap.coder_name(s.coder)
-                    ),
-                })
+            .filter(|s| documents.contains_key(&s.document))
+            .map(|s| RetrievalRow {
+                document: s.document,
+                segment: s.id,
+                range: s.range,
+                coder: s.coder,
             })
             .collect();
-        RetrievalCache { key, rows, values }
+        RetrievalCache {
+            key,
+            rows,
+            heads: Default::default(),
+            values,
+        }
     }
 }
 
@@ -336,11 +411,11 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
     let mut hidden: Vec<_> = p.hidden_coders.iter().copied().collect();
     hidden.sort_unstable();
-    let key = (p.version, code, app.retrieval_filter.clone(), hidden);
+    let key = (code, app.retrieval_filter.clone(), hidden);
     if p.retrieval.as_ref().is_none_or(|c| c.key != key) {
         p.retrieval = Some(RetrievalCache::build(&p.snap, key));
     }
-    let Some(cache) = p.retrieval.take() else {
+    let Some(mut cache) = p.retrieval.take() else {
         return;
     };
     let snap = &p.snap;
@@ -427,7 +502,11 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
             let quotes = p.quotes_of(&shown);
             for (row, quote) in cache.rows[range].iter().zip(quotes) {
                 let quote = quote_line(&quote, row.range.len());
-                let resp = quote_row(ui, &row.head, &quote, selected == Some(row.segment));
+                let head = cache
+                    .heads
+                    .entry(row.segment)
+                    .or_insert_with(|| retrieval_head(&p.snap, row));
+                let resp = quote_row(ui, head, &quote, selected == Some(row.segment));
                 if resp.clicked() || resp.double_clicked() {
                     open = Some((row.document, row.range, row.segment, resp.double_clicked()));
                 }
@@ -440,6 +519,79 @@ fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
         }
         if jump {
             app.queue.push(Command::OpenDocument(doc, Some(range)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::ops;
+    use crate::store::Store;
+
+    fn ids(c: &RetrievalCache) -> Vec<crate::model::SegmentId> {
+        c.rows.iter().map(|r| r.segment).collect()
+    }
+
+    /// A patched retrieval list equals one built fresh, after coding and
+    /// uncoding, with and without an attribute filter.
+    #[test]
+    fn a_patched_retrieval_list_equals_a_fresh_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.weft");
+        crate::demo::write_demo(&path).unwrap();
+        let mut store = Store::open(&path).unwrap();
+        let mut snap = store.read().snapshot().unwrap();
+        let code = snap
+            .codes
+            .find_path("Engagement/Shared experience")
+            .unwrap();
+        let phase = snap
+            .attributes
+            .iter()
+            .find(|a| a.name == "Phase")
+            .unwrap()
+            .id;
+        let keys = [
+            (code, None, vec![]),
+            (code, Some((phase, "post".to_string())), vec![]),
+        ];
+        let mut caches: Vec<RetrievalCache> = keys
+            .iter()
+            .map(|k| RetrievalCache::build(&snap, k.clone()))
+            .collect();
+        let docs: Vec<_> = snap.documents.iter().map(|d| d.id).collect();
+        let ranges: Vec<_> = docs
+            .iter()
+            .map(|d| (*d, crate::model::CharRange::new(3, 9)))
+            .collect();
+        let path_of = snap.codes.path(code);
+        for step in 0..2 {
+            let applied = if step == 0 {
+                store
+                    .change_applied("code", |r| {
+                        Ok(ops::code_path_ranges(r, &ranges, &path_of, "zoe", "")?.0)
+                    })
+                    .unwrap()
+            } else {
+                let snap_now = store.read().snapshot().unwrap();
+                let gone: Vec<_> = snap_now
+                    .segments
+                    .iter()
+                    .filter(|s| s.code == code)
+                    .step_by(3)
+                    .map(|s| s.id)
+                    .collect();
+                store
+                    .change_applied("uncode", |_| Ok(crate::edit::Edit::DeleteSegments(gone)))
+                    .unwrap()
+            };
+            snap.patch(&applied.forward);
+            for (cache, key) in caches.iter_mut().zip(&keys) {
+                assert!(cache.patch(&snap, &applied.forward));
+                let fresh = RetrievalCache::build(&snap, key.clone());
+                assert_eq!(ids(cache), ids(&fresh), "step {step}, filter {:?}", key.1);
+            }
         }
     }
 }

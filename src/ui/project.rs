@@ -28,6 +28,9 @@ pub struct OpenProject {
     pub quotes: HashMap<(DocumentId, CharRange), String>,
     /// Counts reloads of the snapshot, so derived views know when to recompute.
     pub version: u64,
+    /// Counts changes to documents, participants, attributes and values
+    /// (not coding), for lists that show only those.
+    pub listing_version: u64,
     /// The project file's canonical path, worked out once: it keys the
     /// recent list and the quick keys, which are read every frame.
     pub canonical_path: std::path::PathBuf,
@@ -40,6 +43,9 @@ pub struct OpenProject {
     /// another connection (a script, a second window, a job) has changed the
     /// project, and the snapshot is brought up to date.
     pub data_version: i64,
+    /// When the snapshot last changed, so the log is copied back into the
+    /// file only once the user pauses.
+    pub changed_at: std::time::Instant,
     /// Coders whose segments are hidden (View menu): in the highlights, the
     /// stripes and the retrieval list.
     pub hidden_coders: std::collections::HashSet<CoderId>,
@@ -62,10 +68,12 @@ impl OpenProject {
             code_paths: Vec::new(),
             quotes: HashMap::new(),
             version: 0,
+            listing_version: 0,
             canonical_path,
             retrieval: None,
             document_rows: None,
             data_version,
+            changed_at: std::time::Instant::now(),
             hidden_coders: Default::default(),
             split_by_coder: false,
         };
@@ -97,6 +105,8 @@ impl OpenProject {
         self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
         self.quotes.clear();
+        self.listing_version += 1;
+        self.retrieval = None;
         self.snapshot_changed();
         Ok(())
     }
@@ -104,9 +114,21 @@ impl OpenProject {
     /// Brings the snapshot up to date from an edit this window just applied
     /// (a change, an undo, a redo), without reloading the project.
     pub fn patch(&mut self, applied: &crate::edit::Edit) {
-        self.snap.patch(applied);
+        let codes = self.snap.patch(applied);
         if applied.touches_documents() {
             self.quotes.clear();
+        }
+        if applied.touches_listing() {
+            self.listing_version += 1;
+        }
+        // The retrieval list shows one code: it is patched when segments of
+        // that code came or went, and rebuilt only when they were recoded or
+        // the documents' details changed.
+        let snap = &self.snap;
+        if self.retrieval.as_mut().is_some_and(|r| {
+            applied.touches_listing() || (codes.contains(&r.code()) && !r.patch(snap, applied))
+        }) {
+            self.retrieval = None;
         }
         self.snapshot_changed();
     }
@@ -114,6 +136,7 @@ impl OpenProject {
     /// What follows any change of the snapshot: derived views are recomputed.
     fn snapshot_changed(&mut self) {
         self.version += 1;
+        self.changed_at = std::time::Instant::now();
         if let Some(v) = &self.view
             && self.snap.document(v.document).is_none()
         {
