@@ -80,13 +80,12 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut store = Store::open(&args.project)?;
-    let mut parsed = Vec::with_capacity(args.files.len());
-    for f in &args.files {
-        let doc = import::read_transcript(f, encoding)?;
+    // Files are read and parsed on every core; the change is still one.
+    let parsed = import::read_transcripts(&args.files, encoding)?;
+    for (f, doc) in args.files.iter().zip(&parsed) {
         for n in &doc.notices {
             eprintln!("note: {}: {n}", f.display());
         }
-        parsed.push(doc);
     }
     let (n, turns) = (
         parsed.len(),

@@ -25,10 +25,21 @@ const MAX_LABEL_CHARS: usize = 40;
 /// If the line starts with a speaker label, the speaker and the byte length of
 /// the label (colon and following spaces included).
 pub fn speaker_label(line: &str) -> Option<(&str, usize)> {
+    // A label ends in a colon within its first few words: a line with no
+    // colon near its start is not searched.
+    let head = &line.as_bytes()[..line.len().min(4 * MAX_LABEL_CHARS + 16)];
+    if !head.contains(&b':') && !head.windows(3).any(|w| w == "：".as_bytes()) {
+        return None;
+    }
     let caps = LABEL.captures(line)?;
     let speaker = caps.get(1)?.as_str();
     (speaker.chars().count() <= MAX_LABEL_CHARS)
         .then(|| (speaker, caps.get(0).map_or(0, |m| m.end())))
+}
+
+/// Code points in `s`: the bytes that do not continue a UTF-8 sequence.
+fn char_count(s: &str) -> usize {
+    s.bytes().filter(|b| (b & 0xC0) != 0x80).count()
 }
 
 /// Finds the speaker turns of a normalised text, in order. Text before the first
@@ -39,7 +50,7 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
     // End (in chars) of the last non-blank line seen, to close the open turn.
     let mut last_content_end = 0usize;
     for line in text.split('\n') {
-        let line_chars = line.chars().count();
+        let line_chars = char_count(line);
         if let Some((speaker, label_bytes)) = speaker_label(line) {
             if let Some(t) = turns.last_mut() {
                 t.range.end = last_content_end.max(t.speech_start);
@@ -51,7 +62,7 @@ pub fn detect_turns(text: &str) -> Vec<Turn> {
             });
         }
         if !line.trim().is_empty() {
-            last_content_end = char_pos + line.trim_end().chars().count();
+            last_content_end = char_pos + char_count(line.trim_end());
         }
         char_pos += line_chars + 1;
     }
