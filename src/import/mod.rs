@@ -337,3 +337,29 @@ mod csv_quote_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod read_many {
+    use super::*;
+
+    /// Many files are read in the order given, whatever core read each, and
+    /// the first bad file (in that order) is the one the error names.
+    #[test]
+    fn many_transcripts_come_back_in_order_and_the_first_bad_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for i in 0..40 {
+            let p = dir.path().join(format!("T{i:02}.txt"));
+            std::fs::write(&p, format!("Interviewer: Hello {i}.\nT{i}: Hi.\n")).unwrap();
+            paths.push(p);
+        }
+        let docs = read_transcripts(&paths, None).unwrap();
+        let names: Vec<_> = docs.iter().map(|d| d.name.clone()).collect();
+        let want: Vec<_> = (0..40).map(|i| format!("T{i:02}")).collect();
+        assert_eq!(names, want);
+        std::fs::write(&paths[7], [0u8, 1, 2, 3]).unwrap();
+        std::fs::write(&paths[30], "").unwrap();
+        let err = read_transcripts(&paths, None).unwrap_err().to_string();
+        assert!(err.contains("T07.txt"), "{err}");
+    }
+}
