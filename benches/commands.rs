@@ -74,14 +74,15 @@ fn main() {
     corpus::build(&project, 1);
     let texts = corpus::transcripts(500, &mut corpus::Rng(42));
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
-    // WEFT_BENCH_KEEP=DIR: also leave the transcripts there, to profile the
+    // WEFT_BENCH_KEEP=DIR: leave the transcripts and the project there, to profile the
     // binary on them by hand (`perf record weft import …`).
     if let Ok(keep) = std::env::var("WEFT_BENCH_KEEP") {
         std::fs::create_dir_all(&keep).unwrap();
         for (name, text) in &texts {
             std::fs::write(Path::new(&keep).join(name), text).unwrap();
         }
-        println!("transcripts left in {keep}");
+        std::fs::copy(&project, Path::new(&keep).join("corpus.weft")).unwrap();
+        println!("transcripts and corpus.weft left in {keep}");
         return;
     }
     let mut files = Vec::new();

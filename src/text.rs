@@ -9,26 +9,44 @@ use crate::model::CharRange;
 
 /// Maps code-point offsets to byte offsets and back for one text.
 ///
-/// ASCII text needs no table: offsets are the same in both units.
+/// ASCII text needs no table: offsets are the same in both units. Other text
+/// keeps the byte offset of every 64th code point and walks at most 63 code
+/// points from there, so indexing a long transcript writes a few kilobytes,
+/// not eight bytes per character.
 #[derive(Debug, Clone)]
 pub struct CharIndex<'a> {
     text: &'a str,
-    /// Byte offset of every code point, plus the text's length at the end.
-    /// Empty when the text is ASCII.
-    bytes: Vec<usize>,
+    /// Byte offset of code points 0, 64, 128, …; empty when the text is ASCII.
+    marks: Vec<usize>,
+    /// Length in code points.
+    chars: usize,
 }
+
+/// Code points between two marks.
+const STRIDE: usize = 64;
 
 impl<'a> CharIndex<'a> {
     /// Builds the index for `text`.
     pub fn new(text: &'a str) -> Self {
-        let bytes = if text.is_ascii() {
-            Vec::new()
-        } else {
-            let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-            v.push(text.len());
-            v
-        };
-        CharIndex { text, bytes }
+        if text.is_ascii() {
+            return CharIndex {
+                text,
+                marks: Vec::new(),
+                chars: text.len(),
+            };
+        }
+        let mut marks = Vec::with_capacity(text.len() / STRIDE + 1);
+        let mut chars = 0;
+        for (i, b) in text.bytes().enumerate() {
+            // A byte that does not continue a UTF-8 sequence starts a code point.
+            if b & 0xC0 != 0x80 {
+                if chars % STRIDE == 0 {
+                    marks.push(i);
+                }
+                chars += 1;
+            }
+        }
+        CharIndex { text, marks, chars }
     }
 
     /// The text indexed.
@@ -38,29 +56,38 @@ impl<'a> CharIndex<'a> {
 
     /// Length in code points.
     pub fn char_len(&self) -> usize {
-        if self.bytes.is_empty() {
-            self.text.len()
-        } else {
-            self.bytes.len() - 1
-        }
+        self.chars
     }
 
     /// Byte offset of a code-point offset (clamped to the end).
     pub fn byte(&self, char_offset: usize) -> usize {
-        if self.bytes.is_empty() {
-            char_offset.min(self.text.len())
-        } else {
-            self.bytes[char_offset.min(self.bytes.len() - 1)]
+        if self.marks.is_empty() {
+            return char_offset.min(self.text.len());
         }
+        if char_offset >= self.chars {
+            return self.text.len();
+        }
+        let mark = self.marks[char_offset / STRIDE];
+        let skip = char_offset % STRIDE;
+        self.text[mark..]
+            .char_indices()
+            .nth(skip)
+            .map_or(self.text.len(), |(b, _)| mark + b)
     }
 
     /// Code-point offset of a byte offset that lies on a char boundary.
     pub fn char_at_byte(&self, byte: usize) -> usize {
-        if self.bytes.is_empty() {
-            byte
-        } else {
-            self.bytes.partition_point(|&b| b < byte)
+        if self.marks.is_empty() {
+            return byte;
         }
+        let byte = byte.min(self.text.len());
+        let k = self.marks.partition_point(|&m| m <= byte).saturating_sub(1);
+        let mark = self.marks.get(k).copied().unwrap_or(0);
+        k * STRIDE
+            + self.text.as_bytes()[mark..byte]
+                .iter()
+                .filter(|b| (**b & 0xC0) != 0x80)
+                .count()
     }
 
     /// The text of a range.
@@ -251,6 +278,27 @@ fn trim_start(text: &str, start: usize, end: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sampled index agrees with a full table at every offset.
+    #[test]
+    fn char_index_agrees_with_a_full_table() {
+        let mut text = String::new();
+        for i in 0..500 {
+            text.push_str(["a", "é", "😀", "家", "e\u{301}", " ", "\n"][i % 7]);
+        }
+        let index = CharIndex::new(&text);
+        let table: Vec<usize> = text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([text.len()])
+            .collect();
+        assert_eq!(index.char_len(), table.len() - 1);
+        for (c, &b) in table.iter().enumerate() {
+            assert_eq!(index.byte(c), b, "char {c}");
+            assert_eq!(index.char_at_byte(b), c, "byte {b}");
+        }
+        assert_eq!(index.byte(table.len() + 10), text.len());
+    }
 
     #[test]
     fn index_maps_code_points_to_bytes_and_back() {

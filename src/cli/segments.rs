@@ -68,5 +68,8 @@ pub fn segments(a: SegmentsArgs) -> anyhow::Result<()> {
         }
         None => write(&mut std::io::stdout().lock())?,
     }
+    // The process ends next: freeing 100,000 rows one by one took a tenth of
+    // the command's time, and the system takes the memory back at once.
+    std::mem::forget(table);
     Ok(())
 }
