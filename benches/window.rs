@@ -128,6 +128,13 @@ fn main() {
         assert!(app.error.is_none(), "{:?}", app.error);
     }
     println!("open the project to its first frame: {}", ms(median(opens)));
+    // The peak resident set so far: the corpus built, then opened five times.
+    if let Some(line) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(String::from))
+    {
+        println!("peak memory with the project open (bench process): {line}");
+    }
 
     let (doc, code, big, other) = {
         let p = app.project.as_ref().unwrap();
