@@ -706,3 +706,41 @@ fn another_tool_s_mid_word_selections_keep_the_standard_unless_forced() {
     let rows = common::csv_rows(&s.ok(&["segments", "f.weft"]));
     assert_eq!(rows[1][3], (a - 2).to_string(), "{rows:?}");
 }
+
+/// Two sources that name the same text file both get its text (the file's
+/// bytes are let go only after its last reader).
+#[test]
+fn two_sources_may_share_one_text_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let qde = format!(
+        r##"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="q">
+  <CodeBook><Codes><Code guid="{GC}" name="Theme" isCodable="true" color="#ff0000"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{G1}" name="First" plainTextPath="internal://shared.txt">
+{}
+    </TextSource>
+    <TextSource guid="{G2}" name="Second" plainTextPath="internal://shared.txt"/>
+  </Sources>
+</Project>"##,
+        selection("33333333-3333-3333-3333-333333333333", 3, 7)
+    );
+    let path = qdpx(
+        dir.path(),
+        "shared.qdpx",
+        &qde,
+        &[("sources/shared.txt", b"Q: Hello there, both of you")],
+    );
+    let project = path.with_extension("weft");
+    import_qdpx(&path, &project, Limits::default()).unwrap();
+    let store = Store::open(&project).unwrap();
+    let r = store.read();
+    let docs = r.documents().unwrap();
+    assert_eq!(docs.len(), 2);
+    for d in &docs {
+        assert_eq!(
+            r.document_text(d.id).unwrap(),
+            "Q: Hello there, both of you"
+        );
+    }
+}
