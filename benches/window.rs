@@ -163,30 +163,15 @@ fn main() {
     app.tab = Tab::Coding;
     frame(&ctx, &mut app);
 
-    // WEFT_BENCH_PROFILE=N: only apply and undo a code N times, for perf.
-    if let Some(n) = std::env::var("WEFT_BENCH_PROFILE")
+    // WEFT_BENCH_PROFILE=N: only apply (and undo) a code N times, for perf.
+    let profile = std::env::var("WEFT_BENCH_PROFILE")
         .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        let t = action(
-            &ctx,
-            &mut app,
-            n,
-            |app| push(app, Command::ApplyCode(code)),
-            |app, ctx| {
-                push(app, Command::Undo);
-                frame(ctx, app);
-            },
-        );
-        println!("apply a code ({n} times, for profiling): {}", ms(t));
-        return;
-    }
-
+        .and_then(|v| v.parse::<usize>().ok());
     let reps = 11;
     let apply = action(
         &ctx,
         &mut app,
-        reps,
+        profile.unwrap_or(reps),
         |app| push(app, Command::ApplyCode(code)),
         |app, ctx| {
             push(app, Command::Undo);
@@ -194,6 +179,9 @@ fn main() {
         },
     );
     println!("apply a code: {}", ms(apply));
+    if profile.is_some() {
+        return;
+    }
     let undo = action(
         &ctx,
         &mut app,

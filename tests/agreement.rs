@@ -12,7 +12,7 @@ mod common;
 use std::collections::HashMap;
 
 use serde_json::Value;
-use weft::analysis::agreement::{self, AgreementUnit, Include, Report, Row, Scope, Units};
+use weft::analysis::agreement::{self, AgreementUnit, Include, Report, Row, Scope};
 use weft::edit::ops;
 use weft::export::agreement::{code_label, coders_label, document_label};
 use weft::import::ParsedDocument;
@@ -146,13 +146,7 @@ fn compute(store: &Store, case: &Value) -> (ProjectSnapshot, Report) {
     let r = store.read();
     let snap = r.snapshot().unwrap();
     let scope = scope_of(&snap, case);
-    let mut units = HashMap::new();
-    if scope.unit.needs_text() {
-        for d in &snap.documents {
-            let text = r.document_text(d.id).unwrap();
-            units.insert(d.id, Units::of_text(scope.unit, &text));
-        }
-    }
+    let units = agreement::units_for(&snap, &scope, |d| r.document_text(d)).unwrap();
     let report = agreement::compute(&snap, &scope, &units).unwrap();
     (snap, report)
 }

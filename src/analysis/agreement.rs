@@ -271,6 +271,29 @@ impl Units {
     }
 }
 
+/// The units of every document in scope, reading text (through `text`) only
+/// when the unit needs it; documents left out are counted as
+/// [`compute`] counts them without text.
+pub fn units_for(
+    snap: &ProjectSnapshot,
+    scope: &Scope,
+    mut text: impl FnMut(DocumentId) -> Result<String>,
+) -> Result<HashMap<DocumentId, Units>> {
+    let mut out = HashMap::new();
+    if scope.unit.needs_text() {
+        for d in &snap.documents {
+            if scope
+                .documents
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&d.id))
+            {
+                out.insert(d.id, Units::of_text(scope.unit, &text(d.id)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Sorts runs and merges those that overlap or touch.
 pub fn merge_runs(mut runs: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
     runs.sort_unstable();

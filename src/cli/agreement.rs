@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use crate::analysis::agreement::{self, AgreementUnit, Include, Report, Row, Scope, Units};
+use crate::analysis::agreement::{self, AgreementUnit, Include, Report, Row, Scope};
 use crate::edit::ops::find_code;
 use crate::export::agreement as export;
 use crate::model::{CharRange, ProjectSnapshot};
@@ -122,27 +122,6 @@ pub fn scope(snap: &ProjectSnapshot, a: &AgreementArgs) -> anyhow::Result<Scope>
     })
 }
 
-/// The units of every document in scope, reading text only when the unit needs it.
-pub fn units(
-    r: &Reader<'_>,
-    snap: &ProjectSnapshot,
-    scope: &Scope,
-) -> crate::error::Result<HashMap<crate::model::DocumentId, Units>> {
-    let mut out = HashMap::new();
-    if scope.unit.needs_text() {
-        for d in &snap.documents {
-            if scope
-                .documents
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&d.id))
-            {
-                out.insert(d.id, Units::of_text(scope.unit, &r.document_text(d.id)?));
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The options as (name, value) pairs, for the JSON and the About sheet.
 pub fn about(snap: &ProjectSnapshot, scope: &Scope, by: &str) -> Vec<(String, String)> {
     let names = |ids: &[crate::model::CoderId]| {
@@ -212,7 +191,7 @@ pub fn agreement(a: AgreementArgs) -> anyhow::Result<()> {
     if a.disagreements {
         return disagreements(&r, &snap, &scope, &a);
     }
-    let units = units(&r, &snap, &scope)?;
+    let units = agreement::units_for(&snap, &scope, |d| r.document_text(d))?;
     let report = agreement::compute(&snap, &scope, &units)?;
     let rows = rows_for(&report, a.by);
     let by =

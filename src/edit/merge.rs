@@ -515,7 +515,6 @@ pub fn merge(r: &Reader<'_>, src: &Source) -> Result<(Edit, MergeReport)> {
     let mut new_docs = Vec::new();
     let mut src_docs: Vec<&DocumentRecord> = src.records.values().collect();
     src_docs.sort_by_key(|r| r.document.id);
-    let mut names: HashSet<String> = t.documents.iter().map(|d| d.name.to_lowercase()).collect();
     for rec in src_docs {
         let d = &rec.document;
         if let Some(mine) = t.documents.iter().find(|k| k.guid == d.guid) {
@@ -559,7 +558,6 @@ pub fn merge(r: &Reader<'_>, src: &Source) -> Result<(Edit, MergeReport)> {
         new.document.id = DocumentId(ids.next());
         new.document.participant = d.participant.and_then(|p| part_map.get(&p).copied());
         new.document.guid = fresh_guid(&d.guid, t.documents.iter().map(|k| &k.guid));
-        names.insert(d.name.to_lowercase());
         doc_map.insert(d.id, new.document.id);
         new_docs.push(new);
     }

@@ -113,12 +113,20 @@ impl ProjectSnapshot {
             Edit::UpdateDocument(doc) => {
                 // A new participant changes who has each of its codes: its
                 // segments are counted out under the old one and in again.
-                let mine: Vec<Segment> = self
-                    .segments
+                let moved = self
+                    .documents
                     .iter()
-                    .filter(|s| s.document == doc.id)
-                    .cloned()
-                    .collect();
+                    .find(|d| d.id == doc.id)
+                    .is_some_and(|d| d.participant != doc.participant);
+                let mine: Vec<Segment> = if moved {
+                    self.segments
+                        .iter()
+                        .filter(|s| s.document == doc.id)
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 for s in &mine {
                     self.count(s, true, t);
                 }
@@ -208,21 +216,17 @@ impl ProjectSnapshot {
                 for s in segs {
                     self.count(s, false, t);
                 }
-                if segs.len() <= FEW || t.resort_segments {
-                    // A few new rows go straight to their place (one move
-                    // of the tail each) instead of sorting the whole list.
-                    if t.resort_segments {
-                        self.segments.extend(segs.iter().cloned());
-                    } else {
-                        for s in segs {
-                            let key = sort_key(s);
-                            let at = self.segments.partition_point(|x| sort_key(x) < key);
-                            self.segments.insert(at, s.clone());
-                        }
-                    }
-                } else {
+                if t.resort_segments || segs.len() > FEW {
                     self.segments.extend(segs.iter().cloned());
                     t.resort_segments = true;
+                } else {
+                    // A few new rows go straight to their place (one move
+                    // of the tail each) instead of sorting the whole list.
+                    for s in segs {
+                        let key = sort_key(s);
+                        let at = self.segments.partition_point(|x| sort_key(x) < key);
+                        self.segments.insert(at, s.clone());
+                    }
                 }
             }
             Edit::DeleteSegments(ids) if ids.len() <= FEW => {

@@ -115,10 +115,15 @@ impl ProjectSnapshot {
 
     /// Fraction of a document's text that is coded, from 0 to 1.
     pub fn coverage(&self, d: &Document) -> f32 {
-        if d.char_len == 0 {
+        self.coverage_of(d.id, d.char_len)
+    }
+
+    /// Fraction of a document of `char_len` code points that is coded.
+    pub fn coverage_of(&self, doc: DocumentId, char_len: usize) -> f32 {
+        if char_len == 0 {
             return 0.0;
         }
-        *self.coded_chars.get(&d.id).unwrap_or(&0) as f32 / d.char_len as f32
+        *self.coded_chars.get(&doc).unwrap_or(&0) as f32 / char_len as f32
     }
 
     /// A document's segments (sorted by start).

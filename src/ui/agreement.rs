@@ -8,7 +8,7 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::{Command, Tab, WeftApp};
 use crate::analysis::agreement::{
-    self, AgreementUnit, Disagreement, Figure, Include, Report, Row, RowKind, Scope, Units,
+    self, AgreementUnit, Disagreement, Figure, Include, Report, Row, RowKind, Scope,
 };
 use crate::edit::merge::{self, Choice};
 use crate::model::{CodeId, CoderId, DocumentId};
@@ -129,12 +129,7 @@ impl AgreementPanel {
                 .filter(|c| snap.codes.path(*c).to_lowercase().contains(&filter))
                 .collect::<Vec<_>>()
         });
-        let names: Vec<&str> = self
-            .documents
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .collect();
+        let names = super::widgets::comma_names(&self.documents);
         let documents = if names.is_empty() {
             None
         } else {
@@ -337,21 +332,10 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     };
     if panel.report.as_ref().is_none_or(|(k, _)| *k != key) {
         let s = base.clone();
-        let mut units = std::collections::HashMap::new();
         let r = p.store.read();
-        if s.unit.needs_text() {
-            for d in p
-                .snap
-                .documents
-                .iter()
-                .filter(|d| s.documents.as_ref().is_none_or(|ids| ids.contains(&d.id)))
-            {
-                if let Ok(text) = r.document_text(d.id) {
-                    units.insert(d.id, Units::of_text(s.unit, &text));
-                }
-            }
-        }
-        match agreement::compute(&p.snap, &s, &units) {
+        let report = agreement::units_for(&p.snap, &s, |d| r.document_text(d))
+            .and_then(|units| agreement::compute(&p.snap, &s, &units));
+        match report {
             Ok(rep) => {
                 panel.report = Some((key.clone(), rep));
                 panel.problem = None;

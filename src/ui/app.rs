@@ -203,12 +203,16 @@ impl WeftApp {
             Ok(false) => {}
             Err(e) => self.error = Some(e.to_string()),
         }
-        // A second after the last change, the log is copied back into the file.
+        // A second after the last change, the log is copied back into the
+        // file, once.
         if self.job.is_none()
+            && !p.checkpointed
             && p.changed_at.elapsed() > std::time::Duration::from_secs(1)
-            && let Err(e) = p.store.checkpoint_when_idle()
         {
-            self.error = Some(e.to_string());
+            p.checkpointed = true;
+            if let Err(e) = p.store.checkpoint_when_idle() {
+                self.error = Some(e.to_string());
+            }
         }
         ctx.request_repaint_after(std::time::Duration::from_secs(1));
     }

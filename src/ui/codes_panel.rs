@@ -106,11 +106,7 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         .auto_shrink([false, true])
         .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
             for row in &cache.rows[range] {
-                let coverage = if row.chars == 0 {
-                    0.0
-                } else {
-                    p.snap.coded_chars.get(&row.id).copied().unwrap_or(0) as f32 / row.chars as f32
-                };
+                let coverage = p.snap.coverage_of(row.id, row.chars);
                 ui.horizontal(|ui| {
                     let resp = ui.selectable_label(current == Some(row.id), row.label.as_str());
                     let resp = if row.hover.is_empty() {

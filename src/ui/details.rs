@@ -246,17 +246,14 @@ pub struct RetrievalRow {
 }
 
 /// Whether a segment passes the retrieval list's attribute filter.
+/// `participant` is the segment's document's participant.
 fn admits(
     snap: &ProjectSnapshot,
     filter: &Option<(crate::model::AttributeId, String)>,
-    s: &Segment,
+    participant: Option<crate::model::ParticipantId>,
 ) -> bool {
     let Some((a, v)) = filter else { return true };
-    v.is_empty()
-        || snap
-            .document(s.document)
-            .and_then(|d| d.participant)
-            .is_some_and(|pid| snap.value(pid, *a) == v)
+    v.is_empty() || participant.is_some_and(|pid| snap.value(pid, *a) == v)
 }
 
 /// A row's heading: document, participant, attributes and coder.
@@ -325,7 +322,8 @@ impl RetrievalCache {
             Edit::InsertSegments(segs) => {
                 let (code, filter, hidden) = &self.key;
                 for s in segs.iter().filter(|s| s.code == *code) {
-                    if hidden.contains(&s.coder) || !admits(snap, filter, s) {
+                    let participant = snap.document(s.document).and_then(|d| d.participant);
+                    if hidden.contains(&s.coder) || !admits(snap, filter, participant) {
                         continue;
                     }
                     let key = (s.document, s.range.start, s.range.end, s.id);
@@ -376,13 +374,12 @@ impl RetrievalCache {
             }
             None => Vec::new(),
         };
-        let keep = |s: &Segment| -> bool {
-            let Some((a, v)) = filter else { return true };
-            v.is_empty()
-                || documents
-                    .get(&s.document)
-                    .and_then(|d| d.participant)
-                    .is_some_and(|pid| snap.value(pid, *a) == v)
+        let keep = |s: &Segment| {
+            admits(
+                snap,
+                filter,
+                documents.get(&s.document).and_then(|d| d.participant),
+            )
         };
         let rows = snap
             .segments

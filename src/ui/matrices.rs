@@ -145,12 +145,7 @@ impl MatrixPanel {
             Some((a, v)) if !v.is_empty() => vec![(*a, Condition::Equals(v.clone()))],
             _ => Vec::new(),
         };
-        let names: Vec<&str> = self
-            .documents
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .collect();
+        let names = super::widgets::comma_names(&self.documents);
         let documents = if names.is_empty() {
             None
         } else {

@@ -46,6 +46,9 @@ pub struct OpenProject {
     /// When the snapshot last changed, so the log is copied back into the
     /// file only once the user pauses.
     pub changed_at: std::time::Instant,
+    /// Whether the log has been copied back since the last change (so an
+    /// idle window does it once, not on every frame).
+    pub checkpointed: bool,
     /// Coders whose segments are hidden (View menu): in the highlights, the
     /// stripes and the retrieval list.
     pub hidden_coders: std::collections::HashSet<CoderId>,
@@ -74,6 +77,7 @@ impl OpenProject {
             document_rows: None,
             data_version,
             changed_at: std::time::Instant::now(),
+            checkpointed: false,
             hidden_coders: Default::default(),
             split_by_coder: false,
         };
@@ -137,6 +141,7 @@ impl OpenProject {
     fn snapshot_changed(&mut self) {
         self.version += 1;
         self.changed_at = std::time::Instant::now();
+        self.checkpointed = false;
         if let Some(v) = &self.view
             && self.snap.document(v.document).is_none()
         {

@@ -108,3 +108,12 @@ pub fn quote_row(ui: &mut Ui, head: &str, quote: &str, selected: bool) -> egui::
     });
     resp
 }
+
+/// The names typed in a comma-separated field ("P01, P03"), trimmed, empty
+/// ones left out.
+pub fn comma_names(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
