@@ -129,6 +129,7 @@ fn benches(c: &mut Criterion) {
                         coder,
                         created_at: "2026-01-01T00:00:00Z".into(),
                         memo: String::new(),
+                        exemplar: false,
                     });
                 }
             }

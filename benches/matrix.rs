@@ -59,6 +59,9 @@ fn project(dir: &std::path::Path) -> std::path::PathBuf {
                     description: String::new(),
                     position: id.0,
                     memo: String::new(),
+                    short_definition: String::new(),
+                    when_to_use: String::new(),
+                    when_not_to_use: String::new(),
                 });
                 id
             };
@@ -98,6 +101,7 @@ fn project(dir: &std::path::Path) -> std::path::PathBuf {
                     coder,
                     created_at: "2026-01-01T00:00:00Z".into(),
                     memo: String::new(),
+                    exemplar: false,
                 });
             }
             Ok(Edit::Batch(vec![

@@ -74,6 +74,7 @@ fn highlights(char_len: usize, n: usize) -> Vec<Highlight> {
                 color: egui::Color32::from_rgb((i * 37 % 255) as u8, (i * 91 % 255) as u8, 160),
                 name: format!("Code {}", i % CODES),
                 coder: None,
+                exemplar: false,
             }
         })
         .collect()
@@ -165,6 +166,7 @@ fn bench_size(c: &mut Criterion, label: &str, chars: usize, with_highlights: boo
         color: egui::Color32::RED,
         name: "Code 1".into(),
         coder: None,
+        exemplar: false,
     });
     let mut toggle = false;
     group.bench_function("frame after applying a code", |b| {

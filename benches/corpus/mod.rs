@@ -104,6 +104,9 @@ pub fn build(path: &Path, scale: usize) {
                         description: String::new(),
                         position: codes.len() as i64,
                         memo: String::new(),
+                        short_definition: String::new(),
+                        when_to_use: String::new(),
+                        when_not_to_use: String::new(),
                     });
                     id
                 };
@@ -140,6 +143,7 @@ pub fn build(path: &Path, scale: usize) {
                     coder: CoderId((i % 2) as i64 + 1),
                     created_at: "2026-01-01T00:00:00Z".into(),
                     memo: String::new(),
+                    exemplar: false,
                 });
             }
             Ok(Edit::Batch(vec![

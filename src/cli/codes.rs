@@ -108,21 +108,31 @@ pub enum CodesCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Set a code's definition or colour.
+    /// Set a code's colour or its codebook parts: short and full definition,
+    /// when to use it, when not.
     #[command(
-        after_help = "Example:\n  weft codes describe study.weft Outcomes --color \"#469990\" --description \"Changes the parent links to the mentor\""
+        after_help = "Examples:\n  weft codes describe study.weft Outcomes --color \"#469990\" --description \"Changes the parent links to the mentor\"\n  weft codes describe study.weft Outcomes --short \"What changed\" --when \"The parent names a change\" --when-not \"Hopes for change (use Goals)\""
     )]
     Describe {
         /// The project file.
         project: PathBuf,
         /// The code's path.
         path: String,
-        /// New definition.
+        /// New full definition.
         #[arg(long)]
         description: Option<String>,
         /// New colour as #rrggbb.
         #[arg(long)]
         color: Option<String>,
+        /// New short definition.
+        #[arg(long)]
+        short: Option<String>,
+        /// When to use the code.
+        #[arg(long)]
+        when: Option<String>,
+        /// When not to use it.
+        #[arg(long)]
+        when_not: Option<String>,
     },
 }
 
@@ -149,7 +159,8 @@ pub fn codebook(command: CodebookCommand) -> anyhow::Result<()> {
         CodebookCommand::Export { project, file } => {
             let store = Store::open(&project)?;
             let tree = store.read().code_tree()?;
-            codebook::write_file(&tree, &file)?;
+            let exemplars = store.read().exemplar_quotes()?;
+            codebook::write_file(&tree, &exemplars, &file)?;
             println!("Wrote {} code(s) to {}", tree.codes().len(), file.display());
         }
     }
@@ -230,9 +241,15 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             path,
             description,
             color,
+            short,
+            when,
+            when_not,
         } => {
-            if description.is_none() && color.is_none() {
-                bail!("give --description, --color or both");
+            if [&description, &color, &short, &when, &when_not]
+                .iter()
+                .all(|o| o.is_none())
+            {
+                bail!("give one or more of --description, --short, --when, --when-not, --color");
             }
             let color = color
                 .map(|c| {
@@ -246,8 +263,15 @@ pub fn codes(command: CodesCommand) -> anyhow::Result<()> {
             store.change(&format!("Edit code \"{old}\""), |r| {
                 let id = find_code(&r.code_tree()?, &path)?;
                 ops::update_code(r, id, |c| {
-                    if let Some(d) = description {
-                        c.description = d;
+                    for (given, part) in [
+                        (description, &mut c.description),
+                        (short, &mut c.short_definition),
+                        (when, &mut c.when_to_use),
+                        (when_not, &mut c.when_not_to_use),
+                    ] {
+                        if let Some(text) = given {
+                            *part = text.trim().to_string();
+                        }
                     }
                     if let Some(col) = color {
                         c.color = col;

@@ -59,6 +59,17 @@ pub struct CodeArgs {
     pub memo: String,
 }
 
+/// Arguments of `weft pin`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Which segment.
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+    /// Unpin it instead.
+    #[arg(long)]
+    pub unpin: bool,
+}
+
 /// Arguments of `weft recode`.
 #[derive(Debug, Args)]
 pub struct RecodeArgs {
@@ -222,6 +233,28 @@ pub fn uncode(a: SegmentArgs) -> anyhow::Result<()> {
         Ok(Edit::DeleteSegments(ids))
     })?;
     println!("Removed {n} segment(s)");
+    Ok(())
+}
+
+pub fn pin(a: PinArgs) -> anyhow::Result<()> {
+    let mut store = Store::open(&a.segment.project)?;
+    let label = if a.unpin {
+        "Unpin exemplar"
+    } else {
+        "Pin exemplar"
+    };
+    let mut n = 0;
+    store.change(label, |r| {
+        let ids = find_segments(r, &a.segment)?;
+        n = ids.len();
+        let edits = ids
+            .into_iter()
+            .map(|id| ops::set_exemplar(r, id, !a.unpin))
+            .collect::<crate::Result<Vec<_>>>()?;
+        Ok(Edit::Batch(edits))
+    })?;
+    let what = if a.unpin { "Unpinned" } else { "Pinned" };
+    println!("{what} {n} segment(s) as exemplar of {}", a.segment.code);
     Ok(())
 }
 

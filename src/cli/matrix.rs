@@ -38,6 +38,24 @@ pub enum DateGroup {
 /// Arguments of `weft matrix`.
 #[derive(Debug, Args)]
 pub struct MatrixArgs {
+    /// Which matrix.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Csv)]
+    pub format: MatrixFormat,
+    /// Write to this file (needed for xlsx).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Start the CSV with the byte-order mark Excel needs to read accents.
+    #[arg(long)]
+    pub excel: bool,
+}
+
+/// Which matrix: rows, columns, measure and filters (`weft matrix` and
+/// `weft report matrix`).
+#[derive(Debug, Args)]
+pub struct SpecArgs {
     /// The project file.
     pub project: PathBuf,
     /// Rows: `codes`, or `codes:DEPTH` for the codes down to that depth of the tree.
@@ -72,15 +90,6 @@ pub struct MatrixArgs {
     /// Only these coders' segments.
     #[arg(long, num_args = 1..)]
     pub coders: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = MatrixFormat::Csv)]
-    pub format: MatrixFormat,
-    /// Write to this file (needed for xlsx).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Start the CSV with the byte-order mark Excel needs to read accents.
-    #[arg(long)]
-    pub excel: bool,
 }
 
 /// Parses `--where` conditions against the project's attributes.
@@ -92,7 +101,7 @@ pub fn parse_filters(
 }
 
 /// Builds the spec from the arguments.
-pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec> {
+pub fn spec(snap: &ProjectSnapshot, a: &SpecArgs) -> anyhow::Result<MatrixSpec> {
     let depth = match a.rows.split_once(':') {
         None if a.rows == "codes" => None,
         Some(("codes", d)) => Some(d.parse::<usize>().ok().filter(|d| *d >= 1).with_context(
@@ -181,11 +190,12 @@ pub fn spec(snap: &ProjectSnapshot, a: &MatrixArgs) -> anyhow::Result<MatrixSpec
     })
 }
 
-pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
+pub fn matrix(args: MatrixArgs) -> anyhow::Result<()> {
+    let a = &args.spec;
     let store = Store::open(&a.project)?;
     let r = store.read();
     let snap = r.snapshot_for_counting()?;
-    let spec = spec(&snap, &a)?;
+    let spec = spec(&snap, a)?;
     let turns = if matches!(spec.columns, Columns::Codes(CoOccurrence::Turn)) {
         r.all_turns()?
     } else {
@@ -198,7 +208,7 @@ pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
         Default::default()
     };
     let description = export::describe(&m, a.measure, &a.cols, &a.filters.join(", "));
-    match (a.format, &a.out) {
+    match (args.format, &args.out) {
         (MatrixFormat::Xlsx, Some(path)) => {
             export::write_xlsx(&m, a.measure, &q, path, &description)?
         }
@@ -206,7 +216,7 @@ pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
         (format, Some(path)) => crate::export::write_atomically(path, |f| -> anyhow::Result<()> {
             match format {
                 MatrixFormat::Json => export::write_json(&m, a.measure, &q, f)?,
-                _ => export::write_csv(&m, a.measure, &q, f, a.excel)?,
+                _ => export::write_csv(&m, a.measure, &q, f, args.excel)?,
             }
             Ok(())
         })?,
@@ -214,9 +224,9 @@ pub fn matrix(a: MatrixArgs) -> anyhow::Result<()> {
             export::write_json(&m, a.measure, &q, std::io::stdout().lock())?;
             println!();
         }
-        (_, None) => export::write_csv(&m, a.measure, &q, std::io::stdout().lock(), a.excel)?,
+        (_, None) => export::write_csv(&m, a.measure, &q, std::io::stdout().lock(), args.excel)?,
     }
-    if let Some(path) = &a.out {
+    if let Some(path) = &args.out {
         eprintln!(
             "Wrote {} × {} matrix to {}. {description}",
             m.rows.len(),

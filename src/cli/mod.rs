@@ -90,6 +90,11 @@ pub enum Command {
         after_help = "Example:\n  weft uncode study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\""
     )]
     Uncode(coding::SegmentArgs),
+    /// Pin a coded segment as an exemplar quote of its code (for the codebook and its report).
+    #[command(
+        after_help = "Examples:\n  weft pin study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\"\n  weft pin study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\" --unpin"
+    )]
+    Pin(coding::PinArgs),
     /// Move a coded segment to another code.
     #[command(
         after_help = "Example:\n  weft recode study.weft --doc P07 --start 120 --end 188 --code \"Types of support/Emotional\" --to \"Types of support/Concrete\""
@@ -240,6 +245,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Codes(c) => codes::codes(c)?,
         Command::Code(args) => coding::code(args)?,
         Command::Uncode(args) => coding::uncode(args)?,
+        Command::Pin(args) => coding::pin(args)?,
         Command::Recode(args) => coding::recode(args)?,
         Command::Autocode(args) => coding::autocode(args)?,
         Command::Memo(args) => coding::memo(args)?,

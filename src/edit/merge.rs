@@ -365,6 +365,21 @@ pub fn merge(r: &Reader<'_>, src: &Source) -> Result<(Edit, MergeReport)> {
                         mine.description.as_str(),
                         c.description.as_str(),
                     ),
+                    (
+                        "short definition",
+                        mine.short_definition.as_str(),
+                        c.short_definition.as_str(),
+                    ),
+                    (
+                        "when to use",
+                        mine.when_to_use.as_str(),
+                        c.when_to_use.as_str(),
+                    ),
+                    (
+                        "when not to use",
+                        mine.when_not_to_use.as_str(),
+                        c.when_not_to_use.as_str(),
+                    ),
                     ("memo", mine.memo.as_str(), c.memo.as_str()),
                 ] {
                     if a != b && !(what == "path" && same_name(a, b)) {
@@ -641,6 +656,7 @@ pub fn merge(r: &Reader<'_>, src: &Source) -> Result<(Edit, MergeReport)> {
             coder: k,
             created_at: seg.created_at.clone(),
             memo: seg.memo.clone(),
+            exemplar: seg.exemplar,
         });
     }
     report.segments = new_segments.len();
@@ -860,6 +876,7 @@ pub fn reconcile(
                     coders.1,
                     label(&d.second)
                 ),
+                exemplar: false,
             });
             next += 1;
         }

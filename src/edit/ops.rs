@@ -108,6 +108,9 @@ fn ensure_path_in(
                     description: String::new(),
                     position: next_position(tree, parent) + siblings_new,
                     memo: String::new(),
+                    short_definition: String::new(),
+                    when_to_use: String::new(),
+                    when_not_to_use: String::new(),
                 });
                 id
             }
@@ -181,6 +184,9 @@ pub fn add_code(
         description: description.to_string(),
         position: next_position(&tree, parent),
         memo: String::new(),
+        short_definition: String::new(),
+        when_to_use: String::new(),
+        when_not_to_use: String::new(),
     };
     Ok((Edit::InsertCodes(vec![code]), id))
 }
@@ -196,6 +202,18 @@ pub fn update_code(r: &Reader<'_>, id: CodeId, f: impl FnOnce(&mut Code)) -> Res
         Error::Invalid(format!("\"{}\" is not a colour; use #rrggbb", code.color))
     })?;
     Ok(Edit::UpdateCode(code))
+}
+
+/// Pins a segment as an exemplar quote of its code, or unpins it.
+pub fn set_exemplar(r: &Reader<'_>, id: SegmentId, pinned: bool) -> Result<Edit> {
+    let mut s = r
+        .segment(id)?
+        .ok_or_else(|| Error::Invalid("that segment no longer exists".into()))?;
+    if s.exemplar == pinned {
+        return Ok(Edit::Batch(Vec::new()));
+    }
+    s.exemplar = pinned;
+    Ok(Edit::UpdateSegment(s))
 }
 
 /// Renames a code.
@@ -451,6 +469,7 @@ pub fn code_ranges(
             coder,
             created_at: now.clone(),
             memo: memo.to_string(),
+            exemplar: false,
         });
     }
     Ok(out)
@@ -880,6 +899,7 @@ pub fn import_codebook(r: &Reader<'_>, path: &Path, entries: &[CodebookEntry]) -
     let mut next = r.next_id("code")?;
     let mut new: Vec<Code> = Vec::new();
     let mut updates: HashMap<CodeId, Code> = HashMap::new();
+    let mut quotes: HashMap<CodeId, Vec<String>> = HashMap::new();
     for e in entries {
         let (_, id) = ensure_path_in(&tree, &e.path.join("/"), &mut next, &mut new)
             .map_err(|err| Error::at(path, e.line, None, err.to_string()))?;
@@ -900,11 +920,24 @@ pub fn import_codebook(r: &Reader<'_>, path: &Path, entries: &[CodebookEntry]) -
                 .entry(id)
                 .or_insert_with(|| tree.get(id).expect("existing code").clone()),
         };
-        if let Some(d) = &e.description {
-            target.description = d.clone();
+        for (given, part) in [
+            (&e.description, &mut target.description),
+            (&e.short_definition, &mut target.short_definition),
+            (&e.when_to_use, &mut target.when_to_use),
+            (&e.when_not_to_use, &mut target.when_not_to_use),
+        ] {
+            if let Some(text) = given {
+                *part = text.trim().to_string();
+            }
         }
         if let Some(c) = color {
             target.color = c;
+        }
+        if !e.exemplars.is_empty() {
+            quotes
+                .entry(id)
+                .or_default()
+                .extend(e.exemplars.iter().cloned());
         }
     }
     let mut edits = vec![Edit::InsertCodes(new)];
@@ -914,5 +947,42 @@ pub fn import_codebook(r: &Reader<'_>, path: &Path, entries: &[CodebookEntry]) -
         .collect();
     changed.sort_by_key(|c| c.id);
     edits.extend(changed.into_iter().map(Edit::UpdateCode));
+    edits.extend(pin_quotes(r, &quotes)?.into_iter().map(Edit::UpdateSegment));
     Ok(Edit::Batch(edits))
+}
+
+/// For each exemplar quote a codebook gives, the first of the code's segments
+/// (in document order) with exactly that text, pinned; a quote already pinned
+/// or found nowhere is passed over. New codes have no segments yet.
+fn pin_quotes(r: &Reader<'_>, quotes: &HashMap<CodeId, Vec<String>>) -> Result<Vec<Segment>> {
+    let mut out = Vec::new();
+    let mut codes: Vec<&CodeId> = quotes.keys().collect();
+    codes.sort();
+    for &code in codes {
+        let segments = r.segments_of_code(code)?;
+        if segments.is_empty() {
+            continue;
+        }
+        let texts = r.quotes_of_code(code)?;
+        let mut pinned: HashSet<SegmentId> = HashSet::new();
+        for quote in &quotes[&code] {
+            let already = segments
+                .iter()
+                .any(|s| s.exemplar && texts.get(&s.id) == Some(quote));
+            if already {
+                continue;
+            }
+            if let Some(s) = segments
+                .iter()
+                .find(|s| !s.exemplar && !pinned.contains(&s.id) && texts.get(&s.id) == Some(quote))
+            {
+                pinned.insert(s.id);
+                out.push(Segment {
+                    exemplar: true,
+                    ..s.clone()
+                });
+            }
+        }
+    }
+    Ok(out)
 }

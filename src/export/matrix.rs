@@ -83,7 +83,7 @@ pub fn first_header(m: &Matrix) -> &'static str {
     }
 }
 
-fn number(m: &Matrix, cell: &Cell, col: Option<usize>, measure: Measure) -> String {
+pub fn number(m: &Matrix, cell: &Cell, col: Option<usize>, measure: Measure) -> String {
     let v = m.value(cell, col, measure);
     if measure == Measure::Percent {
         format!("{v:.1}")

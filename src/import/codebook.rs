@@ -1,6 +1,8 @@
-//! Codebooks in CSV (`path,description,color`, path as `Parent/Child`) and JSON
-//! (a tree of `{name, color, description, children}`), the formats
-//! [`crate::export::codebook`] writes.
+//! Codebooks in CSV (`path,description,color,short_definition,when_to_use,
+//! when_not_to_use,exemplar 1,exemplar 2…`, path as `Parent/Child`) and JSON (a
+//! tree of `{name, color, description, short_definition, when_to_use,
+//! when_not_to_use, exemplars, children}`), the formats
+//! [`crate::export::codebook`] writes. Only `path` (or `name`) is required.
 
 use std::path::Path;
 
@@ -15,10 +17,18 @@ use crate::model::split_path;
 pub struct CodebookEntry {
     /// Names from the top level down.
     pub path: Vec<String>,
-    /// Definition, if the file gives one.
+    /// Full definition, if the file gives one.
     pub description: Option<String>,
     /// Colour, if the file gives one.
     pub color: Option<String>,
+    /// Short definition, if given.
+    pub short_definition: Option<String>,
+    /// When to use the code, if given.
+    pub when_to_use: Option<String>,
+    /// When not to use it, if given.
+    pub when_not_to_use: Option<String>,
+    /// Exemplar quotes: pinned again where a segment of the code has this text.
+    pub exemplars: Vec<String>,
     /// 1-based line in the file (0 for JSON).
     pub line: u64,
 }
@@ -31,9 +41,21 @@ pub struct JsonCode {
     /// Colour as `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
-    /// Definition.
+    /// Full definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Short definition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_definition: Option<String>,
+    /// When to use the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_to_use: Option<String>,
+    /// When not to use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_not_to_use: Option<String>,
+    /// Exemplar quotes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exemplars: Vec<String>,
     /// Child codes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<JsonCode>,
@@ -80,6 +102,17 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
         ));
     };
     let (desc_col, color_col) = (col("description"), col("color"));
+    let (short_col, when_col, not_col) = (
+        col("short_definition"),
+        col("when_to_use"),
+        col("when_not_to_use"),
+    );
+    let exemplar_cols: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.trim().to_lowercase().starts_with("exemplar"))
+        .map(|(i, _)| i)
+        .collect();
     let mut out = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
@@ -123,6 +156,10 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
             path: names,
             description: get(desc_col),
             color: get(color_col),
+            short_definition: get(short_col),
+            when_to_use: get(when_col),
+            when_not_to_use: get(not_col),
+            exemplars: exemplar_cols.iter().filter_map(|&c| get(Some(c))).collect(),
             line,
         });
     }
@@ -145,6 +182,10 @@ fn read_json(path: &Path, text: &str) -> Result<Vec<CodebookEntry>> {
                 path: path.clone(),
                 description: c.description.clone(),
                 color: c.color.clone(),
+                short_definition: c.short_definition.clone(),
+                when_to_use: c.when_to_use.clone(),
+                when_not_to_use: c.when_not_to_use.clone(),
+                exemplars: c.exemplars.clone(),
                 line: 0,
             });
             walk(&c.children, &path, out);

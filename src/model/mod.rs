@@ -5,8 +5,10 @@
 //! points, half-open, as in the REFI-QDA standard; bytes never leave `text`.
 
 mod codes;
+mod parts;
 mod snapshot;
 pub use codes::{CodeTree, MAX_CODE_DEPTH, PATH_SEPARATOR, split_path};
+pub use parts::CodeParts;
 pub use snapshot::{CodeStats, ProjectSnapshot, covered_chars};
 
 use serde::{Deserialize, Serialize};
@@ -244,12 +246,19 @@ pub struct Code {
     pub name: String,
     /// Colour as `#rrggbb`.
     pub color: String,
-    /// Definition: what the code means, when to use it and when not.
+    /// The full definition: what the code means (the REFI-QDA Description,
+    /// see [`CodeParts`] for how the other parts travel with it).
     pub description: String,
     /// Order among its siblings.
     pub position: i64,
     /// The researcher's memo on this code.
     pub memo: String,
+    /// A one-line definition, for lists and the codebook's first line.
+    pub short_definition: String,
+    /// When to use the code (inclusion criteria).
+    pub when_to_use: String,
+    /// When not to use it (exclusion criteria, and which code to use instead).
+    pub when_not_to_use: String,
 }
 
 /// A person who codes.
@@ -282,6 +291,8 @@ pub struct Segment {
     pub created_at: String,
     /// The coder's memo on this passage.
     pub memo: String,
+    /// Pinned as an exemplar quote of its code, for the codebook.
+    pub exemplar: bool,
 }
 
 /// Counts shown by `weft info`.

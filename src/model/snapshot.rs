@@ -166,6 +166,7 @@ mod tests {
             coder: CoderId(1),
             created_at: String::new(),
             memo: String::new(),
+            exemplar: false,
         }
     }
 

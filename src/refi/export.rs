@@ -21,13 +21,17 @@ fn note_guid(object: &str, project: &str) -> String {
     }
 }
 
+/// Each code's exemplar quotes (see [`Reader::exemplar_quotes`]).
+pub type Exemplars = HashMap<CodeId, Vec<String>>;
+
 fn code_xml(
     out: &mut String,
-    tree: &CodeTree,
+    book: (&CodeTree, &Exemplars),
     id: CodeId,
     notes: &HashMap<String, String>,
     indent: usize,
 ) {
+    let (tree, exemplars) = book;
     let Some(c) = tree.get(id) else { return };
     let pad = "  ".repeat(indent);
     let _ = write!(
@@ -38,11 +42,13 @@ fn code_xml(
         esc(&c.color)
     );
     out.push('\n');
-    if !c.description.is_empty() {
+    let quotes = exemplars.get(&c.id).cloned().unwrap_or_default();
+    let description = CodeParts::of(c, quotes).to_description();
+    if !description.is_empty() {
         let _ = writeln!(
             out,
             "{pad}  <Description>{}</Description>",
-            esc(&c.description)
+            esc(&description)
         );
     }
     if notes.contains_key(&c.guid) {
@@ -53,15 +59,19 @@ fn code_xml(
         );
     }
     for &child in tree.children(Some(id)) {
-        code_xml(out, tree, child, notes, indent + 1);
+        code_xml(out, book, child, notes, indent + 1);
     }
     let _ = writeln!(out, "{pad}</Code>");
 }
 
-fn codes_xml(tree: &CodeTree, notes: &HashMap<String, String>, indent: usize) -> String {
+fn codes_xml(
+    book: (&CodeTree, &Exemplars),
+    notes: &HashMap<String, String>,
+    indent: usize,
+) -> String {
     let mut out = String::new();
-    for &top in tree.children(None) {
-        code_xml(&mut out, tree, top, notes, indent);
+    for &top in book.0.children(None) {
+        code_xml(&mut out, book, top, notes, indent);
     }
     out
 }
@@ -144,7 +154,8 @@ pub fn project_xml(r: &Reader<'_>) -> Result<(String, Vec<(String, String)>)> {
     }
     if !snap.codes.codes().is_empty() {
         x.push_str("  <CodeBook>\n    <Codes>\n");
-        x.push_str(&codes_xml(&snap.codes, &notes, 3));
+        let exemplars = r.exemplar_quotes()?;
+        x.push_str(&codes_xml((&snap.codes, &exemplars), &notes, 3));
         x.push_str("    </Codes>\n  </CodeBook>\n");
     }
     if !snap.attributes.is_empty() {
@@ -279,8 +290,9 @@ pub fn write_qdpx(r: &Reader<'_>, path: &Path) -> Result<()> {
     })
 }
 
-/// The codebook as a `.qdc` document.
-pub fn codebook_xml(tree: &CodeTree) -> String {
+/// The codebook as a `.qdc` document, each code's parts laid out in its
+/// Description (see [`CodeParts`]).
+pub fn codebook_xml(tree: &CodeTree, exemplars: &Exemplars) -> String {
     let mut x = String::new();
     x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(
@@ -289,7 +301,7 @@ pub fn codebook_xml(tree: &CodeTree) -> String {
         env!("CARGO_PKG_VERSION")
     );
     x.push_str("  <Codes>\n");
-    x.push_str(&codes_xml(tree, &HashMap::new(), 2));
+    x.push_str(&codes_xml((tree, exemplars), &HashMap::new(), 2));
     x.push_str("  </Codes>\n</CodeBook>\n");
     x
 }

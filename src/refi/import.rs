@@ -628,6 +628,8 @@ pub fn read_qdpx_with(
         codes: Vec<Code>,
         by_guid: HashMap<String, CodeId>,
         changes: Vec<String>,
+        /// Exemplar quotes laid out in the codes' descriptions.
+        exemplars: HashMap<CodeId, Vec<String>>,
     }
     fn walk(
         el: &El,
@@ -667,6 +669,13 @@ pub fn read_qdpx_with(
                     "a second code \"{before}\" at the same level is called \"{name}\""
                 ));
             }
+            let parts = c
+                .child("Description")
+                .map(|d| CodeParts::from_description(&crate::text::normalise(&d.text)))
+                .unwrap_or_default();
+            if !parts.exemplars.is_empty() {
+                read.exemplars.insert(id, parts.exemplars.clone());
+            }
             read.codes.push(Code {
                 id,
                 guid: g.clone(),
@@ -677,12 +686,12 @@ pub fn read_qdpx_with(
                     .and_then(parse_color)
                     .filter(|c| c.len() == 7)
                     .unwrap_or_else(|| PALETTE[(id.0 as usize - 1) % PALETTE.len()].to_string()),
-                description: c
-                    .child("Description")
-                    .map(|d| crate::text::normalise(&d.text))
-                    .unwrap_or_default(),
+                description: parts.description,
                 position: pos as i64,
                 memo: notes_of(c),
+                short_definition: parts.short_definition,
+                when_to_use: parts.when_to_use,
+                when_not_to_use: parts.when_not_to_use,
             });
             read.by_guid.insert(g, id);
             walk(c, Some(id), path, seen, read, notes_of)?;
@@ -697,6 +706,7 @@ pub fn read_qdpx_with(
         mut codes,
         by_guid: code_by_guid,
         changes,
+        exemplars,
     } = read;
     report.changes.extend(changes);
 
@@ -976,7 +986,7 @@ pub fn read_qdpx_with(
                     report.uncoded_selections += 1;
                     let code = *uncoded.get_or_insert_with(|| {
                         let id = CodeId(codes.len() as i64 + 1);
-                        codes.push(Code { id, guid: new_guid(), parent: None, name: "Uncoded selections".into(), color: "#888888".into(), description: "Selections that another tool exported without a code (their descriptions are the segments' memos).".into(), position: codes.len() as i64, memo: String::new() });
+                        codes.push(Code { id, guid: new_guid(), parent: None, name: "Uncoded selections".into(), color: "#888888".into(), description: "Selections that another tool exported without a code (their descriptions are the segments' memos).".into(), position: codes.len() as i64, memo: String::new(), short_definition: String::new(), when_to_use: String::new(), when_not_to_use: String::new() });
                         id
                     });
                     let desc = sel
@@ -997,6 +1007,7 @@ pub fn read_qdpx_with(
                             .filter(|s| !s.is_empty())
                             .collect::<Vec<_>>()
                             .join("\n\n"),
+                        exemplar: false,
                     });
                     continue;
                 }
@@ -1039,6 +1050,7 @@ pub fn read_qdpx_with(
                         coder,
                         created_at: created.clone(),
                         memo: memo.clone(),
+                        exemplar: false,
                     });
                 }
             }
@@ -1097,6 +1109,7 @@ pub fn read_qdpx_with(
                 .or_default() += 1;
         }
     }
+    pin_exemplars(&mut segments, &records, &exemplars);
     report.documents = records.len();
     report.codes = codes.len();
     report.segments = segments.len();
@@ -1116,6 +1129,44 @@ pub fn read_qdpx_with(
         .and_then(|r| r.attr("targetGUID"))
         .map(|g| g.trim_matches(|c| c == '{' || c == '}').to_lowercase());
     Ok((edit, project_guid, report))
+}
+
+/// Pins, for each exemplar quote a code's description lists, the first of
+/// the code's segments whose text is that quote (REFI-QDA has no place for
+/// the pin itself, so the quote's text carries it).
+fn pin_exemplars(
+    segments: &mut [Segment],
+    records: &[DocumentRecord],
+    exemplars: &HashMap<CodeId, Vec<String>>,
+) {
+    if exemplars.is_empty() {
+        return;
+    }
+    let by_id: HashMap<DocumentId, &str> = records
+        .iter()
+        .map(|r| (r.document.id, r.text.as_str()))
+        .collect();
+    // Indexed only when a document holds a candidate.
+    let mut indexed: HashMap<DocumentId, crate::text::CharIndex<'_>> = HashMap::new();
+    for (code, quotes) in exemplars {
+        for quote in quotes {
+            let found = segments.iter_mut().find(|s| {
+                if s.code != *code || s.exemplar {
+                    return false;
+                }
+                let Some(text) = by_id.get(&s.document) else {
+                    return false;
+                };
+                let t = indexed
+                    .entry(s.document)
+                    .or_insert_with(|| crate::text::CharIndex::new(text));
+                s.range.end <= t.char_len() && t.slice(s.range) == quote
+            });
+            if let Some(s) = found {
+                s.exemplar = true;
+            }
+        }
+    }
 }
 
 /// Imports a `.qdpx` into a new project at `project`, all or nothing: the
@@ -1165,12 +1216,23 @@ pub fn parse_qdc(path: &Path, bytes: &[u8]) -> Result<Vec<crate::import::Codeboo
                     .trim()
                     .replace('/', "-"),
             );
+            let parts = c
+                .child("Description")
+                .map(|d| CodeParts::from_description(&crate::text::normalise(&d.text)));
+            let part = |f: fn(&CodeParts) -> &String| {
+                parts.as_ref().map(f).filter(|s| !s.is_empty()).cloned()
+            };
             out.push(crate::import::CodebookEntry {
                 path: p.clone(),
-                description: c
-                    .child("Description")
-                    .map(|d| crate::text::normalise(&d.text)),
+                description: parts.as_ref().map(|p| p.description.clone()),
                 color: c.attr("color").filter(|c| c.len() == 7).map(String::from),
+                short_definition: part(|p| &p.short_definition),
+                when_to_use: part(|p| &p.when_to_use),
+                when_not_to_use: part(|p| &p.when_not_to_use),
+                exemplars: parts
+                    .as_ref()
+                    .map(|p| p.exemplars.clone())
+                    .unwrap_or_default(),
                 line: 0,
             });
             walk(c, &p, out);

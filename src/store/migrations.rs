@@ -156,6 +156,15 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (document_guid, code_guid, start, end, coder)
     ) WITHOUT ROWID;
     "#,
+    // 8: the structured codebook (MacQueen et al.): besides the full
+    // definition (description), a short definition, when to use a code and
+    // when not; and exemplar quotes, which are segments pinned as examples.
+    r#"
+    ALTER TABLE code ADD COLUMN short_definition TEXT NOT NULL DEFAULT '';
+    ALTER TABLE code ADD COLUMN when_to_use TEXT NOT NULL DEFAULT '';
+    ALTER TABLE code ADD COLUMN when_not_to_use TEXT NOT NULL DEFAULT '';
+    ALTER TABLE segment ADD COLUMN exemplar INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -15,9 +15,10 @@ pub struct Reader<'c> {
 
 const DOCUMENT_COLUMNS: &str =
     "id, guid, name, participant_id, char_len, source_file, encoding, imported_at, memo";
-const CODE_COLUMNS: &str = "id, guid, parent_id, name, color, description, position, memo";
+const CODE_COLUMNS: &str = "id, guid, parent_id, name, color, description, position, memo, \
+     short_definition, when_to_use, when_not_to_use";
 const SEGMENT_COLUMNS: &str =
-    "id, guid, document_id, code_id, start, end, coder_id, created_at, memo";
+    "id, guid, document_id, code_id, start, end, coder_id, created_at, memo, exemplar";
 
 fn document_row(r: &Row) -> rusqlite::Result<Document> {
     Ok(Document {
@@ -43,6 +44,9 @@ fn code_row(r: &Row) -> rusqlite::Result<Code> {
         description: r.get(5)?,
         position: r.get(6)?,
         memo: r.get(7)?,
+        short_definition: r.get(8)?,
+        when_to_use: r.get(9)?,
+        when_not_to_use: r.get(10)?,
     })
 }
 
@@ -56,6 +60,7 @@ fn segment_row(r: &Row) -> rusqlite::Result<Segment> {
         coder: CoderId(r.get(6)?),
         created_at: r.get(7)?,
         memo: r.get(8)?,
+        exemplar: r.get(9)?,
     })
 }
 
@@ -431,6 +436,38 @@ impl<'c> Reader<'c> {
             .collect())
     }
 
+    /// The pinned exemplars of every code: (segment, its text), in document
+    /// and then text order.
+    pub fn exemplars(&self) -> Result<HashMap<CodeId, Vec<(SegmentId, String)>>> {
+        let rows = self.list(
+            "SELECT s.code_id, s.id, substr(t.text, s.start + 1, s.end - s.start)
+             FROM segment s JOIN document_text t ON t.document_id = s.document_id
+             WHERE s.exemplar <> 0 ORDER BY s.document_id, s.start, s.end, s.id",
+            [],
+            |r| {
+                Ok((
+                    CodeId(r.get(0)?),
+                    SegmentId(r.get(1)?),
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )?;
+        let mut out: HashMap<CodeId, Vec<(SegmentId, String)>> = HashMap::new();
+        for (code, id, text) in rows {
+            out.entry(code).or_default().push((id, text));
+        }
+        Ok(out)
+    }
+
+    /// Each code's exemplar quotes, for codebook files.
+    pub fn exemplar_quotes(&self) -> Result<HashMap<CodeId, Vec<String>>> {
+        Ok(self
+            .exemplars()?
+            .into_iter()
+            .map(|(c, list)| (c, list.into_iter().map(|(_, q)| q).collect()))
+            .collect())
+    }
+
     /// The coded text of these segments (missing ids are left out).
     pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
         let mut stmt = self.conn.prepare_cached(
@@ -610,6 +647,7 @@ impl<'c> Reader<'c> {
                     coder: CoderId(r.get(5)?),
                     created_at: String::new(),
                     memo: String::new(),
+                    exemplar: false,
                 })
             },
         )?;

@@ -182,8 +182,9 @@ impl<'c> Writer<'c> {
         crate::model::check_name_characters("the code name", &c.name)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO code (id, guid, parent_id, name, color, description, position, memo)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO code (id, guid, parent_id, name, color, description, position, memo,
+                 short_definition, when_to_use, when_not_to_use)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(rusqlite::params![
                 c.id.0,
@@ -193,7 +194,10 @@ impl<'c> Writer<'c> {
                 c.color,
                 c.description,
                 c.position,
-                c.memo
+                c.memo,
+                c.short_definition,
+                c.when_to_use,
+                c.when_not_to_use
             ])
             .map_err(|e| sibling_conflict(e, &c.name))?;
         Ok(())
@@ -205,7 +209,8 @@ impl<'c> Writer<'c> {
             .conn
             .execute(
                 "UPDATE code SET parent_id = ?2, name = ?3, color = ?4, description = ?5,
-                 position = ?6, memo = ?7 WHERE id = ?1",
+                 position = ?6, memo = ?7, short_definition = ?8, when_to_use = ?9,
+                 when_not_to_use = ?10 WHERE id = ?1",
                 rusqlite::params![
                     c.id.0,
                     c.parent.map(|p| p.0),
@@ -213,7 +218,10 @@ impl<'c> Writer<'c> {
                     c.color,
                     c.description,
                     c.position,
-                    c.memo
+                    c.memo,
+                    c.short_definition,
+                    c.when_to_use,
+                    c.when_not_to_use
                 ],
             )
             .map_err(|e| sibling_conflict(e, &c.name))?;
@@ -245,8 +253,8 @@ impl<'c> Writer<'c> {
     pub(crate) fn insert_segment(&self, s: &Segment) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO segment (id, guid, document_id, code_id, start, end, coder_id, created_at, memo)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO segment (id, guid, document_id, code_id, start, end, coder_id, created_at, memo, exemplar)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(rusqlite::params![
                 s.id.0,
@@ -257,7 +265,8 @@ impl<'c> Writer<'c> {
                 s.range.end as i64,
                 s.coder.0,
                 s.created_at,
-                s.memo
+                s.memo,
+                s.exemplar
             ])?;
         Ok(())
     }
@@ -265,8 +274,10 @@ impl<'c> Writer<'c> {
     pub(crate) fn update_segment(&self, s: &Segment) -> Result<()> {
         let n = self
             .conn
-            .prepare_cached("UPDATE segment SET code_id = ?2, memo = ?3 WHERE id = ?1")?
-            .execute((s.id.0, s.code.0, &s.memo))?;
+            .prepare_cached(
+                "UPDATE segment SET code_id = ?2, memo = ?3, exemplar = ?4 WHERE id = ?1",
+            )?
+            .execute((s.id.0, s.code.0, &s.memo, s.exemplar))?;
         changed(n, "the segment")
     }
 

@@ -426,6 +426,17 @@ impl WeftApp {
                 TranscriptAction::DragSelection => {
                     egui::DragAndDrop::set_payload(ui.ctx(), TreeDrag::Selection);
                 }
+                TranscriptAction::SetExemplar(s, pinned) => {
+                    let label = if pinned {
+                        "Pin exemplar"
+                    } else {
+                        "Unpin exemplar"
+                    };
+                    self.queue.push(Command::Change(
+                        label.into(),
+                        Box::new(move |r| ops::set_exemplar(r, s, pinned)),
+                    ));
+                }
                 TranscriptAction::EditSegmentMemo(s) => {
                     let memo = p
                         .snap

@@ -140,7 +140,12 @@ impl WeftApp {
             }
             Command::ExportCodebook(file) => {
                 let p = self.project.as_ref().ok_or("open a project first")?;
-                crate::export::codebook::write_file(&p.snap.codes, &file)
+                let exemplars = p
+                    .store
+                    .read()
+                    .exemplar_quotes()
+                    .map_err(|e| e.to_string())?;
+                crate::export::codebook::write_file(&p.snap.codes, &exemplars, &file)
                     .map_err(|e| e.to_string())?;
                 self.status = format!("Wrote the codebook to {}", file.display());
             }

@@ -7,7 +7,7 @@ use super::app::{Command, WeftApp, draft_field, parse_hex};
 use super::dialogs::{Dialog, PathPurpose};
 use super::widgets::{quote_line, quote_row, quote_row_height};
 use crate::edit::ops::{self, MemoTarget};
-use crate::model::{CharRange, ProjectSnapshot, Segment};
+use crate::model::{CharRange, DocumentId, ProjectSnapshot, Segment, SegmentId};
 
 /// A memo editor: edits a draft, and saves when the field loses focus.
 fn memo_editor(
@@ -148,6 +148,19 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
                     &s.memo,
                     3,
                 );
+                let mut pinned = s.exemplar;
+                if ui
+                    .checkbox(&mut pinned, "Exemplar quote of its code")
+                    .on_hover_text("Pinned exemplars go in the codebook and its report")
+                    .changed()
+                {
+                    let label = if pinned {
+                        "Pin exemplar"
+                    } else {
+                        "Unpin exemplar"
+                    };
+                    app.change(label, move |r| ops::set_exemplar(r, id, pinned));
+                }
                 if ui.button("Remove this coding").clicked() {
                     app.change("Remove coding", move |_| {
                         Ok(crate::edit::Edit::DeleteSegments(vec![id]))
@@ -177,23 +190,8 @@ pub fn details_ui(app: &mut WeftApp, ui: &mut Ui) {
                         });
                     }
                 });
-                let label =
-                    ui.label(RichText::new("Definition (when to use it, when not):").strong());
-                let (resp, saved) = draft_field(
-                    &mut app.drafts,
-                    ui,
-                    &format!("def:{}", id.0),
-                    &c.description,
-                    3,
-                    f32::INFINITY,
-                    "",
-                );
-                resp.labelled_by(label.id);
-                if let Some(text) = saved {
-                    app.change("Edit definition", move |r| {
-                        ops::update_code(r, id, |c| c.description = text)
-                    });
-                }
+                code_parts_ui(app, ui, c);
+                exemplars_ui(app, ui, id);
                 memo_editor(
                     app,
                     ui,
@@ -404,6 +402,114 @@ impl RetrievalCache {
 
 /// The selected code's segments across documents, filterable by attribute.
 /// Only the rows in view are drawn.
+/// Which part of a code a field edits.
+#[derive(Clone, Copy)]
+enum Part {
+    Short,
+    Full,
+    When,
+    WhenNot,
+}
+
+impl Part {
+    fn of(self, c: &mut crate::model::Code) -> &mut String {
+        match self {
+            Part::Short => &mut c.short_definition,
+            Part::Full => &mut c.description,
+            Part::When => &mut c.when_to_use,
+            Part::WhenNot => &mut c.when_not_to_use,
+        }
+    }
+}
+
+/// The structured codebook's text parts, each saved as its own undoable change.
+fn code_parts_ui(app: &mut WeftApp, ui: &mut Ui, c: &crate::model::Code) {
+    let id = c.id;
+    let mut code = c.clone();
+    for (part, label, key, rows, hint) in [
+        (Part::Short, "Short definition", "short", 1, "a few words"),
+        (
+            Part::Full,
+            "Full definition",
+            "def",
+            3,
+            "what the code means",
+        ),
+        (Part::When, "When to use", "when", 2, "inclusion criteria"),
+        (
+            Part::WhenNot,
+            "When not to use",
+            "whennot",
+            2,
+            "exclusion criteria; which code instead",
+        ),
+    ] {
+        let heading = ui.label(RichText::new(format!("{label}:")).strong());
+        let (resp, saved) = draft_field(
+            &mut app.drafts,
+            ui,
+            &format!("{key}:{}", id.0),
+            part.of(&mut code),
+            rows,
+            f32::INFINITY,
+            hint,
+        );
+        resp.labelled_by(heading.id);
+        if let Some(text) = saved {
+            app.change(&format!("Edit {}", label.to_lowercase()), move |r| {
+                ops::update_code(r, id, |c| *part.of(c) = text.trim().to_string())
+            });
+        }
+    }
+}
+
+/// The code's pinned exemplars: quote, where it is, open or unpin.
+fn exemplars_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
+    let Some(p) = &mut app.project else { return };
+    let pinned: Vec<(SegmentId, DocumentId, CharRange)> = p
+        .snap
+        .segments
+        .iter()
+        .filter(|s| s.code == code && s.exemplar)
+        .map(|s| (s.id, s.document, s.range))
+        .collect();
+    ui.label(RichText::new(format!("Exemplars ({}):", pinned.len())).strong());
+    if pinned.is_empty() {
+        ui.weak("None yet: right-click a coded passage's stripe, or tick \"Exemplar quote\" on a segment.");
+        return;
+    }
+    let quotes = p.quotes_of(&pinned);
+    let mut open = None;
+    let mut unpin = None;
+    for ((seg, doc, range), quote) in pinned.iter().zip(quotes) {
+        let name = p
+            .snap
+            .document(*doc)
+            .map_or("", |d| d.name.as_str())
+            .to_string();
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .link(format!(
+                    "{name}: \u{201c}{}\u{201d}",
+                    quote_line(&quote, range.len())
+                ))
+                .clicked()
+            {
+                open = Some((*doc, *range));
+            }
+            if ui.small_button("Unpin").clicked() {
+                unpin = Some(*seg);
+            }
+        });
+    }
+    if let Some((doc, range)) = open {
+        app.queue.push(Command::OpenDocument(doc, Some(range)));
+    }
+    if let Some(seg) = unpin {
+        app.change("Unpin exemplar", move |r| ops::set_exemplar(r, seg, false));
+    }
+}
+
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
     let mut hidden: Vec<_> = p.hidden_coders.iter().copied().collect();

@@ -174,11 +174,14 @@ impl OpenProject {
             .filter(|s| !hidden.contains(&s.coder))
             .filter_map(|s| {
                 let code = tree.get(s.code)?;
-                let name = if split {
+                let mut name = if split {
                     format!("{} · {}", initials(snap.coder_name(s.coder)), code.name)
                 } else {
                     code.name.clone()
                 };
+                if s.exemplar {
+                    name.push_str(" (exemplar)");
+                }
                 Some(Highlight {
                     segment: s.id,
                     code: s.code,
@@ -186,6 +189,7 @@ impl OpenProject {
                     color: parse_hex(&code.color),
                     name,
                     coder: split.then_some(s.coder),
+                    exemplar: s.exemplar,
                 })
             })
             .collect();

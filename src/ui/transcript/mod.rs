@@ -52,6 +52,8 @@ pub struct Highlight {
     /// With stripes split by coder: whose segment it is (its lane is the
     /// code's and this coder's). `None` shares the code's lane.
     pub coder: Option<CoderId>,
+    /// Pinned as an exemplar of its code.
+    pub exemplar: bool,
 }
 
 /// A selection: where it started and where the cursor is now (code points).
@@ -81,6 +83,8 @@ pub enum TranscriptAction {
     RecodeSegment(SegmentId, CodeId),
     /// Edit this segment's memo.
     EditSegmentMemo(SegmentId),
+    /// Pin the segment as an exemplar of its code (true) or unpin it.
+    SetExemplar(SegmentId, bool),
     /// The user is dragging the selection (to drop it on a code).
     DragSelection,
 }

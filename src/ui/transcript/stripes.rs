@@ -91,6 +91,15 @@ impl TranscriptView {
                     actions.push(TranscriptAction::EditSegmentMemo(h.segment));
                     ui.close();
                 }
+                let pin = if h.exemplar {
+                    "Unpin exemplar"
+                } else {
+                    "Pin as exemplar"
+                };
+                if ui.button(pin).clicked() {
+                    actions.push(TranscriptAction::SetExemplar(h.segment, !h.exemplar));
+                    ui.close();
+                }
                 ui.menu_button("Recode as", |ui| {
                     egui::ScrollArea::vertical()
                         .max_height(300.0)
