@@ -31,6 +31,13 @@ pub const TRANSCRIPTS: [(&str, &str); 12] = [
     ("P12.txt", include_str!("../assets/demo/P12.txt")),
 ];
 
+/// The practice project's answers: document, the exact words, code path and
+/// the expert's reason (written for Weft, like the interviews).
+pub const PRACTICE_ANSWERS: &str = include_str!("../assets/practice/answers.csv");
+
+/// Whose answers the shipped practice project holds.
+pub const PRACTICE_EXPERT: &str = "Weft team";
+
 /// The participants sheet.
 pub const PARTICIPANTS: &str = include_str!("../assets/demo/participants.csv");
 
@@ -420,6 +427,60 @@ pub fn write_demo(path: &Path) -> Result<()> {
     Store::build(path, None, fill_demo).map(|_| ())
 }
 
+/// Writes the practice project that Weft ships: two demo interviews (P03 and
+/// P08) with the demo's codebook, and our coding of them with a reason for
+/// each passage, hidden until the student checks. All or nothing, like the demo.
+pub fn write_practice(path: &Path) -> Result<()> {
+    // The demo is built beside the target, read whole, and removed.
+    let scratch = path.with_extension("demo-for-practice.weft");
+    crate::store::remove_project_files(&scratch);
+    let loaded = (|| {
+        let (store, ()) = Store::build(&scratch, None, fill_demo)?;
+        crate::edit::merge::Source::load(&store.read())
+    })();
+    crate::store::remove_project_files(&scratch);
+    let src = loaded?;
+    let s = &src.snapshot;
+    let mut docs = Vec::new();
+    let mut answers = Vec::new();
+    let mut rows = csv::Reader::from_reader(PRACTICE_ANSWERS.as_bytes());
+    for row in rows.records() {
+        let row = row.map_err(|e| Error::Invalid(format!("practice answers: {e}")))?;
+        let (doc, words, code, reason) = (&row[0], &row[1], &row[2], &row[3]);
+        let d = s
+            .document_named(doc)
+            .ok_or_else(|| Error::Invalid(format!("practice: no document {doc}")))?;
+        let text = &src.records[&d.id].text;
+        let at = text
+            .find(words)
+            .ok_or_else(|| Error::Invalid(format!("practice: passage not found in {doc}")))?;
+        let start = text[..at].chars().count();
+        let code = find_code(&s.codes, code)?;
+        if !docs.contains(&d.id) {
+            docs.push(d.id);
+        }
+        answers.push(crate::model::PracticeAnswer {
+            document_guid: d.guid.clone(),
+            code_guid: s
+                .codes
+                .get(code)
+                .map(|c| c.guid.clone())
+                .unwrap_or_default(),
+            range: CharRange::new(start, start + words.chars().count()),
+            reason: reason.to_string(),
+        });
+    }
+    let practice = crate::model::Practice {
+        expert: PRACTICE_EXPERT.into(),
+        answers,
+    };
+    let edit = crate::edit::practice::practice_copy(&src, &docs, practice)?;
+    Store::build(path, None, |store| {
+        store.change("Practice project", |_| Ok(edit))
+    })
+    .map(|_| ())
+}
+
 fn fill_demo(store: &mut Store) -> Result<()> {
     let docs = TRANSCRIPTS
         .iter()
@@ -501,6 +562,31 @@ fn fill_demo(store: &mut Store) -> Result<()> {
                 MemoTarget::Segment(s),
                 "Clearest example of the mentor acting for the parent.",
             )?);
+        }
+        Ok(crate::edit::Edit::Batch(edits))
+    })?;
+    // A few exemplar quotes, so the codebook report has some from the start:
+    // the first passage ana coded with each of these codes.
+    store.change("Demo exemplars", |r| {
+        let tree = r.code_tree()?;
+        let ana = r.coder_by_name("ana")?.map(|c| c.id);
+        let mut edits = Vec::new();
+        for path in [
+            format!("{S}/Emotional/Validation"),
+            format!("{S}/Concrete"),
+            format!("{S}/Advocacy"),
+            format!("{S}/Instructional/Navigation"),
+            format!("{E}/Shared experience"),
+            format!("{E}/Non-affiliation"),
+        ] {
+            let code = find_code(&tree, &path)?;
+            if let Some(s) = r
+                .segments_of_code(code)?
+                .into_iter()
+                .find(|s| Some(s.coder) == ana)
+            {
+                edits.push(ops::set_exemplar(r, s.id, true)?);
+            }
         }
         Ok(crate::edit::Edit::Batch(edits))
     })?;

@@ -17,6 +17,7 @@
 //! - [`analysis`]: search and autocode; pure functions over loaded data.
 //! - [`export`]: segments, codebooks and matrices as CSV, JSON and XLSX.
 //! - [`refi`]: REFI-QDA `.qdpx` projects and `.qdc` codebooks, both ways.
+//! - [`report`]: the codebook and a matrix's findings as HTML or DOCX.
 //! - [`demo`]: the demo project that newcomers and tests start from.
 //! - [`ui`]: the window (egui); the only module that uses egui or eframe.
 
@@ -29,6 +30,7 @@ pub mod export;
 pub mod import;
 pub mod model;
 pub mod refi;
+pub mod report;
 pub mod store;
 pub mod text;
 pub mod ui;

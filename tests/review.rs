@@ -558,6 +558,12 @@ fn help_examples(s: &Sandbox) -> Vec<String> {
     for c in ["import", "export"] {
         helps.push(s.ok(&["codebook", c, "--help"]));
     }
+    for c in ["codebook", "matrix"] {
+        helps.push(s.ok(&["report", c, "--help"]));
+    }
+    for c in ["make", "demo", "check"] {
+        helps.push(s.ok(&["practice", c, "--help"]));
+    }
     for c in [
         "list", "add", "rename", "move", "merge", "delete", "describe",
     ] {

@@ -2,4 +2,5 @@
 
 pub mod agreement;
 pub mod matrix;
+pub mod practice;
 pub mod search;

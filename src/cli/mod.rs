@@ -8,7 +8,9 @@ mod agreement;
 mod codes;
 mod coding;
 mod matrix;
+mod practice;
 mod project;
+mod report;
 mod segments;
 mod team;
 
@@ -141,6 +143,18 @@ pub enum Command {
         after_help = "Example:\n  weft framework study.weft --depth 2 --rollup --out framework.csv"
     )]
     Framework(matrix::FrameworkArgs),
+    /// Reports a thesis can use, as .docx or .html: the codebook, or a matrix's findings.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  weft report codebook study.weft --out codebook.docx\n  weft report matrix study.weft --cols Phase --quotes 2 --out findings.html"
+    )]
+    Report(report::ReportCommand),
+    /// Practice against an expert: make a practice project, or check your coding in one.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  weft practice make study.weft --expert ana --docs P03,P07 --out practice.weft\n  weft practice check practice.weft"
+    )]
+    Practice(practice::PracticeCommand),
     /// Read or set your summary of a framework-matrix cell (participant × code).
     #[command(
         after_help = "Example:\n  weft summary study.weft --participant P07 --code \"Types of support/Concrete\" --set \"Goods and moving help\""
@@ -275,6 +289,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Framework(args) => matrix::framework(args)?,
         Command::Summary(args) => matrix::summary(args)?,
+        Command::Report(c) => report::run(c)?,
+        Command::Practice(c) => practice::run(c)?,
         Command::Undo { project, coder } => step(&project, coder, false)?,
         Command::Redo { project, coder } => step(&project, coder, true)?,
         Command::History {

@@ -10,6 +10,7 @@
 pub mod merge;
 pub mod ops;
 mod patch;
+pub mod practice;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +98,9 @@ pub enum Edit {
         /// The version taken, or `None` to forget the decision.
         choice: Option<String>,
     },
+    /// Make the project a practice project against this expert coding, or
+    /// (with `None`) an ordinary one again.
+    SetPractice(Option<Practice>),
     /// Set or clear the researcher's summary of a framework-matrix cell.
     SetSummary {
         /// The cell's participant.
@@ -357,6 +361,11 @@ impl Edit {
                     key: key.clone(),
                     choice: old,
                 }
+            }
+            Edit::SetPractice(practice) => {
+                let old = r.practice()?;
+                w.set_practice(practice.as_ref())?;
+                Edit::SetPractice(old)
             }
             Edit::SetSummary {
                 participant,

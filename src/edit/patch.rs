@@ -285,7 +285,7 @@ impl ProjectSnapshot {
                 t.resort_segments = true;
             }
             // Cell summaries and reconcile decisions are not part of the snapshot.
-            Edit::SetSummary { .. } | Edit::SetDecision { .. } => {}
+            Edit::SetSummary { .. } | Edit::SetDecision { .. } | Edit::SetPractice(_) => {}
         }
     }
 

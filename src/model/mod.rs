@@ -261,6 +261,32 @@ pub struct Code {
     pub when_not_to_use: String,
 }
 
+/// One passage of an expert's coding in a practice project, kept apart from
+/// the segments so that the student does not see it until they check.
+/// Keyed by GUIDs, like reconcile decisions, so that merging or deleting codes
+/// in the practice project never breaks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PracticeAnswer {
+    /// The document's GUID.
+    pub document_guid: String,
+    /// The code's GUID.
+    pub code_guid: String,
+    /// The passage.
+    pub range: CharRange,
+    /// Why the expert coded it so (their segment memo).
+    pub reason: String,
+}
+
+/// A practice project: whose coding the student is checked against, and that
+/// coding.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Practice {
+    /// The expert's name.
+    pub expert: String,
+    /// Their coding, by document and start.
+    pub answers: Vec<PracticeAnswer>,
+}
+
 /// A person who codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coder {

@@ -165,6 +165,23 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE code ADD COLUMN when_not_to_use TEXT NOT NULL DEFAULT '';
     ALTER TABLE segment ADD COLUMN exemplar INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 9: practice projects. The expert's coding is kept apart from the
+    // segments (blind until the student checks), keyed by GUIDs so that the
+    // student's merges and deletions of codes never break it.
+    r#"
+    CREATE TABLE practice (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        expert  TEXT NOT NULL
+    );
+    CREATE TABLE practice_answer (
+        document_guid  TEXT NOT NULL,
+        code_guid      TEXT NOT NULL,
+        start          INTEGER NOT NULL,
+        end            INTEGER NOT NULL,
+        reason         TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (document_guid, code_guid, start, end)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -606,7 +606,7 @@ fn publish(tmp: &Path, target: &Path) -> Result<()> {
 
 /// Removes a project file that this process just created, with its journals.
 /// Only for cleaning up after a failed creation: never call it on a user's project.
-fn remove_project_files(path: &Path) {
+pub(crate) fn remove_project_files(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(sibling(path, suffix));
     }

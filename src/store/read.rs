@@ -527,6 +527,33 @@ impl<'c> Reader<'c> {
             .collect())
     }
 
+    /// The practice this project is for, if it is a practice project.
+    pub fn practice(&self) -> Result<Option<Practice>> {
+        let Some(expert) = self.one("SELECT expert FROM practice WHERE id = 1", [], |r| {
+            r.get::<_, String>(0)
+        })?
+        else {
+            return Ok(None);
+        };
+        let answers = self.list(
+            "SELECT document_guid, code_guid, start, end, reason FROM practice_answer
+             ORDER BY document_guid, start, end, code_guid",
+            [],
+            |r| {
+                Ok(PracticeAnswer {
+                    document_guid: r.get(0)?,
+                    code_guid: r.get(1)?,
+                    range: CharRange::new(
+                        r.get::<_, i64>(2)? as usize,
+                        r.get::<_, i64>(3)? as usize,
+                    ),
+                    reason: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(Some(Practice { expert, answers }))
+    }
+
     /// One reconcile decision.
     pub fn decision(&self, key: &crate::edit::DecisionKey) -> Result<Option<String>> {
         let (doc, code, range, coder) = key;

@@ -338,6 +338,32 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
+    /// Replaces the practice (none: not a practice project).
+    pub(crate) fn set_practice(&self, practice: Option<&Practice>) -> Result<()> {
+        self.conn.execute("DELETE FROM practice_answer", [])?;
+        self.conn.execute("DELETE FROM practice", [])?;
+        if let Some(p) = practice {
+            self.conn.execute(
+                "INSERT INTO practice (id, expert) VALUES (1, ?1)",
+                [&p.expert],
+            )?;
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT INTO practice_answer (document_guid, code_guid, start, end, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for a in &p.answers {
+                stmt.execute((
+                    &a.document_guid,
+                    &a.code_guid,
+                    a.range.start as i64,
+                    a.range.end as i64,
+                    &a.reason,
+                ))?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn set_summary(
         &self,
         p: ParticipantId,
