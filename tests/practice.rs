@@ -178,7 +178,6 @@ fn the_expert_coding_is_hidden_and_checking_gives_agreed_missed_and_extra() {
             .unwrap()
             .figures
             .f1
-            .clone()
     };
     assert_eq!(f1(QUALITIES), Ok(1.0));
     assert_eq!(f1(CONCRETE), Ok(0.0));

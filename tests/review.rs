@@ -633,6 +633,24 @@ fn example_fixture(s: &Sandbox) {
     )
     .unwrap();
     s.ok(&["export-qdpx", "study.weft", "from_nvivo.qdpx"]);
+    // A practice project in which the examples' coders (tester, cy) have coded.
+    s.ok(&["practice", "demo", "practice.weft"]);
+    for coder in ["tester", "cy"] {
+        s.ok(&[
+            "code",
+            "practice.weft",
+            "--doc",
+            "P08",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Outcomes",
+            "--coder",
+            coder,
+        ]);
+    }
     s.ok(&[
         "handout",
         "study.weft",
@@ -661,6 +679,11 @@ fn every_example_in_every_help_runs() {
             for target in ["study.weft", "demo.weft"] {
                 let _ = std::fs::remove_file(s.path(target));
             }
+        }
+        if commands[0].0.get(1).map(String::as_str) == Some("practice")
+            && commands[0].0.get(2).map(String::as_str) != Some("check")
+        {
+            let _ = std::fs::remove_file(s.path("practice.weft"));
         }
         if commands[0].0.get(1).map(String::as_str) == Some("handout") {
             for target in ["cy.weft", "ana.weft"] {

@@ -1016,3 +1016,449 @@ fn the_agreement_tab_scopes_codes_and_documents() {
     h.run();
     assert!(h.query_by_label_contains("no document \"P99\"").is_some());
 }
+
+/// The steps of the tour that are done, by index.
+fn tour_done(h: &Harness<'_, WeftApp>) -> Vec<usize> {
+    (0..8)
+        .filter(|&i| h.state().settings.tour.is_done(i))
+        .collect()
+}
+
+#[test]
+fn the_tour_ticks_off_each_step_only_when_the_user_does_it() {
+    let (dir, _path, mut h) = demo_app();
+    h.state_mut().data_dir = Some(dir.path().join("data"));
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("Tour").click();
+    h.run();
+    assert!(h.query_by_label("0 of 8 steps done").is_some());
+    // Looking around does not count as doing.
+    for tab in ["Participants", "Matrices", "Agreement", "Coding"] {
+        h.get_by_label(tab).click();
+        h.run();
+    }
+    click_code(&mut h, "Outcomes", false);
+    assert_eq!(tour_done(&h), Vec::<usize>::new());
+
+    // 1. Read a transcript: open one from the list.
+    h.get_by_label("P03").click();
+    h.run();
+    assert_eq!(tour_done(&h), [0]);
+    // 2. Select a passage and apply a code.
+    select_first_chars(&mut h, 11);
+    click_code(&mut h, "Outcomes", false);
+    assert_eq!(tour_done(&h), [0, 1]);
+    // 3. Write a memo on the code (saved when the field loses focus).
+    let memo = h.get_by_role_and_label(Role::MultilineTextInput, "Code memo");
+    memo.click();
+    h.run();
+    h.get_by_role_and_label(Role::MultilineTextInput, "Code memo")
+        .type_text("Changes the parents name");
+    h.run();
+    h.key_press(Key::Escape);
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2]);
+    // 4. A child code.
+    click_code(&mut h, "Outcomes", true);
+    h.get_by_label("Add child code…").click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Name:")
+        .type_text("At home");
+    h.run();
+    h.get_by_label("Add").click();
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3]);
+    // 5. Merge two codes.
+    click_code(&mut h, "Validation", true);
+    h.get_by_label("Merge into…").click();
+    h.run();
+    h.get_by_label("Types of support/Emotional/Encouragement")
+        .click();
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3, 4]);
+    // 6. A matrix against Phase; another attribute would not do.
+    h.get_by_label("Matrices").click();
+    h.run();
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_label("Ethnicity").click();
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3, 4]);
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_label("Phase").click();
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3, 4, 5]);
+    // 7. Read a cell's quotes.
+    h.get_by_label("Engagement × post").click();
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3, 4, 5, 6]);
+    // 8. Export it.
+    h.state_mut()
+        .queue
+        .push(weft::ui::app::Command::ExportMatrix(
+            dir.path().join("m.xlsx"),
+        ));
+    h.run();
+    assert_eq!(tour_done(&h), [0, 1, 2, 3, 4, 5, 6, 7]);
+    h.run();
+    assert!(
+        h.query_by_label("Every step done.").is_some(),
+        "{:?}",
+        h.state().error
+    );
+    // The end offers the practice project, which opens on its Practice tab.
+    h.get_by_label("Open the practice project").click();
+    h.run();
+    h.run();
+    let p = h.state().project.as_ref().unwrap();
+    assert!(p.practice.is_some(), "{:?}", h.state().error);
+    assert_eq!(h.state().tab, weft::ui::app::Tab::Practice);
+    assert!(dir.path().join("data/practice.weft").is_file());
+}
+
+#[test]
+fn the_tour_can_be_skipped_and_resumed_where_it_was() {
+    let (_dir, _path, mut h) = demo_app();
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("Tour").click();
+    h.run();
+    h.get_by_label("P03").click();
+    h.run();
+    h.get_by_label("Skip the tour").click();
+    h.run();
+    assert!(h.query_by_label("Skip the tour").is_none());
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("Tour").click();
+    h.run();
+    assert!(h.query_by_label("1 of 8 steps done").is_some());
+    assert!(h.query_by_label_contains("2. Select a passage").is_some());
+}
+
+#[test]
+fn practice_mode_shows_agreed_missed_and_extra_with_the_libraries_figures() {
+    use weft::analysis::agreement::{self, AgreementUnit, Include, RowKind, Scope};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("practice.weft");
+    weft::demo::write_practice(&path).unwrap();
+    let mut app = WeftApp::with_settings(Settings {
+        coder: "stu".into(),
+        ..Default::default()
+    });
+    app.open_project(&path);
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    h.run();
+    assert_eq!(h.state().tab, weft::ui::app::Tab::Practice);
+    // Blind: the expert's coding is nowhere to be seen.
+    assert!(h.state().project.as_ref().unwrap().snap.segments.is_empty());
+    let practice = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .practice
+        .clone()
+        .unwrap();
+    let snap = h.state().project.as_ref().unwrap().snap.clone();
+    let p08 = snap.document_named("P08").unwrap().clone();
+    let of_p08: Vec<_> = practice
+        .answers
+        .iter()
+        .filter(|a| a.document_guid == p08.guid)
+        .collect();
+    let exact = of_p08[0];
+    let exact_code = snap
+        .codes
+        .codes()
+        .iter()
+        .find(|c| c.guid == exact.code_guid)
+        .unwrap()
+        .name
+        .clone();
+
+    // Code one passage exactly as the expert did, and one the expert did not
+    // (the first words of P08, as Outcomes); the rest are missed.
+    h.get_by_label("Coding").click();
+    h.run();
+    h.get_by_label("P08").click();
+    h.run();
+    let select = |h: &mut Harness<'_, WeftApp>, range: CharRange| {
+        let v = h
+            .state_mut()
+            .project
+            .as_mut()
+            .unwrap()
+            .view
+            .as_mut()
+            .unwrap();
+        v.selection = Some(weft::ui::transcript::Selection {
+            anchor: range.start,
+            cursor: range.end,
+        });
+        h.run();
+    };
+    select(&mut h, exact.range);
+    click_code(&mut h, &exact_code, false);
+    select_first_chars(&mut h, 11);
+    click_code(&mut h, "Outcomes", false);
+
+    h.get_by_label("Practice").click();
+    h.run();
+    h.get_by_label("Check my coding").click();
+    h.run();
+    let missed = of_p08.len() - 1;
+    assert!(
+        h.query_by_label(&format!(
+            "Passages: 1 agreed, 0 partly agreed, {missed} missed, 1 extra"
+        ))
+        .is_some()
+    );
+    for verdict in ["agreed", "missed", "extra"] {
+        assert!(h.query_all_by_label(verdict).count() >= 1, "{verdict}");
+    }
+    // The expert's reason is shown with the missed passages.
+    let reason = &of_p08[1].reason;
+    assert!(
+        h.query_by_label(&format!("Why (Weft team): {reason}"))
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("P03 is not coded yet").is_some());
+
+    // F1 and kappa are the agreement library's on the same data, where the
+    // expert's coding is real segments of a coder of its own.
+    let store = Store::open(&path).unwrap();
+    let snap = store.read().snapshot().unwrap();
+    let stu = snap.coder_named("stu").unwrap().id;
+    let (both, expert) = weft::analysis::practice::with_expert(&snap, &practice);
+    let scope = Scope {
+        coders: vec![expert, stu],
+        codes: None,
+        documents: Some(vec![p08.id]),
+        unit: AgreementUnit::Character,
+        include: Include::Exact,
+    };
+    let reference = agreement::compute(&both, &scope, &Default::default()).unwrap();
+    let (_, f) = h.state().practice.feedback.clone().unwrap();
+    assert!(!f.by_code.is_empty());
+    for c in &f.by_code {
+        let want = reference
+            .by_code
+            .iter()
+            .find(|r| r.kind == RowKind::Pooled && r.code == Some(c.code))
+            .unwrap();
+        assert_eq!(c.figures.f1, want.figures.f1);
+        assert_eq!(c.figures.cohen_kappa, want.figures.cohen_kappa);
+        if let Ok(k) = want.figures.cohen_kappa {
+            let shown = format!("{:.2}", if k.abs() < 0.005 { 0.0 } else { k });
+            assert!(h.query_all_by_label(&shown).next().is_some(), "{shown}");
+        }
+    }
+    let exact_f1 = f
+        .by_code
+        .iter()
+        .find(|c| snap.codes.get(c.code).unwrap().guid == exact.code_guid)
+        .unwrap()
+        .figures
+        .f1;
+    assert_eq!(exact_f1, Ok(1.0));
+
+    // A passage opens the transcript there.
+    let missed_passage = f
+        .passages
+        .iter()
+        .find(|x| x.verdict == weft::analysis::practice::Verdict::Missed)
+        .unwrap()
+        .clone();
+    h.get_by_label_contains(&format!("P08 · {}", snap.codes.path(missed_passage.code)))
+        .click();
+    h.run();
+    h.run();
+    let v = h.state().project.as_ref().unwrap().view.as_ref().unwrap();
+    assert_eq!(v.document, missed_passage.document);
+    assert_eq!(v.selection.unwrap().range(), missed_passage.range);
+    assert_eq!(h.state().tab, weft::ui::app::Tab::Coding);
+    // Try again hides the feedback.
+    h.get_by_label("Practice").click();
+    h.run();
+    h.get_by_label("Try again").click();
+    h.run();
+    assert!(h.state().practice.feedback.is_none());
+}
+
+#[test]
+fn codebook_parts_and_a_pinned_exemplar_survive_a_reopen() {
+    let (_dir, path, mut h) = demo_app();
+    click_code(&mut h, "Outcomes", false);
+    for (label, text) in [
+        ("Short definition:", "What changed"),
+        ("When to use:", "The parent links a change to the mentor"),
+        ("When not to use:", "Hopes for change"),
+    ] {
+        let role = if label == "Short definition:" {
+            Role::TextInput
+        } else {
+            Role::MultilineTextInput
+        };
+        h.get_by_role_and_label(role, label).click();
+        h.run();
+        h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+        h.run();
+        h.get_by_role_and_label(role, label).type_text(text);
+        h.run();
+        h.key_press(if role == Role::TextInput {
+            Key::Enter
+        } else {
+            Key::Escape
+        });
+        h.run();
+    }
+    // Pin the first Outcomes passage of P01 from the right panel.
+    let first = segments_of(&path, "P01", "Outcomes")[0];
+    let seg = {
+        let p = h.state().project.as_ref().unwrap();
+        p.snap
+            .segments
+            .iter()
+            .find(|s| s.range == first && p.snap.codes.path(s.code) == "Outcomes")
+            .unwrap()
+            .id
+    };
+    h.state_mut().project.as_mut().unwrap().selected_segment = Some(seg);
+    h.run();
+    h.get_by_label("Exemplar quote of its code").click();
+    h.run();
+    assert!(h.query_by_label("Exemplars (1):").is_some());
+    drop(h);
+
+    // Reopened: the parts are in their fields and the exemplar is listed.
+    let mut app = WeftApp::with_settings(Settings {
+        coder: "tester".into(),
+        ..Default::default()
+    });
+    app.open_project(&path);
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    h.run();
+    click_code(&mut h, "Outcomes", false);
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Short definition:")
+            .value()
+            .as_deref(),
+        Some("What changed")
+    );
+    assert_eq!(
+        h.get_by_role_and_label(Role::MultilineTextInput, "When not to use:")
+            .value()
+            .as_deref(),
+        Some("Hopes for change")
+    );
+    assert!(h.query_by_label("Exemplars (1):").is_some());
+    let store = Store::open(&path).unwrap();
+    let r = store.read();
+    let code = r.code_tree().unwrap().find_path("Outcomes").unwrap();
+    let c = r.code(code).unwrap().unwrap();
+    assert_eq!(c.when_to_use, "The parent links a change to the mentor");
+    assert_eq!(r.exemplars().unwrap()[&code][0].0, seg);
+    // Undo takes each part back on its own: the last was the pin.
+    drop(store);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(
+        Store::open(&path)
+            .unwrap()
+            .read()
+            .exemplars()
+            .unwrap()
+            .get(&code)
+            .is_none()
+    );
+}
+
+#[test]
+fn f1_lists_every_shortcut_and_help_explains_the_six_phases() {
+    let (_dir, _path, mut h) = demo_app();
+    h.key_press(Key::F1);
+    h.run();
+    for label in [
+        "Undo",
+        "Redo",
+        "Quick code",
+        "Code in vivo",
+        "Find in document",
+        "Keyboard shortcuts",
+    ] {
+        assert!(h.query_all_by_label(label).count() >= 1, "{label}");
+    }
+    assert!(
+        h.query_by_label("Apply the code on that quick key to the selection")
+            .is_some()
+    );
+    h.key_press(Key::Escape);
+    h.run();
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("About thematic analysis").click();
+    h.run();
+    for phase in [
+        "1. Familiarising yourself with the data",
+        "2. Generating initial codes",
+        "3. Searching for themes",
+        "4. Reviewing themes",
+        "5. Defining and naming themes",
+        "6. Producing the report",
+    ] {
+        assert!(h.query_by_label(phase).is_some(), "{phase}");
+    }
+}
+
+#[test]
+fn file_report_writes_the_codebook_and_the_findings() {
+    let (dir, _path, mut h) = demo_app();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Report…").click();
+    h.run();
+    let out = dir.path().join("book.docx");
+    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
+        .type_text(out.to_str().unwrap());
+    h.run();
+    h.get_by_label("Write report").click();
+    h.run();
+    assert!(h.state().error.is_none(), "{:?}", h.state().error);
+    assert!(out.is_file());
+    // Findings need a matrix: build one, then report it as HTML with ids.
+    h.get_by_label("Matrices").click();
+    h.run();
+    h.get_by_label("Columns").click();
+    h.run();
+    h.get_by_label("Phase").click();
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Report…").click();
+    h.run();
+    h.get_by_label("Participant ids instead of names (for confidentiality)")
+        .click();
+    let html = dir.path().join("findings.html");
+    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
+        .type_text(html.to_str().unwrap());
+    h.run();
+    h.get_by_label("Write report").click();
+    h.run();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("<h1>Findings: demo</h1>"), "{text:.200}");
+    assert!(text.contains("Phase: post"));
+    assert!(!text.contains("P07") && text.contains("Participant 7"));
+}

@@ -468,6 +468,15 @@ impl<'c> Reader<'c> {
             .collect())
     }
 
+    /// The text of a range of a document (code points; `None` for no such document).
+    pub fn passage(&self, doc: DocumentId, range: CharRange) -> Result<Option<String>> {
+        self.one(
+            "SELECT substr(text, ?2 + 1, ?3) FROM document_text WHERE document_id = ?1",
+            (doc.0, range.start as i64, range.len() as i64),
+            |r| r.get(0),
+        )
+    }
+
     /// The coded text of these segments (missing ids are left out).
     pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
         let mut stmt = self.conn.prepare_cached(

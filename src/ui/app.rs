@@ -20,6 +20,7 @@ use crate::store::{Reader, Store};
 
 /// What is kept between runs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Recently opened projects, newest first.
     pub recent: Vec<PathBuf>,
@@ -27,6 +28,8 @@ pub struct Settings {
     pub quick_keys: HashMap<PathBuf, [Option<String>; 9]>,
     /// The name recorded as coder.
     pub coder: String,
+    /// How far the guided tour has got.
+    pub tour: super::tour::TourProgress,
 }
 
 const SETTINGS_KEY: &str = "weft-settings";
@@ -43,6 +46,8 @@ pub enum Tab {
     Matrices,
     /// Inter-coder agreement and reconciling.
     Agreement,
+    /// Practice against an expert (practice projects only).
+    Practice,
 }
 
 /// The application.
@@ -81,6 +86,15 @@ pub struct WeftApp {
     pub matrices: super::matrices::MatrixPanel,
     /// The Agreement tab.
     pub agreement: super::agreement::AgreementPanel,
+    /// The Practice tab.
+    pub practice: super::practice::PracticePanel,
+    /// The tour's panel is shown.
+    pub tour_open: bool,
+    /// A help page is shown.
+    pub help: Option<super::help::HelpPage>,
+    /// Where the demo and practice projects are written (default: eframe's
+    /// storage folder); tests set it to a temp dir.
+    pub data_dir: Option<PathBuf>,
     /// Give the transcript the keyboard next frame (after opening a document or
     /// applying a code from the quick-code box), so the keyboard loop goes on.
     pub focus_transcript: bool,
@@ -100,7 +114,14 @@ impl WeftApp {
         let target = project.or_else(|| app.settings.recent.iter().find(|p| p.is_file()).cloned());
         match target {
             Some(p) => app.open_project(&p),
-            None => app.open_demo_copy(),
+            None => {
+                app.open_demo_copy();
+                // The tour opens by itself once, on first start with the demo.
+                if !app.settings.tour.offered && app.project.is_some() {
+                    app.settings.tour.offered = true;
+                    app.tour_open = true;
+                }
+            }
         }
         if first_start && app.dialog.is_none() {
             // Ask once who is coding; the login name is offered.
@@ -136,26 +157,44 @@ impl WeftApp {
             focus_transcript: true,
             matrices: Default::default(),
             agreement: Default::default(),
+            practice: Default::default(),
+            tour_open: false,
+            help: None,
+            data_dir: None,
             title: String::new(),
         }
     }
 
     /// The demo project in the user's data folder, written on first use.
     fn open_demo_copy(&mut self) {
-        let Some(dir) = eframe::storage_dir(super::APP_ID) else {
-            self.error = Some(
-                "cannot find a folder for the demo project; open a project with File → Open".into(),
-            );
+        self.open_bundled("demo", "demo.weft", crate::demo::write_demo);
+    }
+
+    /// The practice project Weft ships, in the user's data folder, written on
+    /// first use.
+    pub(super) fn open_practice_copy(&mut self) {
+        self.open_bundled("practice", "practice.weft", crate::demo::write_practice);
+    }
+
+    fn open_bundled(&mut self, what: &str, file: &str, write: fn(&Path) -> crate::Result<()>) {
+        let Some(dir) = self
+            .data_dir
+            .clone()
+            .or_else(|| eframe::storage_dir(super::APP_ID))
+        else {
+            self.error = Some(format!(
+                "cannot find a folder for the {what} project; open a project with File → Open"
+            ));
             return;
         };
-        let path = dir.join("demo.weft");
+        let path = dir.join(file);
         if !path.exists() {
             if let Err(e) = std::fs::create_dir_all(&dir) {
                 self.error = Some(format!("cannot create {}: {e}", dir.display()));
                 return;
             }
-            if let Err(e) = crate::demo::write_demo(&path) {
-                self.error = Some(format!("cannot write the demo project: {e}"));
+            if let Err(e) = write(&path) {
+                self.error = Some(format!("cannot write the {what} project: {e}"));
                 return;
             }
         }
@@ -181,6 +220,12 @@ impl WeftApp {
                 self.matrices.matrix = None;
                 self.matrices.quotes = None;
                 self.agreement = Default::default();
+                self.practice = Default::default();
+                if self.project.as_ref().is_some_and(|p| p.practice.is_some()) {
+                    self.tab = Tab::Practice;
+                } else if self.tab == Tab::Practice {
+                    self.tab = Tab::Coding;
+                }
                 self.remember(path);
                 self.status = format!("Opened {}", path.display());
                 self.find = FindBar::default();
@@ -348,6 +393,9 @@ impl WeftApp {
                     ui.selectable_value(&mut self.tab, Tab::Participants, "Participants");
                     ui.selectable_value(&mut self.tab, Tab::Matrices, "Matrices");
                     ui.selectable_value(&mut self.tab, Tab::Agreement, "Agreement");
+                    if self.project.as_ref().is_some_and(|p| p.practice.is_some()) {
+                        ui.selectable_value(&mut self.tab, Tab::Practice, "Practice");
+                    }
                 });
             });
             match self.tab {
@@ -364,8 +412,14 @@ impl WeftApp {
                     egui::CentralPanel::default()
                         .show(ui, |ui| super::agreement::agreement_ui(self, ui));
                 }
+                Tab::Practice => {
+                    egui::CentralPanel::default()
+                        .show(ui, |ui| super::practice::practice_ui(self, ui));
+                }
             }
         }
+        self.tour_ui(&ctx);
+        self.help_ui(&ctx);
         super::dialogs::dialogs_ui(self, &ctx);
         self.error_ui(&ctx);
         self.run_commands(&ctx);

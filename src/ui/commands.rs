@@ -56,6 +56,20 @@ pub enum Command {
     Redo,
     /// Forget every coder's undo and redo history.
     ForgetHistory,
+    /// Write a report (.html or .docx): the codebook, or the findings of
+    /// the matrix on the Matrices tab.
+    Report {
+        /// Which report.
+        kind: super::dialogs::ReportKind,
+        /// Where.
+        file: PathBuf,
+        /// Participant and document names replaced by ids.
+        ids: bool,
+        /// Quotes per cell (findings).
+        quotes: usize,
+    },
+    /// Open the practice project Weft ships (written on first use).
+    OpenPractice,
     /// Close the window.
     Quit,
 }
@@ -208,8 +222,17 @@ impl WeftApp {
                 };
                 result.map_err(|e| e.to_string())?;
                 self.status = format!("Wrote the matrix to {}", file.display());
+                self.settings.tour.tick(7);
             }
+            Command::Report {
+                kind,
+                file,
+                ids,
+                quotes,
+            } => self.write_report(kind, &file, ids, quotes)?,
+            Command::OpenPractice => self.open_practice_copy(),
             Command::OpenDocument(doc, select) => {
+                self.settings.tour.tick(0);
                 let p = self.project.as_mut().ok_or("open a project first")?;
                 p.open_document(doc).map_err(|e| e.to_string())?;
                 if let (Some(range), Some(v)) = (select, p.view.as_mut()) {
@@ -341,6 +364,7 @@ impl WeftApp {
             .map_err(|e| e.to_string())?;
         p.patch(&applied.forward);
         self.status = label.to_string();
+        self.observe_change(label, &applied.forward);
         Ok(())
     }
 

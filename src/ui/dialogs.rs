@@ -235,9 +235,35 @@ pub enum Dialog {
         /// The memo.
         text: String,
     },
+    /// File → Report…: which report, where, and how.
+    WriteReport(super::reports::ReportForm),
+}
+
+/// Which report File → Report… writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// The codebook with every part, counts and exemplars.
+    Codebook,
+    /// The findings of the matrix on the Matrices tab.
+    Findings,
 }
 
 impl Dialog {
+    /// File → Report…, on the findings when a matrix is built.
+    pub fn report(has_matrix: bool) -> Self {
+        Dialog::WriteReport(super::reports::ReportForm {
+            kind: if has_matrix {
+                ReportKind::Findings
+            } else {
+                ReportKind::Codebook
+            },
+            path: String::new(),
+            ids: false,
+            quotes: 2,
+            note: None,
+        })
+    }
+
     /// A path prompt.
     pub fn path(purpose: PathPurpose) -> Self {
         Dialog::Path {
@@ -276,6 +302,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::AddAttribute { .. } => "New attribute".into(),
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
         Dialog::Report { .. } => "Import report".into(),
+        Dialog::WriteReport(_) => "Report".into(),
     };
     let code_paths = app
         .project
@@ -481,6 +508,9 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                         app.change("Add attribute", move |r| ops::add_attribute(r, &n, k).map(|e| e.0));
                         done = true;
                     }
+                }
+                Dialog::WriteReport(form) => {
+                    done = super::reports::report_form_ui(app, ui, form);
                 }
                 Dialog::Report { text } => {
                     egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {

@@ -47,7 +47,35 @@ pub enum Action {
     Coder,
     /// File → Merge a coder's project…
     MergeProject,
+    /// File → Report…
+    Report,
+    /// Help → Tour
+    Tour,
+    /// Help → Open the practice project
+    PracticeProject,
+    /// Help → Keyboard shortcuts
+    Shortcuts,
+    /// Help → About thematic analysis
+    AboutThematicAnalysis,
 }
+
+/// Keys that are not menu entries, for Help → Keyboard shortcuts.
+pub const OTHER_KEYS: &[(&str, &str)] = &[
+    (
+        "1 to 9",
+        "Apply the code on that quick key to the selection",
+    ),
+    (
+        "Arrows, Home, End, Page Up/Down",
+        "Move the cursor in the transcript",
+    ),
+    ("Shift with a move", "Extend the selection"),
+    ("Ctrl+Left / Ctrl+Right", "Move by word"),
+    ("Ctrl+Home / Ctrl+End", "Start / end of the document"),
+    ("Ctrl+A", "Select the whole document"),
+    ("Escape", "Clear the selection; close a dialog or help page"),
+    ("Enter", "Confirm a dialog; apply the quick-code match"),
+];
 
 impl Action {
     /// The menu label.
@@ -71,6 +99,11 @@ impl Action {
             Action::ForgetHistory => "Forget undo history…",
             Action::Coder => "Coder…",
             Action::MergeProject => "Merge a coder's project…",
+            Action::Report => "Report…",
+            Action::Tour => "Tour",
+            Action::PracticeProject => "Open the practice project",
+            Action::Shortcuts => "Keyboard shortcuts",
+            Action::AboutThematicAnalysis => "About thematic analysis",
         }
     }
 
@@ -87,28 +120,44 @@ impl Action {
             Action::Find => KeyboardShortcut::new(cmd, Key::F),
             Action::QuickCode => KeyboardShortcut::new(cmd, Key::K),
             Action::InVivo => KeyboardShortcut::new(cmd, Key::I),
+            Action::Shortcuts => KeyboardShortcut::new(Modifiers::NONE, Key::F1),
             _ => return None,
         })
     }
 
-    /// All actions with shortcuts, checked every frame. Redo comes before Undo
-    /// so Ctrl+Shift+Z is not taken as Ctrl+Z.
-    const WITH_SHORTCUTS: [Action; 9] = [
-        Action::Redo,
-        Action::Undo,
+    /// Every action: the menus, the shortcuts checked every frame and Help →
+    /// Keyboard shortcuts all come from this table. Redo comes before Undo so
+    /// Ctrl+Shift+Z is not taken as Ctrl+Z.
+    pub const ALL: [Action; 23] = [
         Action::NewProject,
         Action::OpenProject,
         Action::ImportTranscripts,
+        Action::ImportParticipants,
+        Action::ImportCodebook,
+        Action::ExportCodebook,
+        Action::ImportQdpx,
+        Action::ExportQdpx,
+        Action::MergeProject,
+        Action::Report,
         Action::Quit,
+        Action::Redo,
+        Action::Undo,
         Action::Find,
         Action::QuickCode,
         Action::InVivo,
+        Action::Autocode,
+        Action::ForgetHistory,
+        Action::Coder,
+        Action::Tour,
+        Action::PracticeProject,
+        Action::Shortcuts,
+        Action::AboutThematicAnalysis,
     ];
 }
 
 impl WeftApp {
     pub(super) fn handle_shortcuts(&mut self, ctx: &egui::Context) {
-        for action in Action::WITH_SHORTCUTS {
+        for action in Action::ALL {
             let Some(sc) = action.shortcut() else {
                 continue;
             };
@@ -189,6 +238,13 @@ impl WeftApp {
                 })
             }
             Action::MergeProject => self.dialog = Some(Dialog::path(PathPurpose::MergeProject)),
+            Action::Report => self.dialog = Some(Dialog::report(self.matrices.matrix.is_some())),
+            Action::Tour => self.tour_open = true,
+            Action::PracticeProject => self.queue.push(Command::OpenPractice),
+            Action::Shortcuts => self.help = Some(super::help::HelpPage::Shortcuts),
+            Action::AboutThematicAnalysis => {
+                self.help = Some(super::help::HelpPage::ThematicAnalysis)
+            }
             Action::InVivo => match self.in_vivo_name() {
                 Some(name) => self.queue.push(Command::ApplyCodePath(name)),
                 None => self.error = Some("select the words to name the code after first".into()),
@@ -236,6 +292,10 @@ impl WeftApp {
                 if item(ui, a) {
                     self.trigger(a);
                 }
+            }
+            ui.separator();
+            if item(ui, Action::Report) {
+                self.trigger(Action::Report);
             }
             ui.separator();
             if item(ui, Action::Quit) {
@@ -286,6 +346,18 @@ impl WeftApp {
             }
         });
         ui.menu_button("View", |ui| self.view_menu_ui(ui));
+        ui.menu_button("Help", |ui| {
+            for a in [
+                Action::Tour,
+                Action::PracticeProject,
+                Action::Shortcuts,
+                Action::AboutThematicAnalysis,
+            ] {
+                if item(ui, a) {
+                    self.trigger(a);
+                }
+            }
+        });
     }
 
     /// View: whose coding is shown, and stripes split by coder.

@@ -17,12 +17,16 @@ mod codes_panel;
 mod commands;
 mod details;
 mod dialogs;
+mod help;
 pub mod jobs;
 pub mod matrices;
 mod menu;
 mod participants;
+pub mod practice;
 mod project;
+mod reports;
 mod toolbar;
+mod tour;
 pub mod transcript;
 mod widgets;
 

@@ -54,6 +54,9 @@ pub struct OpenProject {
     pub hidden_coders: std::collections::HashSet<CoderId>,
     /// One stripe lane per code and coder, labelled with the coder's initials.
     pub split_by_coder: bool,
+    /// The expert coding, when this is a practice project (read at open and
+    /// on every reload; the window never changes it).
+    pub practice: Option<Practice>,
 }
 
 impl OpenProject {
@@ -61,6 +64,7 @@ impl OpenProject {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
         let snap = store.read().snapshot()?;
+        let practice = store.read().practice()?;
         let data_version = store.data_version()?;
         let mut p = OpenProject {
             store,
@@ -80,6 +84,7 @@ impl OpenProject {
             checkpointed: false,
             hidden_coders: Default::default(),
             split_by_coder: false,
+            practice,
         };
         p.derive();
         Ok(p)
@@ -108,6 +113,7 @@ impl OpenProject {
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
+        self.practice = self.store.read().practice()?;
         self.quotes.clear();
         self.listing_version += 1;
         self.retrieval = None;
@@ -217,6 +223,27 @@ impl OpenProject {
         segments
             .iter()
             .map(|(_, d, r)| self.quotes.get(&(*d, *r)).cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// The text of these ranges, through the same cache as [`Self::quotes_of`].
+    pub fn passages(&mut self, ranges: &[(DocumentId, CharRange)]) -> Vec<String> {
+        ranges
+            .iter()
+            .map(|&(d, r)| {
+                if let Some(q) = self.quotes.get(&(d, r)) {
+                    return q.clone();
+                }
+                let q = self
+                    .store
+                    .read()
+                    .passage(d, r)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                self.quotes.insert((d, r), q.clone());
+                q
+            })
             .collect()
     }
 
