@@ -1370,13 +1370,12 @@ fn codebook_parts_and_a_pinned_exemplar_survive_a_reopen() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run();
     assert!(
-        Store::open(&path)
+        !Store::open(&path)
             .unwrap()
             .read()
             .exemplars()
             .unwrap()
-            .get(&code)
-            .is_none()
+            .contains_key(&code)
     );
 }
 
