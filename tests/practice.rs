@@ -48,9 +48,9 @@ fn practice_of_three(s: &Sandbox) {
     );
     s.ok(&["import", "src.weft", "P03.txt"]);
     for (range, path, why) in [
-        ((37, 66), QUALITIES, "What she is like"),
-        ((68, 88), CONCRETE, "Hands-on help"),
-        ((90, 107), OUTCOMES, "A change"),
+        ((37, 69), QUALITIES, "What she is like"),
+        ((70, 92), CONCRETE, "Hands-on help"),
+        ((93, 112), OUTCOMES, "A change"),
     ] {
         code(s, "src.weft", "ex", "P03", range, path);
         s.ok(&[
@@ -96,7 +96,7 @@ fn the_expert_coding_is_hidden_and_checking_gives_agreed_missed_and_extra() {
     assert!(err.contains("stu has not coded anything"), "{err}");
 
     // One passage exactly as the expert, one missed, one extra.
-    code(&s, "practice.weft", "stu", "P03", (37, 66), QUALITIES);
+    code(&s, "practice.weft", "stu", "P03", (37, 69), QUALITIES);
     code(&s, "practice.weft", "stu", "P03", (0, 12), OUTCOMES);
     let store = Store::open(&s.path("practice.weft")).unwrap();
     let r = store.read();
@@ -120,9 +120,9 @@ fn the_expert_coding_is_hidden_and_checking_gives_agreed_missed_and_extra() {
         verdicts,
         [
             (Verdict::Extra, 0, 12, OUTCOMES.to_string()),
-            (Verdict::Agreed, 37, 66, QUALITIES.to_string()),
-            (Verdict::Missed, 68, 88, CONCRETE.to_string()),
-            (Verdict::Missed, 90, 107, OUTCOMES.to_string()),
+            (Verdict::Agreed, 37, 69, QUALITIES.to_string()),
+            (Verdict::Missed, 70, 92, CONCRETE.to_string()),
+            (Verdict::Missed, 93, 112, OUTCOMES.to_string()),
         ]
     );
     let missed = &f.passages[2];
@@ -130,7 +130,7 @@ fn the_expert_coding_is_hidden_and_checking_gives_agreed_missed_and_extra() {
 
     // The figures are the agreement library's on the same data, where the
     // expert's coding is real segments: the source project plus the student's.
-    code(&s, "src.weft", "stu", "P03", (37, 66), QUALITIES);
+    code(&s, "src.weft", "stu", "P03", (37, 69), QUALITIES);
     code(&s, "src.weft", "stu", "P03", (0, 12), OUTCOMES);
     let src = Store::open(&s.path("src.weft")).unwrap();
     let sr = src.read();
@@ -264,4 +264,19 @@ fn making_a_practice_names_what_is_wrong() {
     assert!(!s.path("p.weft").exists());
     let err = s.fails(&["practice", "check", "study.weft"]);
     assert!(err.contains("not a practice project"), "{err}");
+}
+
+#[test]
+fn the_right_words_with_another_code_say_which_code_each_side_used() {
+    let s = Sandbox::new();
+    practice_of_three(&s);
+    // The expert's Concrete passage, coded as Outcomes.
+    code(&s, "practice.weft", "stu", "P03", (70, 92), OUTCOMES);
+    let out = s.ok(&["practice", "check", "practice.weft", "--coder", "stu"]);
+    assert!(
+        out.contains(&format!("[missed] P03 70..92 {CONCRETE}\n  \u{201c}She drove me to court.\u{201d}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("You coded these words as {OUTCOMES}")), "{out}");
+    assert!(out.contains(&format!("ex coded these words as {CONCRETE}")), "{out}");
 }

@@ -57,6 +57,10 @@ pub struct Passage {
     pub yours: Vec<CharRange>,
     /// The expert's reasons for the passages inside it.
     pub reasons: Vec<String>,
+    /// For a missed passage, the codes the student put on any of its words;
+    /// for an extra one, the codes the expert put there. The usual lesson:
+    /// the right words, another code.
+    pub instead: Vec<CodeId>,
 }
 
 /// One code's figures.
@@ -207,13 +211,25 @@ pub fn check(snap: &ProjectSnapshot, practice: &Practice, student: CoderId) -> R
             } else {
                 Verdict::Partly
             };
-            let reasons = both
-                .segments_of(d.document)
+            let here = both.segments_of(d.document);
+            let reasons = here
                 .iter()
                 .filter(|s| s.coder == expert && s.code == d.code && s.range.overlaps(&d.range))
                 .map(|s| s.memo.clone())
                 .filter(|m| !m.is_empty())
                 .collect();
+            let other = match verdict {
+                Verdict::Missed => Some(student),
+                Verdict::Extra => Some(expert),
+                _ => None,
+            };
+            let mut instead: Vec<CodeId> = here
+                .iter()
+                .filter(|s| Some(s.coder) == other && s.code != d.code && s.range.overlaps(&d.range))
+                .map(|s| s.code)
+                .collect();
+            instead.sort();
+            instead.dedup();
             Passage {
                 document: d.document,
                 code: d.code,
@@ -222,6 +238,7 @@ pub fn check(snap: &ProjectSnapshot, practice: &Practice, student: CoderId) -> R
                 expert: d.first,
                 yours: d.second,
                 reasons,
+                instead,
             }
         })
         .collect();
@@ -304,6 +321,9 @@ pub fn describe(
                 let _ = writeln!(out, "  The code: {def}");
             }
         }
+        if let Some(line) = instead_line(snap, practice, p) {
+            let _ = writeln!(out, "  {line}");
+        }
         for r in &p.reasons {
             let _ = writeln!(out, "  Why ({}): {r}", practice.expert);
         }
@@ -313,4 +333,19 @@ pub fn describe(
         let _ = writeln!(out, "\nNot coded yet (left out): {name}");
     }
     out
+}
+
+/// "You coded these words as …" for a missed passage, "Weft team coded these
+/// words as …" for an extra one, when the other side used another code there.
+pub fn instead_line(snap: &ProjectSnapshot, practice: &Practice, p: &Passage) -> Option<String> {
+    if p.instead.is_empty() {
+        return None;
+    }
+    let who = match p.verdict {
+        Verdict::Missed => "You",
+        Verdict::Extra => practice.expert.as_str(),
+        _ => return None,
+    };
+    let codes: Vec<String> = p.instead.iter().map(|c| snap.codes.path(*c)).collect();
+    Some(format!("{who} coded these words as {}", codes.join(", ")))
 }

@@ -187,6 +187,9 @@ pub fn practice_ui(app: &mut WeftApp, ui: &mut Ui) {
                             ui.label(format!("When not to use it: {}", c.when_not_to_use));
                         }
                     }
+                    if let Some(line) = practice::instead_line(snap, &practice, x) {
+                        ui.label(RichText::new(line).strong());
+                    }
                     for r in &x.reasons {
                         ui.label(
                             RichText::new(format!("Why ({}): {r}", practice.expert)).italics(),
