@@ -87,6 +87,13 @@ fn codebook_edits_undo_exactly() {
             c.color = "#abcdef".into();
         })
     });
+    round_trip(&mut s, "Codebook parts", |r| {
+        ops::update_code(r, code(r, "Outcomes"), |c| {
+            c.short_definition = "What changed".into();
+            c.when_to_use = "A change the parent links to the mentor".into();
+            c.when_not_to_use = "Hopes".into();
+        })
+    });
     round_trip(&mut s, "Move", |r| {
         ops::move_code(
             r,
@@ -161,6 +168,29 @@ fn coding_edits_undo_exactly() {
     ] {
         round_trip(&mut s, label, |r| ops::set_memo(r, target, "a memo ✍"));
     }
+    let unpinned = s
+        .read()
+        .segments()
+        .unwrap()
+        .into_iter()
+        .find(|x| !x.exemplar)
+        .unwrap()
+        .id;
+    round_trip(&mut s, "Pin exemplar", |r| {
+        ops::set_exemplar(r, unpinned, true)
+    });
+    let practice = weft::model::Practice {
+        expert: "ana".into(),
+        answers: vec![weft::model::PracticeAnswer {
+            document_guid: "d".into(),
+            code_guid: "c".into(),
+            range: CharRange::new(1, 4),
+            reason: "why".into(),
+        }],
+    };
+    round_trip(&mut s, "Make practice", move |_| {
+        Ok(Edit::SetPractice(Some(practice)))
+    });
     let p = s.read().participant_by_name("P07").unwrap().unwrap().id;
     let concrete = code(&s.read(), "Types of support/Concrete");
     round_trip(&mut s, "Summary", move |_| {

@@ -274,9 +274,17 @@ fn the_right_words_with_another_code_say_which_code_each_side_used() {
     code(&s, "practice.weft", "stu", "P03", (70, 92), OUTCOMES);
     let out = s.ok(&["practice", "check", "practice.weft", "--coder", "stu"]);
     assert!(
-        out.contains(&format!("[missed] P03 70..92 {CONCRETE}\n  \u{201c}She drove me to court.\u{201d}")),
+        out.contains(&format!(
+            "[missed] P03 70..92 {CONCRETE}\n  \u{201c}She drove me to court.\u{201d}"
+        )),
         "{out}"
     );
-    assert!(out.contains(&format!("You coded these words as {OUTCOMES}")), "{out}");
-    assert!(out.contains(&format!("ex coded these words as {CONCRETE}")), "{out}");
+    assert!(
+        out.contains(&format!("You coded these words as {OUTCOMES}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("ex coded these words as {CONCRETE}")),
+        "{out}"
+    );
 }

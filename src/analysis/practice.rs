@@ -225,7 +225,9 @@ pub fn check(snap: &ProjectSnapshot, practice: &Practice, student: CoderId) -> R
             };
             let mut instead: Vec<CodeId> = here
                 .iter()
-                .filter(|s| Some(s.coder) == other && s.code != d.code && s.range.overlaps(&d.range))
+                .filter(|s| {
+                    Some(s.coder) == other && s.code != d.code && s.range.overlaps(&d.range)
+                })
                 .map(|s| s.code)
                 .collect();
             instead.sort();

@@ -737,6 +737,8 @@ impl<'c> Reader<'c> {
             "segment",
             "cell_summary",
             "reconcile_decision",
+            "practice",
+            "practice_answer",
         ];
         let mut out = Vec::new();
         for t in tables {
