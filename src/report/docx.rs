@@ -3,7 +3,18 @@
 //! with their outline level), so Word's navigation pane and table of contents
 //! find them; quotes use the `Quote` style.
 
-use docx_rs::{AlignmentType, Docx, Paragraph, Run, Style, StyleType, Table, TableCell, TableRow};
+use docx_rs::{
+    AlignmentType, Docx, LineSpacing, Paragraph, Run, Style, StyleType, Table, TableCell, TableRow,
+};
+
+/// Space before and after a paragraph, in twentieths of a point.
+fn spacing(before: u32, after: u32) -> LineSpacing {
+    LineSpacing::new().before(before).after(after)
+}
+
+/// The width of the text on an A4 or Letter page with Word's default
+/// margins, in twentieths of a point.
+const TEXT_WIDTH: usize = 9000;
 
 use super::{Block, Report};
 
@@ -15,21 +26,24 @@ fn styles(doc: Docx) -> Docx {
                 .based_on("Normal")
                 .next("Normal")
                 .size(48)
-                .bold(),
+                .bold()
+                .line_spacing(spacing(0, 120)),
         )
         .add_style(
             Style::new("Subtitle", StyleType::Paragraph)
                 .name("Subtitle")
                 .based_on("Normal")
                 .color("555555")
-                .italic(),
+                .italic()
+                .line_spacing(spacing(0, 240)),
         )
         .add_style(
             Style::new("Quote", StyleType::Paragraph)
                 .name("Quote")
                 .based_on("Normal")
                 .italic()
-                .indent(Some(720), None, Some(360), None),
+                .indent(Some(720), None, Some(360), None)
+                .line_spacing(spacing(80, 0)),
         )
         .add_style(
             Style::new("Source", StyleType::Paragraph)
@@ -37,14 +51,16 @@ fn styles(doc: Docx) -> Docx {
                 .based_on("Normal")
                 .size(18)
                 .color("555555")
-                .indent(Some(720), None, None, None),
+                .indent(Some(720), None, None, None)
+                .line_spacing(spacing(0, 120)),
         )
         .add_style(
             Style::new("Note", StyleType::Paragraph)
                 .name("Note")
                 .based_on("Normal")
                 .size(18)
-                .color("666666"),
+                .color("666666")
+                .line_spacing(spacing(0, 120)),
         );
     // Sizes in half-points, largest first.
     for (level, size) in [
@@ -62,7 +78,8 @@ fn styles(doc: Docx) -> Docx {
                 .next("Normal")
                 .outline_lvl(level - 1)
                 .size(size)
-                .bold(),
+                .bold()
+                .line_spacing(spacing(240, 80)),
         );
     }
     doc
@@ -81,7 +98,14 @@ fn text_runs(mut p: Paragraph, text: &str, run: impl Fn(Run) -> Run) -> Paragrap
 }
 
 fn para(style: &str, text: &str) -> Paragraph {
-    text_runs(Paragraph::new().style(style), text, |r| r)
+    let p = Paragraph::new().style(style);
+    // Body text gets its space here; the other styles carry their own.
+    let p = if style == "Normal" {
+        p.line_spacing(spacing(0, 120))
+    } else {
+        p
+    };
+    text_runs(p, text, |r| r)
 }
 
 /// The document's bytes.
@@ -104,12 +128,13 @@ pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
             Block::Field(label, text) => {
                 let p = Paragraph::new()
                     .style("Normal")
+                    .line_spacing(spacing(0, 120))
                     .add_run(Run::new().add_text(format!("{label}: ")).bold());
                 doc.add_paragraph(text_runs(p, text, |r| r))
             }
             Block::Quote { text, source } => doc
                 .add_paragraph(para("Quote", text))
-                .add_paragraph(para("Source", source)),
+                .add_paragraph(para("Source", &format!("\u{2014} {source}"))),
             Block::Note(text) => doc.add_paragraph(para("Note", text)),
             Block::Table(header, rows) => {
                 let cell = |text: &str, bold: bool, right: bool, shade: Option<f32>| {
@@ -144,7 +169,17 @@ pub fn to_docx(r: &Report) -> Result<Vec<u8>, String> {
                             .collect(),
                     ));
                 }
-                doc.add_table(Table::new(table_rows))
+                // The first column (the codes) takes two fifths of the width.
+                let n = header.len().max(1);
+                let first = if n > 1 {
+                    TEXT_WIDTH * 2 / 5
+                } else {
+                    TEXT_WIDTH
+                };
+                let rest = (TEXT_WIDTH - first) / (n - 1).max(1);
+                let mut grid = vec![first];
+                grid.extend(std::iter::repeat_n(rest, n - 1));
+                doc.add_table(Table::new(table_rows).set_grid(grid))
             }
         };
     }
