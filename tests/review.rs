@@ -206,6 +206,30 @@ fn a_hard_linked_project_is_refused() {
     s.ok(&["info", "d.weft"]);
 }
 
+/// A build killed after linking the finished project into place and before
+/// removing its temporary name leaves `NAME.partial` as a second link (found
+/// by tests/durability.rs). That link is ours and the same file: opening the
+/// project removes it, where any other second name is still refused.
+#[test]
+fn a_leftover_partial_link_from_a_killed_build_is_removed_on_open() {
+    let s = Sandbox::new();
+    demo(&s);
+    std::fs::hard_link(s.path("d.weft"), s.path("d.weft.partial")).unwrap();
+    s.ok(&["info", "d.weft"]);
+    assert!(!s.path("d.weft.partial").exists());
+    // A partial that is another file is left alone, and so is a third link.
+    std::fs::write(s.path("d.weft.partial"), b"not ours").unwrap();
+    s.ok(&["info", "d.weft"]);
+    assert_eq!(
+        std::fs::read(s.path("d.weft.partial")).unwrap(),
+        b"not ours"
+    );
+    std::fs::remove_file(s.path("d.weft.partial")).unwrap();
+    std::fs::hard_link(s.path("d.weft"), s.path("d.weft.partial")).unwrap();
+    std::fs::hard_link(s.path("d.weft"), s.path("third.weft")).unwrap();
+    assert!(s.fails(&["info", "d.weft"]).contains("3 hard links"));
+}
+
 /// Makes a folder read-only for the test's life: by mode for a normal user,
 /// with the immutable attribute for root (whom modes do not stop).
 struct ReadOnlyDir(std::path::PathBuf, bool);

@@ -549,14 +549,24 @@ fn sqlite_uri(path: &Path, access: Access) -> String {
 }
 
 /// SQLite cannot lock one file through two names: two hard-linked paths
-/// written at once corrupt it. So a project with more than one link is refused.
+/// written at once corrupt it. So a project with more than one link is refused,
+/// unless the other link is the `NAME.partial` that [`publish`] left when it
+/// was killed between linking the finished project into place and removing
+/// the temporary name: that name is ours, the same file, and is removed.
 fn refuse_hard_links(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let links = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .nlink();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let mut links = meta.nlink();
+        if links == 2 {
+            let partial = sibling(path, ".partial");
+            let same = std::fs::symlink_metadata(&partial)
+                .is_ok_and(|m| m.is_file() && m.dev() == meta.dev() && m.ino() == meta.ino());
+            if same && std::fs::remove_file(&partial).is_ok() {
+                links = 1;
+            }
+        }
         if links > 1 {
             return Err(Error::file(
                 path,
