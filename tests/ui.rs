@@ -327,14 +327,7 @@ fn importing_transcripts_runs_as_a_job_and_lands_in_one_change() {
         .push(weft::ui::app::Command::ImportTranscripts(files));
     h.run();
     // Wait for the job the way the window does: poll between frames.
-    for _ in 0..500 {
-        if h.state().job.is_none() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        h.run();
-    }
-    assert!(h.state().job.is_none(), "the import finished");
+    wait_for_job(&mut h);
     assert!(
         h.state().status.contains("Imported 30"),
         "{}",
@@ -1416,6 +1409,20 @@ fn f1_lists_every_shortcut_and_help_explains_the_six_phases() {
     }
 }
 
+/// Runs frames until the window's job (if any) has finished.
+fn wait_for_job(h: &mut Harness<'_, WeftApp>) {
+    for _ in 0..1000 {
+        if h.state().job.is_none() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        // A running job repaints for its progress bar, so frames never settle.
+        h.step();
+    }
+    assert!(h.state().job.is_none(), "the job finished");
+    h.run();
+}
+
 #[test]
 fn file_report_writes_the_codebook_and_the_findings() {
     let (dir, _path, mut h) = demo_app();
@@ -1431,9 +1438,15 @@ fn file_report_writes_the_codebook_and_the_findings() {
         .type_text(out.to_str().unwrap());
     h.run();
     h.get_by_label("Write report").click();
-    h.run();
+    h.step();
+    wait_for_job(&mut h);
     assert!(h.state().error.is_none(), "{:?}", h.state().error);
     assert!(out.is_file());
+    assert!(
+        h.state().status.starts_with("Wrote Codebook: demo"),
+        "{}",
+        h.state().status
+    );
     // Findings need a matrix: build one, then report it as HTML with ids.
     h.get_by_label("Matrices").click();
     h.run();
@@ -1455,7 +1468,8 @@ fn file_report_writes_the_codebook_and_the_findings() {
         .type_text(html.to_str().unwrap());
     h.run();
     h.get_by_label("Write report").click();
-    h.run();
+    h.step();
+    wait_for_job(&mut h);
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(text.contains("<h1>Findings: demo</h1>"), "{text:.200}");
     assert!(text.contains("Phase: post"));

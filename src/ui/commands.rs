@@ -229,7 +229,7 @@ impl WeftApp {
                 file,
                 ids,
                 quotes,
-            } => self.write_report(kind, &file, ids, quotes)?,
+            } => self.write_report(ctx, kind, &file, ids, quotes)?,
             Command::OpenPractice => self.open_practice_copy(),
             Command::OpenDocument(doc, select) => {
                 self.settings.tour.tick(0);

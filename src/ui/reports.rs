@@ -9,8 +9,10 @@ use egui::Ui;
 
 use super::app::{Command, WeftApp};
 use super::dialogs::ReportKind;
+use super::jobs::Job;
 use crate::analysis::matrix::{Columns, Measure};
 use crate::report::{self, MatrixReport, Options};
+use crate::store::Store;
 
 /// What the dialog holds.
 #[derive(Debug, Clone)]
@@ -107,9 +109,12 @@ pub fn report_form_ui(app: &mut WeftApp, ui: &mut Ui, form: &mut ReportForm) -> 
 }
 
 impl WeftApp {
-    /// Writes the report asked for.
+    /// Writes the report asked for, as a job with a progress bar (a findings
+    /// report of a large framework matrix takes seconds): its own connection,
+    /// and nothing written when cancelled.
     pub(super) fn write_report(
         &mut self,
+        ctx: &egui::Context,
         kind: ReportKind,
         file: &Path,
         ids: bool,
@@ -117,10 +122,11 @@ impl WeftApp {
     ) -> Result<(), String> {
         let p = self.project.as_ref().ok_or("open a project first")?;
         report::Format::of(file).map_err(|e| e.to_string())?;
-        let r = p.store.read();
-        let opts = Options { ids };
-        let made = match kind {
-            ReportKind::Codebook => report::codebook(&r, opts),
+        if self.job.is_some() {
+            return Err("wait for the running task to finish".into());
+        }
+        let findings = match kind {
+            ReportKind::Codebook => None,
             ReportKind::Findings => {
                 let (_, spec, _) = self
                     .matrices
@@ -142,24 +148,35 @@ impl WeftApp {
                     Measure::Quotes => Measure::Segments,
                     m => m,
                 };
-                report::matrix(
-                    &r,
-                    &MatrixReport {
-                        spec: spec.clone(),
-                        measure,
-                        quotes,
-                        columns,
-                    },
-                    opts,
-                )
+                Some(MatrixReport {
+                    spec: spec.clone(),
+                    measure,
+                    quotes,
+                    columns,
+                })
             }
-        }
-        .and_then(|made| report::write_file(&made, file).map(|()| made))
-        .map_err(|e| e.to_string())?;
-        self.status = format!("Wrote {} to {}", made.title, file.display());
-        if kind == ReportKind::Findings {
+        };
+        let path = p.store.path().to_path_buf();
+        let file = file.to_path_buf();
+        let opts = Options { ids };
+        if findings.is_some() {
             self.settings.tour.tick(7);
         }
+        self.job = Some(Job::spawn(ctx, "Writing the report", move |jc| {
+            jc.report(0.1, "Reading the project");
+            let store = Store::open(&path)?;
+            let r = store.read();
+            let made = match &findings {
+                None => report::codebook(&r, opts)?,
+                Some(what) => report::matrix(&r, what, opts)?,
+            };
+            if jc.cancelled() {
+                anyhow::bail!("cancelled");
+            }
+            jc.report(0.7, format!("Writing {}", file.display()));
+            report::write_file(&made, &file)?;
+            Ok(format!("Wrote {} to {}", made.title, file.display()))
+        }));
         Ok(())
     }
 }
