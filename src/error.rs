@@ -85,6 +85,15 @@ pub enum Error {
         /// The underlying error.
         error: std::io::Error,
     },
+    /// A PostgreSQL server could not be used; `server` is
+    /// `user@host:port/database`, never with the password.
+    #[error("{server}: {message}")]
+    Server {
+        /// The server and database.
+        server: String,
+        /// What failed and what to do.
+        message: String,
+    },
     /// The database reported an error that is not one of the above.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),

@@ -186,6 +186,25 @@ pub enum Command {
         #[arg(long, value_enum)]
         positions: Option<crate::refi::import::Positions>,
     },
+    /// Upload a project into an empty PostgreSQL database, for a team (one transaction).
+    #[command(
+        after_help = "Examples:\n  weft push study.weft postgres://ana@db.example.org/study\n  PGPASSWORD=… weft push study.weft postgres://ana@127.0.0.1:5432/study"
+    )]
+    Push {
+        /// The project file.
+        project: PathBuf,
+        /// The database: postgres://user@host:port/database (the password from
+        /// PGPASSWORD, ~/.pgpass or a prompt).
+        url: String,
+    },
+    /// Save a project on a PostgreSQL server as a .weft file (it merges back with weft merge).
+    #[command(after_help = "Example:\n  weft pull postgres://ana@db.example.org/study copy.weft")]
+    Pull {
+        /// The database: postgres://user@host:port/database.
+        url: String,
+        /// The new project file to write.
+        project: PathBuf,
+    },
     /// Undo your latest change (never another coder's).
     #[command(
         after_help = "Examples:\n  weft undo study.weft\n  weft undo study.weft --coder tester   # that coder's own latest change"
@@ -291,6 +310,26 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Summary(args) => matrix::summary(args)?,
         Command::Report(c) => report::run(c)?,
         Command::Practice(c) => practice::run(c)?,
+        Command::Push { project, url } => {
+            let server = crate::store::pg::Server::parse(&url)?;
+            let moved = crate::store::pg::push(&project, &server)?;
+            println!(
+                "Pushed {} to {}: {}",
+                project.display(),
+                server.shown(),
+                moved.summary()
+            );
+        }
+        Command::Pull { url, project } => {
+            let server = crate::store::pg::Server::parse(&url)?;
+            let moved = crate::store::pg::pull(&server, &project)?;
+            println!(
+                "Pulled {} into {}: {}",
+                server.shown(),
+                project.display(),
+                moved.summary()
+            );
+        }
         Command::Undo { project, coder } => step(&project, coder, false)?,
         Command::Redo { project, coder } => step(&project, coder, true)?,
         Command::History {

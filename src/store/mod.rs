@@ -8,6 +8,7 @@
 //! row-level writes that [`crate::edit::Edit`] is made of.
 
 pub mod migrations;
+pub mod pg;
 mod read;
 mod write;
 

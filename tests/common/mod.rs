@@ -1,6 +1,8 @@
 //! Shared helpers: a temp dir and the real `weft` binary.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,776 @@
+//! Projects on a PostgreSQL server: the connection (URL, password, clear
+//! errors), the PostgreSQL dialect's schema, and moving a whole project
+//! between a `.weft` file and a server database (`weft push`, `weft pull`).
+//!
+//! The schema is the SQLite one in PostgreSQL's dialect (see
+//! [`PG_MIGRATIONS`]): `BIGINT` ids, `"end"` quoted, text that is sorted or
+//! unique declared `COLLATE "C"` so that both backends sort alike, foreign keys
+//! deferrable so that a whole project can be copied in any order inside one
+//! transaction, and a `weft_meta` table in place of SQLite's PRAGMAs.
+//!
+//! No password is ever part of an error or a message: errors name the server
+//! as `user@host:port/database`.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use postgres::{Client, Config, NoTls};
+use rusqlite::types::ValueRef;
+
+use super::{APPLICATION_ID, Store, migrations};
+use crate::error::{Error, Result};
+
+/// The PostgreSQL dialect's migrations, numbered as SQLite's (see
+/// [`migrations::MIGRATIONS`]); append-only, like them. Projects could first
+/// be put on a server at version 9, so versions 1 to 8 have nothing to do
+/// here and version 9 makes the whole schema.
+pub const PG_MIGRATIONS: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    // 9: the schema of SQLite version 9.
+    r#"
+    CREATE TABLE weft_meta (
+        key    TEXT COLLATE "C" PRIMARY KEY,
+        value  TEXT NOT NULL
+    );
+    CREATE TABLE project (
+        id          BIGINT PRIMARY KEY CHECK (id = 1),
+        name        TEXT NOT NULL,
+        guid        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        memo        TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE participant (
+        id    BIGINT PRIMARY KEY,
+        guid  TEXT COLLATE "C" NOT NULL UNIQUE,
+        name  TEXT COLLATE "C" NOT NULL UNIQUE
+    );
+    CREATE TABLE document (
+        id              BIGINT PRIMARY KEY,
+        guid            TEXT COLLATE "C" NOT NULL UNIQUE,
+        name            TEXT COLLATE "C" NOT NULL UNIQUE,
+        participant_id  BIGINT REFERENCES participant(id) DEFERRABLE,
+        char_len        BIGINT NOT NULL,
+        source_file     TEXT NOT NULL,
+        encoding        TEXT NOT NULL,
+        imported_at     TEXT NOT NULL,
+        memo            TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX document_participant ON document(participant_id);
+    CREATE TABLE document_text (
+        document_id  BIGINT PRIMARY KEY REFERENCES document(id) ON DELETE CASCADE DEFERRABLE,
+        text         TEXT NOT NULL
+    );
+    CREATE TABLE turn (
+        document_id   BIGINT NOT NULL REFERENCES document(id) ON DELETE CASCADE DEFERRABLE,
+        start         BIGINT NOT NULL,
+        "end"         BIGINT NOT NULL,
+        speech_start  BIGINT NOT NULL,
+        speaker       TEXT NOT NULL,
+        PRIMARY KEY (document_id, start)
+    );
+    CREATE TABLE cue_time (
+        document_id  BIGINT NOT NULL REFERENCES document(id) ON DELETE CASCADE DEFERRABLE,
+        start        BIGINT NOT NULL,
+        "end"        BIGINT NOT NULL,
+        start_ms     BIGINT NOT NULL,
+        end_ms       BIGINT NOT NULL,
+        PRIMARY KEY (document_id, start)
+    );
+    CREATE TABLE attribute (
+        id        BIGINT PRIMARY KEY,
+        guid      TEXT COLLATE "C" NOT NULL UNIQUE,
+        name      TEXT COLLATE "C" NOT NULL UNIQUE,
+        kind      TEXT NOT NULL CHECK (kind IN ('text', 'number', 'date', 'bool')),
+        position  BIGINT NOT NULL
+    );
+    CREATE TABLE attribute_value (
+        participant_id  BIGINT NOT NULL REFERENCES participant(id) DEFERRABLE,
+        attribute_id    BIGINT NOT NULL REFERENCES attribute(id) DEFERRABLE,
+        value           TEXT NOT NULL,
+        PRIMARY KEY (participant_id, attribute_id)
+    );
+    CREATE TABLE code (
+        id                BIGINT PRIMARY KEY,
+        guid              TEXT COLLATE "C" NOT NULL UNIQUE,
+        parent_id         BIGINT REFERENCES code(id) DEFERRABLE,
+        name              TEXT COLLATE "C" NOT NULL CHECK (name <> '' AND strpos(name, '/') = 0),
+        color             TEXT NOT NULL,
+        description       TEXT NOT NULL DEFAULT '',
+        position          BIGINT NOT NULL,
+        memo              TEXT NOT NULL DEFAULT '',
+        short_definition  TEXT NOT NULL DEFAULT '',
+        when_to_use       TEXT NOT NULL DEFAULT '',
+        when_not_to_use   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE UNIQUE INDEX code_sibling_name ON code(coalesce(parent_id, 0), name);
+    CREATE TABLE coder (
+        id    BIGINT PRIMARY KEY,
+        guid  TEXT COLLATE "C" NOT NULL UNIQUE,
+        name  TEXT COLLATE "C" NOT NULL UNIQUE
+    );
+    CREATE TABLE segment (
+        id           BIGINT PRIMARY KEY,
+        guid         TEXT COLLATE "C" NOT NULL UNIQUE,
+        document_id  BIGINT NOT NULL REFERENCES document(id) DEFERRABLE,
+        code_id      BIGINT NOT NULL REFERENCES code(id) DEFERRABLE,
+        start        BIGINT NOT NULL CHECK (start >= 0),
+        "end"        BIGINT NOT NULL CHECK ("end" > start),
+        coder_id     BIGINT NOT NULL REFERENCES coder(id) DEFERRABLE,
+        created_at   TEXT NOT NULL,
+        memo         TEXT NOT NULL DEFAULT '',
+        exemplar     BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX segment_once ON segment(document_id, code_id, start, "end", coder_id);
+    CREATE INDEX segment_code ON segment(code_id);
+    CREATE INDEX segment_coder ON segment(coder_id);
+    CREATE TABLE history (
+        id          BIGINT PRIMARY KEY,
+        stack       TEXT NOT NULL CHECK (stack IN ('undo', 'redo')),
+        label       TEXT NOT NULL,
+        edit        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        coder       TEXT COLLATE "C" NOT NULL DEFAULT ''
+    );
+    CREATE INDEX history_stack ON history(stack, coder, id);
+    CREATE TABLE cell_summary (
+        participant_id  BIGINT NOT NULL REFERENCES participant(id) DEFERRABLE,
+        code_id         BIGINT NOT NULL REFERENCES code(id) DEFERRABLE,
+        text            TEXT NOT NULL,
+        PRIMARY KEY (participant_id, code_id)
+    );
+    CREATE TABLE reconcile_decision (
+        document_guid  TEXT COLLATE "C" NOT NULL,
+        code_guid      TEXT COLLATE "C" NOT NULL,
+        start          BIGINT NOT NULL,
+        "end"          BIGINT NOT NULL,
+        coder          TEXT COLLATE "C" NOT NULL,
+        choice         TEXT NOT NULL,
+        PRIMARY KEY (document_guid, code_guid, start, "end", coder)
+    );
+    CREATE TABLE practice (
+        id      BIGINT PRIMARY KEY CHECK (id = 1),
+        expert  TEXT NOT NULL
+    );
+    CREATE TABLE practice_answer (
+        document_guid  TEXT COLLATE "C" NOT NULL,
+        code_guid      TEXT COLLATE "C" NOT NULL,
+        start          BIGINT NOT NULL,
+        "end"          BIGINT NOT NULL,
+        reason         TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (document_guid, code_guid, start, "end")
+    );
+    "#,
+];
+
+/// Every table of a project, parents before children (the order a copy
+/// goes in; with deferred keys it would not matter, but it reads better).
+const TABLES: [&str; 16] = [
+    "project",
+    "participant",
+    "document",
+    "document_text",
+    "turn",
+    "cue_time",
+    "attribute",
+    "attribute_value",
+    "code",
+    "coder",
+    "segment",
+    "history",
+    "cell_summary",
+    "reconcile_decision",
+    "practice",
+    "practice_answer",
+];
+
+/// Whether a project argument names a server rather than a file.
+pub fn is_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// A server database, parsed from a `postgres://` URL.
+pub struct Server {
+    config: Config,
+    /// `user@host:port/database`, for messages: never the password.
+    shown: String,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The config holds the password: show only the safe name.
+        write!(f, "Server({})", self.shown)
+    }
+}
+
+impl Server {
+    /// Parses a `postgres://user@host:port/database` URL (libpq's form; a
+    /// password in the URL works but is better kept in `PGPASSWORD` or
+    /// `~/.pgpass`).
+    pub fn parse(url: &str) -> Result<Server> {
+        let config: Config = url.parse().map_err(|_| {
+            Error::Invalid(
+                "not a PostgreSQL URL; write it as postgres://user@host:port/database".into(),
+            )
+        })?;
+        let host = config
+            .get_hosts()
+            .first()
+            .map(|h| match h {
+                postgres::config::Host::Tcp(h) => h.clone(),
+                #[cfg(unix)]
+                postgres::config::Host::Unix(p) => p.display().to_string(),
+            })
+            .unwrap_or_else(|| "localhost".into());
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let user = config.get_user().unwrap_or("").to_string();
+        let db = config.get_dbname().unwrap_or(&user).to_string();
+        if user.is_empty() {
+            return Err(Error::Invalid(
+                "the URL names no user; write it as postgres://user@host:port/database".into(),
+            ));
+        }
+        Ok(Server {
+            shown: format!("{user}@{host}:{port}/{db}"),
+            config,
+        })
+    }
+
+    /// `user@host:port/database`.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::Server {
+            server: self.shown.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// Connects, with the password from the URL, `PGPASSWORD`, `~/.pgpass`
+    /// or (in a terminal) a prompt, in that order.
+    pub fn connect(&self) -> Result<Client> {
+        if matches!(
+            self.config.get_ssl_mode(),
+            postgres::config::SslMode::Require
+        ) {
+            return Err(self.error(
+                "the URL asks for TLS (sslmode=require), which this build of Weft cannot do yet; \
+                 connect over a trusted network or an SSH tunnel, without sslmode=require",
+            ));
+        }
+        let mut config = self.config.clone();
+        config.application_name("weft");
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        if config.get_password().is_none()
+            && let Some(pw) = self.stored_password()
+        {
+            config.password(pw);
+        }
+        match config.connect(NoTls) {
+            Ok(c) => Ok(c),
+            Err(e) if asks_for_password(&e) && config.get_password().is_none() => {
+                let Some(pw) = prompt_password(&self.shown) else {
+                    return Err(self.error(
+                        "the server asks for a password: set PGPASSWORD, add the server to ~/.pgpass, or run weft in a terminal to be asked",
+                    ));
+                };
+                config.password(pw);
+                config.connect(NoTls).map_err(|e| self.connect_error(&e))
+            }
+            Err(e) => Err(self.connect_error(&e)),
+        }
+    }
+
+    /// `PGPASSWORD`, else the first matching line of `~/.pgpass` (or the
+    /// file `PGPASSFILE` names), as libpq reads them.
+    fn stored_password(&self) -> Option<String> {
+        if let Ok(pw) = std::env::var("PGPASSWORD")
+            && !pw.is_empty()
+        {
+            return Some(pw);
+        }
+        let file = std::env::var_os("PGPASSFILE")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
+        let text = std::fs::read_to_string(file).ok()?;
+        let (host, port, db, user) = self.parts();
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .find_map(|line| {
+                let fields = split_pgpass(line);
+                if fields.len() != 5 {
+                    return None;
+                }
+                let fits = |pattern: &str, value: &str| pattern == "*" || pattern == value;
+                (fits(&fields[0], &host)
+                    && fits(&fields[1], &port)
+                    && fits(&fields[2], &db)
+                    && fits(&fields[3], &user))
+                .then(|| fields[4].clone())
+            })
+    }
+
+    fn parts(&self) -> (String, String, String, String) {
+        let (user, rest) = self.shown.split_once('@').unwrap_or(("", ""));
+        let (hostport, db) = rest.rsplit_once('/').unwrap_or((rest, ""));
+        let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "5432"));
+        (host.into(), port.into(), db.into(), user.into())
+    }
+
+    fn connect_error(&self, e: &postgres::Error) -> Error {
+        if let Some(db) = e.as_db_error() {
+            use postgres::error::SqlState;
+            let code = db.code();
+            if *code == SqlState::INVALID_PASSWORD
+                || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            {
+                return self.error(
+                    "authentication failed: check the user name and the password (PGPASSWORD or ~/.pgpass)",
+                );
+            }
+            if *code == SqlState::INVALID_CATALOG_NAME {
+                return self.error(
+                    "the database does not exist: ask the server's administrator to create it (createdb), or check its name",
+                );
+            }
+            return self.error(format!(
+                "the server refused the connection ({})",
+                db.message()
+            ));
+        }
+        if asks_for_password(e) {
+            return self.error(
+                "the server asks for a password: set PGPASSWORD, add the server to ~/.pgpass, or run weft in a terminal to be asked",
+            );
+        }
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return self.error(format!(
+                    "cannot reach the server ({io}): check the host and port, that PostgreSQL is running, and that it accepts connections from this computer"
+                ));
+            }
+            source = s.source();
+        }
+        if e.is_closed() || e.to_string().contains("timed out") {
+            return self.error(
+                "cannot reach the server (no answer): check the host and port, and any firewall between",
+            );
+        }
+        self.error(format!("cannot connect ({e})"))
+    }
+}
+
+/// Whether the server wanted a password that was not given (the client
+/// library says so as "invalid configuration", with the reason as its source).
+fn asks_for_password(e: &postgres::Error) -> bool {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(x) = cur {
+        if x.to_string().contains("password missing") {
+            return true;
+        }
+        cur = x.source();
+    }
+    false
+}
+
+/// Splits a `~/.pgpass` line at unescaped colons, undoing `\:` and `\\`.
+fn split_pgpass(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.last_mut().expect("one field").push(n);
+                }
+            }
+            ':' => out.push(String::new()),
+            c => out.last_mut().expect("one field").push(c),
+        }
+    }
+    out
+}
+
+/// Asks for the password on the terminal without echoing it; `None` when
+/// there is no terminal.
+fn prompt_password(shown: &str) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        eprint!("Password for {shown}: ");
+        let _ = std::io::stderr().flush();
+        // SAFETY: tcgetattr/tcsetattr on stdin with a zeroed termios that
+        // tcgetattr fills; the old settings are put back before returning.
+        let mut old: libc::termios = unsafe { std::mem::zeroed() };
+        let have = unsafe { libc::tcgetattr(0, &mut old) } == 0;
+        if have {
+            let mut quiet = old;
+            quiet.c_lflag &= !libc::ECHO;
+            unsafe { libc::tcsetattr(0, libc::TCSANOW, &quiet) };
+        }
+        let mut line = String::new();
+        let read = std::io::stdin().lock().read_line(&mut line);
+        if have {
+            unsafe { libc::tcsetattr(0, libc::TCSANOW, &old) };
+        }
+        eprintln!();
+        read.ok()?;
+        let pw = line.trim_end_matches(['\n', '\r']).to_string();
+        (!pw.is_empty()).then_some(pw)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = shown;
+        None
+    }
+}
+
+/// Brings a server database's schema to `target`, in the caller's transaction.
+fn pg_migrate(
+    tx: &mut postgres::Transaction<'_>,
+    from: i64,
+    target: i64,
+) -> Result<(), postgres::Error> {
+    for (i, sql) in PG_MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version > from && version <= target && !sql.is_empty() {
+            tx.batch_execute(sql)?;
+        }
+    }
+    Ok(())
+}
+
+/// One value in COPY's text format.
+fn copy_text(v: ValueRef<'_>, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    match v {
+        ValueRef::Null => out.extend_from_slice(b"\\N"),
+        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        ValueRef::Real(f) => out.extend_from_slice(f.to_string().as_bytes()),
+        ValueRef::Text(t) => {
+            for &b in t {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    0 => return Err("a text holds a NUL character".into()),
+                    b => out.push(b),
+                }
+            }
+        }
+        ValueRef::Blob(_) => return Err("a column holds binary data".into()),
+    }
+    Ok(())
+}
+
+/// One field of COPY's text format back as text (`None` for `\N`).
+fn uncopy_text(field: &str) -> Option<String> {
+    if field == "\\N" {
+        return None;
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(o) => out.push(o),
+            None => {}
+        }
+    }
+    Some(out)
+}
+
+fn columns(conn: &rusqlite::Connection, table: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let cols = stmt
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(cols)
+}
+
+fn quoted(cols: &[String]) -> String {
+    cols.iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a push or pull moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Moved {
+    /// Rows per table, in [`TABLES`] order (tables with none left out).
+    pub rows: Vec<(&'static str, u64)>,
+}
+
+impl Moved {
+    /// A line for the user: documents, codes and segments.
+    pub fn summary(&self) -> String {
+        let n = |t: &str| self.rows.iter().find(|(x, _)| *x == t).map_or(0, |r| r.1);
+        format!(
+            "{} document(s), {} code(s), {} segment(s), {} coder(s)",
+            n("document"),
+            n("code"),
+            n("segment"),
+            n("coder")
+        )
+    }
+}
+
+/// Uploads the project at `path` into `server`'s database, which must hold
+/// no tables (in its current schema): all in one transaction, so a failure
+/// or a kill leaves the database empty.
+pub fn push(path: &Path, server: &Server) -> Result<Moved> {
+    let store = Store::open(path)?;
+    let mut client = server.connect()?;
+    let fail = |e: postgres::Error| {
+        server.error(format!(
+            "the upload failed and nothing was kept ({})",
+            pg_message(&e)
+        ))
+    };
+    let mut tx = client.transaction().map_err(fail)?;
+    let existing: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            &[],
+        )
+        .map_err(fail)?
+        .get(0);
+    if existing > 0 {
+        let weft: bool = tx
+            .query_one(
+                "SELECT count(*) > 0 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'weft_meta'",
+                &[],
+            )
+            .map_err(fail)?
+            .get(0);
+        return Err(server.error(if weft {
+            "the database already holds a Weft project; open it with weft open, or push into an empty database".to_string()
+        } else {
+            format!("the database is not empty ({existing} table(s)); push into an empty database or schema")
+        }));
+    }
+    let version = migrations::latest_version();
+    pg_migrate(&mut tx, 0, version).map_err(fail)?;
+    tx.batch_execute("SET CONSTRAINTS ALL DEFERRED")
+        .map_err(fail)?;
+    let r = store.read();
+    let guid = r.project_guid()?;
+    tx.execute(
+        "INSERT INTO weft_meta (key, value) VALUES ('application_id', $1), ('schema_version', $2), ('project_guid', $3)",
+        &[&APPLICATION_ID.to_string(), &version.to_string(), &guid],
+    )
+    .map_err(fail)?;
+    let mut moved = Moved::default();
+    let conn = &store.conn;
+    for table in TABLES {
+        let cols = columns(conn, table)?;
+        let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", quoted(&cols)))?;
+        let mut rows = stmt.query([])?;
+        let mut writer = tx
+            .copy_in(&format!("COPY {table} ({}) FROM STDIN", quoted(&cols)))
+            .map_err(fail)?;
+        let mut n = 0u64;
+        let mut buf = Vec::with_capacity(1 << 16);
+        while let Some(row) = rows.next()? {
+            for i in 0..cols.len() {
+                if i > 0 {
+                    buf.push(b'\t');
+                }
+                copy_text(row.get_ref(i)?, &mut buf).map_err(|why| Error::Damaged {
+                    path: path.to_path_buf(),
+                    reason: format!("{why} in table {table}"),
+                })?;
+            }
+            buf.push(b'\n');
+            n += 1;
+            if buf.len() > 1 << 20 {
+                writer.write_all(&buf).map_err(|e| {
+                    server.error(format!("the upload failed and nothing was kept ({e})"))
+                })?;
+                buf.clear();
+            }
+        }
+        writer
+            .write_all(&buf)
+            .map_err(|e| server.error(format!("the upload failed and nothing was kept ({e})")))?;
+        writer.finish().map_err(fail)?;
+        if n > 0 {
+            moved.rows.push((table, n));
+        }
+    }
+    tx.commit().map_err(fail)?;
+    Ok(moved)
+}
+
+/// Saves the project in `server`'s database as a new `.weft` file at `path`,
+/// all or nothing (built beside it and moved into place). The copy keeps the
+/// project's GUID, so it merges back with `weft merge`.
+pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
+    let mut client = server.connect()?;
+    let fail = |e: postgres::Error| {
+        server.error(format!("reading the project failed ({})", pg_message(&e)))
+    };
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .map_err(fail)?;
+    let meta = read_meta(&mut tx, server)?;
+    let version = migrations::latest_version();
+    if meta.schema_version > version {
+        return Err(server.error(format!(
+            "the project was made by a newer Weft (schema version {}, this Weft knows up to {version}); update Weft",
+            meta.schema_version
+        )));
+    }
+    let (_, moved) = Store::build(path, Some(&meta.guid), |store| {
+        let conn = store.conn.transaction()?;
+        conn.execute("DELETE FROM project", [])?;
+        let mut moved = Moved::default();
+        for table in TABLES {
+            let cols = columns(&conn, table)?;
+            let mut insert = conn.prepare(&format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                quoted(&cols),
+                (1..=cols.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))?;
+            let reader = tx
+                .copy_out(&format!(
+                    "COPY (SELECT {} FROM {table} ORDER BY 1) TO STDOUT",
+                    quoted(&cols)
+                ))
+                .map_err(fail)?;
+            let mut n = 0u64;
+            for line in std::io::BufReader::new(reader).lines() {
+                let line =
+                    line.map_err(|e| server.error(format!("reading the project failed ({e})")))?;
+                let values: Vec<Option<String>> = line.split('\t').map(uncopy_text).collect();
+                if values.len() != cols.len() {
+                    return Err(server.error(format!("table {table} has an unexpected row")));
+                }
+                insert.execute(rusqlite::params_from_iter(values.iter()))?;
+                n += 1;
+            }
+            if n > 0 {
+                moved.rows.push((table, n));
+            }
+        }
+        conn.commit()?;
+        Ok(moved)
+    })?;
+    Ok(moved)
+}
+
+struct Meta {
+    guid: String,
+    schema_version: i64,
+}
+
+/// Checks that the database holds a Weft project and reads its version and GUID.
+fn read_meta(tx: &mut postgres::Transaction<'_>, server: &Server) -> Result<Meta> {
+    let not_weft = || {
+        server.error(
+            "the database is not a Weft project (no weft_meta table); put one there with weft push",
+        )
+    };
+    let has: bool = tx
+        .query_one(
+            "SELECT count(*) > 0 FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = 'weft_meta'",
+            &[],
+        )
+        .map_err(|e| server.error(pg_message(&e)))?
+        .get(0);
+    if !has {
+        return Err(not_weft());
+    }
+    let rows = tx
+        .query("SELECT key, value FROM weft_meta", &[])
+        .map_err(|e| server.error(pg_message(&e)))?;
+    let get = |k: &str| {
+        rows.iter()
+            .find(|r| r.get::<_, &str>(0) == k)
+            .map(|r| r.get::<_, String>(1))
+    };
+    if get("application_id") != Some(APPLICATION_ID.to_string()) {
+        return Err(not_weft());
+    }
+    Ok(Meta {
+        guid: get("project_guid").ok_or_else(not_weft)?,
+        schema_version: get("schema_version")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(not_weft)?,
+    })
+}
+
+/// A server error's own message, without anything of ours that could hold a
+/// password.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_postgres_schema_has_a_step_for_every_sqlite_version() {
+        assert_eq!(PG_MIGRATIONS.len() as i64, migrations::latest_version());
+    }
+
+    #[test]
+    fn copy_text_round_trips_every_character_that_needs_escaping() {
+        let text = "a\\b\tc\nd\re ✍ \\N";
+        let mut out = Vec::new();
+        copy_text(ValueRef::Text(text.as_bytes()), &mut out).unwrap();
+        let line = String::from_utf8(out).unwrap();
+        assert!(!line.contains('\t') && !line.contains('\n'));
+        assert_eq!(uncopy_text(&line).as_deref(), Some(text));
+        let mut null = Vec::new();
+        copy_text(ValueRef::Null, &mut null).unwrap();
+        assert_eq!(uncopy_text(std::str::from_utf8(&null).unwrap()), None);
+    }
+
+    #[test]
+    fn pgpass_lines_split_at_unescaped_colons() {
+        assert_eq!(
+            split_pgpass(r"db.example.org:5432:*:ana:pa\:ss\\word"),
+            ["db.example.org", "5432", "*", "ana", r"pa:ss\word"]
+        );
+    }
+
+    #[test]
+    fn the_shown_name_never_holds_the_password() {
+        let s = Server::parse("postgres://ana:secret@db.example.org:6543/study").unwrap();
+        assert_eq!(s.shown(), "ana@db.example.org:6543/study");
+        assert!(!format!("{s:?}").contains("secret"));
+        assert!(Server::parse("postgres://db.example.org/study").is_err());
+    }
+}

@@ -1,0 +1,221 @@
+//! A throwaway PostgreSQL server for the tests of one test binary: `initdb`
+//! in a temp dir (as the `postgres` user when the tests run as root, since
+//! PostgreSQL refuses root), listening on a free port on 127.0.0.1 only, with
+//! password authentication over TCP. Each test gets its own database. The
+//! server is stopped by its pid when the test binary exits.
+//!
+//! Without PostgreSQL the tests print "skipped: PostgreSQL not installed",
+//! unless `WEFT_REQUIRE_PG` is set (as `.ci/run` does), when they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+/// The test role's password (the cluster is made with it; TCP needs it).
+pub const PASSWORD: &str = "weft-test-Pw-7";
+
+/// The running server.
+pub struct PgServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Where its binaries are.
+    pub bin: PathBuf,
+    /// Its data and socket folder.
+    pub dir: PathBuf,
+}
+
+static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
+static PID: AtomicU32 = AtomicU32::new(0);
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+fn find_bin() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| Some(e.ok()?.path().join("bin")))
+        .filter(|b| b.join("initdb").is_file() && b.join("postgres").is_file())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs a PostgreSQL program as the user that may run it.
+fn as_server_user(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+extern "C" fn stop_server() {
+    let pid = PID.load(Ordering::SeqCst);
+    if pid == 0 {
+        return;
+    }
+    // SAFETY: signalling a pid we started; polling with signal 0.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+        for _ in 0..200 {
+            if libc::kill(pid as i32, 0) != 0 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    if let Some(Some(s)) = SERVER.get() {
+        let _ = std::fs::remove_dir_all(&s.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start() -> Option<PgServer> {
+    let Some(bin) = find_bin() else {
+        let required = std::env::var("WEFT_REQUIRE_PG").is_ok_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "PostgreSQL is required (WEFT_REQUIRE_PG is set) but is not installed"
+        );
+        eprintln!("skipped: PostgreSQL not installed");
+        return None;
+    };
+    // A short path: the socket's name must stay under about 107 bytes.
+    let dir = PathBuf::from(format!(
+        "/tmp/weft-pg-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let pwfile = dir.join("pw");
+    std::fs::write(&pwfile, PASSWORD).unwrap();
+    if is_root() {
+        let status = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "chown the test cluster's folder");
+    }
+    let data = dir.join("data");
+    let out = as_server_user(&bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "weft",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ])
+        .arg(format!("--pwfile={}", pwfile.display()))
+        .args(["-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = free_port();
+    let child = as_server_user(&bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-p", &port.to_string()])
+        .arg("-k")
+        .arg(&dir)
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child);
+    // The server's own pid, from its pid file (runuser may stand between).
+    for _ in 0..500 {
+        if let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid"))
+            && let Some(pid) = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<u32>().ok())
+            && text.lines().count() >= 8
+            && text.contains("ready")
+        {
+            PID.store(pid, Ordering::SeqCst);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        PID.load(Ordering::SeqCst) != 0,
+        "the test server did not start"
+    );
+    // SAFETY: registering a plain extern "C" function.
+    unsafe { libc::atexit(stop_server) };
+    Some(PgServer { port, bin, dir })
+}
+
+/// The server, started on first use; `None` (after printing why) when
+/// PostgreSQL is not installed.
+pub fn server() -> Option<&'static PgServer> {
+    SERVER.get_or_init(start).as_ref()
+}
+
+impl PgServer {
+    /// A new empty database for one test, and its URL (without the password).
+    pub fn fresh_database(&self, hint: &str) -> String {
+        let n = NEXT_DB.fetch_add(1, Ordering::SeqCst);
+        let name = format!(
+            "t_{}_{}_{n}",
+            hint.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>(),
+            std::process::id()
+        )
+        .to_lowercase();
+        self.psql("postgres", &format!("CREATE DATABASE {name}"));
+        self.url(&name)
+    }
+
+    /// The URL of a database on this server (the password comes from PGPASSWORD).
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://weft@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Runs SQL through psql over the socket (trusted) and returns its output.
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .arg("-h")
+            .arg(&self.dir)
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "weft",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
