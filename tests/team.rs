@@ -384,3 +384,191 @@ fn reconcile_writes_the_consensus_and_remembers_every_decision_in_one_undoable_c
         .unwrap_err();
     assert!(err.to_string().contains("someone other than"), "{err}");
 }
+
+/// Two coders on one project file: a row id is never handed out twice, so
+/// undoing a removal does not clash with the other coder's newer segment
+/// (with `max(id) + 1` the new segment took the removed one's id and the
+/// undo was refused).
+#[test]
+fn undoing_a_removal_after_another_coder_coded_restores_both() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    code(&s, "study.weft", "ana", "P03", 0, 11, "Outcomes");
+    let run = |coder: &str, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(args)
+            .current_dir(s.dir.path())
+            .env("WEFT_CODER", coder)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        "ana",
+        &[
+            "uncode",
+            "study.weft",
+            "--doc",
+            "P03",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Outcomes",
+        ],
+    );
+    code(&s, "study.weft", "ben", "P03", 20, 30, "Outcomes");
+    run("ana", &["undo", "study.weft"]);
+    let rows = common::csv_rows(&s.ok(&[
+        "segments",
+        "study.weft",
+        "--code",
+        "Outcomes",
+        "--format",
+        "csv",
+    ]));
+    let p03: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r[0] == "P03")
+        .map(|r| (r[3].as_str(), r[4].as_str(), r[6].as_str()))
+        .collect();
+    assert!(p03.contains(&("0", "11", "ana")), "{p03:?}");
+    assert!(p03.contains(&("20", "30", "ben")), "{p03:?}");
+    // And the ids only grow: ben's next segment does not take a freed one.
+    let store = weft::store::Store::open(&s.path("study.weft")).unwrap();
+    let next = store.read().next_id("segment").unwrap();
+    let max = store
+        .read()
+        .segments()
+        .unwrap()
+        .iter()
+        .map(|x| x.id.0)
+        .max()
+        .unwrap();
+    assert_eq!(next, max + 1);
+}
+
+/// Undo takes back whole rows, so an undo after another coder changed the
+/// same rows would overwrite their work: it is refused, with a message, and
+/// nothing changes. Once the other coder's change is undone, it goes through.
+#[test]
+fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() {
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    let run = |coder: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(args)
+            .current_dir(s.dir.path())
+            .env("WEFT_CODER", coder)
+            .output()
+            .unwrap()
+    };
+    let ok = |coder: &str, args: &[&str]| {
+        let out = run(coder, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(
+        "ana",
+        &["codes", "rename", "study.weft", "Outcomes", "Changes"],
+    );
+    ok(
+        "ben",
+        &[
+            "codes",
+            "describe",
+            "study.weft",
+            "Changes",
+            "--color",
+            "#123456",
+        ],
+    );
+    let before = weft::store::Store::open(&s.path("study.weft"))
+        .unwrap()
+        .read()
+        .dump()
+        .unwrap();
+    let out = run("ana", &["undo", "study.weft"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot undo") && err.contains("another coder has changed a code"),
+        "{err}"
+    );
+    let after = weft::store::Store::open(&s.path("study.weft"))
+        .unwrap()
+        .read()
+        .dump()
+        .unwrap();
+    assert_eq!(before, after, "nothing was overwritten");
+    // Ben takes his colour back; then Ana's rename can be undone.
+    ok("ben", &["undo", "study.weft"]);
+    ok("ana", &["undo", "study.weft"]);
+    let tree = weft::store::Store::open(&s.path("study.weft"))
+        .unwrap()
+        .read()
+        .code_tree()
+        .unwrap();
+    assert!(tree.find_path("Outcomes").is_some());
+
+    // A memo another coder wrote on one's new segment is not thrown away by
+    // undoing the coding.
+    ok(
+        "ana",
+        &[
+            "code",
+            "study.weft",
+            "--doc",
+            "P03",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Outcomes",
+        ],
+    );
+    ok(
+        "ben",
+        &[
+            "memo",
+            "study.weft",
+            "--doc",
+            "P03",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Outcomes",
+            "--set",
+            "ben's thought",
+        ],
+    );
+    let err = String::from_utf8_lossy(&run("ana", &["undo", "study.weft"]).stderr).to_string();
+    assert!(
+        err.contains("another coder has changed a coded segment"),
+        "{err}"
+    );
+    let memo = s.ok(&[
+        "memo",
+        "study.weft",
+        "--doc",
+        "P03",
+        "--start",
+        "0",
+        "--end",
+        "11",
+        "--code",
+        "Outcomes",
+    ]);
+    assert!(memo.contains("ben's thought"), "{memo}");
+}

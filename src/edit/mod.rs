@@ -11,6 +11,7 @@ pub mod merge;
 pub mod ops;
 mod patch;
 pub mod practice;
+pub mod witness;
 
 use serde::{Deserialize, Serialize};
 
@@ -198,6 +199,7 @@ impl Edit {
                 for rec in records {
                     w.insert_document(rec)?;
                 }
+                w.raise_high_water("document", records.iter().map(|r| r.document.id.0))?;
                 Edit::DeleteDocuments(records.iter().map(|r| r.document.id).collect())
             }
             Edit::DeleteDocuments(ids) => {
@@ -220,6 +222,7 @@ impl Edit {
                 for p in ps {
                     w.insert_participant(p)?;
                 }
+                w.raise_high_water("participant", ps.iter().map(|p| p.id.0))?;
                 Edit::DeleteParticipants(ps.iter().map(|p| p.id).collect())
             }
             Edit::DeleteParticipants(ids) => {
@@ -251,6 +254,7 @@ impl Edit {
                 for a in attrs {
                     w.insert_attribute(a)?;
                 }
+                w.raise_high_water("attribute", attrs.iter().map(|a| a.id.0))?;
                 Edit::DeleteAttributes(attrs.iter().map(|a| a.id).collect())
             }
             Edit::DeleteAttributes(ids) => {
@@ -292,6 +296,7 @@ impl Edit {
                 for c in codes {
                     w.insert_code(c)?;
                 }
+                w.raise_high_water("code", codes.iter().map(|c| c.id.0))?;
                 Edit::DeleteCodes(codes.iter().rev().map(|c| c.id).collect())
             }
             Edit::DeleteCodes(ids) => {
@@ -312,6 +317,7 @@ impl Edit {
                 for c in coders {
                     w.insert_coder(c)?;
                 }
+                w.raise_high_water("coder", coders.iter().map(|c| c.id.0))?;
                 Edit::DeleteCoders(coders.iter().map(|c| c.id).collect())
             }
             Edit::DeleteCoders(ids) => {
@@ -331,6 +337,7 @@ impl Edit {
                 for s in segments {
                     w.insert_segment(s)?;
                 }
+                w.raise_high_water("segment", segments.iter().map(|s| s.id.0))?;
                 Edit::DeleteSegments(segments.iter().map(|s| s.id).collect())
             }
             Edit::DeleteSegments(ids) => {

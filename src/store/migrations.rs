@@ -182,6 +182,25 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (document_guid, code_guid, start, end)
     ) WITHOUT ROWID;
     "#,
+    // 10: row ids are never handed out twice, and undo checks its rows. `max(id) + 1` gave a deleted
+    // row's id to the next new row, so undoing the deletion (another coder's,
+    // say) then clashed. Each table's next id only grows.
+    r#"
+    CREATE TABLE id_high_water (
+        tbl   TEXT PRIMARY KEY,
+        next  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO id_high_water (tbl, next)
+        SELECT 'document', ifnull(max(id), 0) + 1 FROM document
+        UNION ALL SELECT 'participant', ifnull(max(id), 0) + 1 FROM participant
+        UNION ALL SELECT 'attribute', ifnull(max(id), 0) + 1 FROM attribute
+        UNION ALL SELECT 'code', ifnull(max(id), 0) + 1 FROM code
+        UNION ALL SELECT 'coder', ifnull(max(id), 0) + 1 FROM coder
+        UNION ALL SELECT 'segment', ifnull(max(id), 0) + 1 FROM segment;
+    -- What each change left (edit/witness.rs), so that an undo after another
+    -- coder changed the same rows is refused instead of overwriting them.
+    ALTER TABLE history ADD COLUMN witness TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -413,6 +413,7 @@ impl Store {
             label,
             &self.coder,
             &serde_json::to_string(&inverse)?,
+            &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
         tx.commit().map_err(busy)?;
         Ok(Applied {
@@ -461,10 +462,22 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(busy)?;
         let w = Writer::new(&tx);
-        let Some((id, label, json)) = w.reader().history_top(from, &self.coder)? else {
+        let Some((id, label, json, witness)) = w.reader().history_top(from, &self.coder)? else {
             return Ok(None);
         };
         let edit: Edit = serde_json::from_str(&json)?;
+        // The rows the change left must still be as it left them: else
+        // another coder has changed them since, and taking the change back
+        // would overwrite their work. (Entries from before schema 10 have
+        // no witness.)
+        if !witness.is_empty() {
+            let witness: crate::edit::witness::Witness = serde_json::from_str(&witness)?;
+            if let Some(what) = witness.first_change(&w.reader())? {
+                return Err(Error::Invalid(format!(
+                    "cannot {from} \"{label}\": another coder has changed {what} it touched since; nothing was changed"
+                )));
+            }
+        }
         // Another coder may since have built on what this entry would take
         // back (coded with a code it created, say). The transaction is then
         // rolled back: nothing is overwritten.
@@ -483,7 +496,13 @@ impl Store {
             e => e,
         })?;
         w.delete_history(id)?;
-        w.push_history(to, &label, &self.coder, &serde_json::to_string(&inverse)?)?;
+        w.push_history(
+            to,
+            &label,
+            &self.coder,
+            &serde_json::to_string(&inverse)?,
+            &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
+        )?;
         tx.commit().map_err(busy)?;
         Ok(Some((label, edit)))
     }

@@ -167,11 +167,26 @@ pub const PG_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (document_guid, code_guid, start, "end")
     );
     "#,
+    // 10: as SQLite's: each table's next id only grows; history keeps witnesses.
+    r#"
+    CREATE TABLE id_high_water (
+        tbl   TEXT COLLATE "C" PRIMARY KEY,
+        next  BIGINT NOT NULL
+    );
+    INSERT INTO id_high_water (tbl, next)
+        SELECT 'document', coalesce(max(id), 0) + 1 FROM document
+        UNION ALL SELECT 'participant', coalesce(max(id), 0) + 1 FROM participant
+        UNION ALL SELECT 'attribute', coalesce(max(id), 0) + 1 FROM attribute
+        UNION ALL SELECT 'code', coalesce(max(id), 0) + 1 FROM code
+        UNION ALL SELECT 'coder', coalesce(max(id), 0) + 1 FROM coder
+        UNION ALL SELECT 'segment', coalesce(max(id), 0) + 1 FROM segment;
+    ALTER TABLE history ADD COLUMN witness TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// Every table of a project, parents before children (the order a copy
 /// goes in; with deferred keys it would not matter, but it reads better).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "project",
     "participant",
     "document",
@@ -188,6 +203,7 @@ const TABLES: [&str; 16] = [
     "reconcile_decision",
     "practice",
     "practice_answer",
+    "id_high_water",
 ];
 
 /// Whether a project argument names a server rather than a file.
@@ -571,6 +587,9 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
     }
     let version = migrations::latest_version();
     pg_migrate(&mut tx, 0, version).map_err(fail)?;
+    // The project's own high-water marks replace the empty tables' ones.
+    tx.batch_execute("DELETE FROM id_high_water")
+        .map_err(fail)?;
     tx.batch_execute("SET CONSTRAINTS ALL DEFERRED")
         .map_err(fail)?;
     let r = store.read();
@@ -647,6 +666,7 @@ pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
     let (_, moved) = Store::build(path, Some(&meta.guid), |store| {
         let conn = store.conn.transaction()?;
         conn.execute("DELETE FROM project", [])?;
+        conn.execute("DELETE FROM id_high_water", [])?;
         let mut moved = Moved::default();
         for table in TABLES {
             let cols = columns(&conn, table)?;

@@ -145,8 +145,13 @@ impl<'c> Reader<'c> {
     /// The next free row id of a table. Edits carry explicit ids so that undo
     /// restores rows exactly as they were.
     pub fn next_id(&self, table: &str) -> Result<i64> {
-        let sql = format!("SELECT ifnull(max(id), 0) + 1 FROM {table}");
-        Ok(self.conn.query_row(&sql, [], |r| r.get(0))?)
+        // Never an id that was used before, even by a row since deleted:
+        // undoing that deletion must not clash with someone's new row.
+        let sql = format!(
+            "SELECT max(ifnull((SELECT next FROM id_high_water WHERE tbl = ?1), 1),
+                        (SELECT ifnull(max(id), 0) + 1 FROM {table}))"
+        );
+        Ok(self.conn.query_row(&sql, [table], |r| r.get(0))?)
     }
 
     /// All documents, sorted by name.
@@ -615,12 +620,12 @@ impl<'c> Reader<'c> {
         &self,
         stack: &str,
         coder: &str,
-    ) -> Result<Option<(i64, String, String)>> {
+    ) -> Result<Option<(i64, String, String, String)>> {
         self.one(
-            "SELECT id, label, edit FROM history WHERE stack = ?1 AND coder IN (?2, '')
+            "SELECT id, label, edit, witness FROM history WHERE stack = ?1 AND coder IN (?2, '')
              ORDER BY id DESC LIMIT 1",
             [stack, coder],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
     }
 

@@ -384,16 +384,36 @@ impl<'c> Writer<'c> {
         Ok(())
     }
 
+    /// Records that ids below `ids`' largest + 1 have been used in `table`,
+    /// so [`Reader::next_id`] never hands one out again (see migration 10).
+    pub(crate) fn raise_high_water(
+        &self,
+        table: &str,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<()> {
+        if let Some(max) = ids.max() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO id_high_water (tbl, next) VALUES (?1, ?2)
+                     ON CONFLICT (tbl) DO UPDATE SET next = max(next, excluded.next)",
+                )?
+                .execute((table, max + 1))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn push_history(
         &self,
         stack: &str,
         label: &str,
         coder: &str,
         edit_json: &str,
+        witness_json: &str,
     ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO history (stack, label, edit, created_at, coder) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (stack, label, edit_json, now_rfc3339(), coder),
+            "INSERT INTO history (stack, label, edit, created_at, coder, witness)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            (stack, label, edit_json, now_rfc3339(), coder, witness_json),
         )?;
         Ok(())
     }
