@@ -7,7 +7,7 @@ use super::app::{Command, WeftApp, draft_field, parse_hex};
 use super::dialogs::{Dialog, PathPurpose};
 use super::widgets::{quote_line, quote_row, quote_row_height};
 use crate::edit::ops::{self, MemoTarget};
-use crate::model::{CharRange, DocumentId, ProjectSnapshot, Segment, SegmentId};
+use crate::model::{CharRange, ProjectSnapshot, Segment};
 
 /// A memo editor: edits a draft, and saves when the field loses focus.
 fn memo_editor(
@@ -466,13 +466,7 @@ fn code_parts_ui(app: &mut WeftApp, ui: &mut Ui, c: &crate::model::Code) {
 /// The code's pinned exemplars: quote, where it is, open or unpin.
 fn exemplars_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
-    let pinned: Vec<(SegmentId, DocumentId, CharRange)> = p
-        .snap
-        .segments
-        .iter()
-        .filter(|s| s.code == code && s.exemplar)
-        .map(|s| (s.id, s.document, s.range))
-        .collect();
+    let pinned = p.exemplars_of(code);
     ui.label(RichText::new(format!("Exemplars ({}):", pinned.len())).strong());
     if pinned.is_empty() {
         ui.weak("None yet: right-click a coded passage's stripe, or tick \"Exemplar quote\" on a segment.");

@@ -57,6 +57,10 @@ pub struct OpenProject {
     /// The expert coding, when this is a practice project (read at open and
     /// on every reload; the window never changes it).
     pub practice: Option<Practice>,
+    /// Every pinned exemplar: found by one scan when the snapshot is loaded,
+    /// then patched from each edit (they are few, and the right panel lists a
+    /// code's on every frame).
+    pub exemplars: HashMap<SegmentId, (CodeId, DocumentId, CharRange)>,
 }
 
 impl OpenProject {
@@ -85,7 +89,9 @@ impl OpenProject {
             hidden_coders: Default::default(),
             split_by_coder: false,
             practice,
+            exemplars: HashMap::new(),
         };
+        p.exemplars = exemplars_in(&p.snap);
         p.derive();
         Ok(p)
     }
@@ -113,6 +119,7 @@ impl OpenProject {
     pub fn refresh(&mut self) -> crate::Result<()> {
         self.data_version = self.store.data_version()?;
         self.snap = self.store.read().snapshot()?;
+        self.exemplars = exemplars_in(&self.snap);
         self.practice = self.store.read().practice()?;
         self.quotes.clear();
         self.listing_version += 1;
@@ -140,6 +147,7 @@ impl OpenProject {
         }) {
             self.retrieval = None;
         }
+        patch_exemplars(&mut self.exemplars, applied);
         self.snapshot_changed();
     }
 
@@ -247,6 +255,18 @@ impl OpenProject {
             .collect()
     }
 
+    /// A code's pinned exemplars (segment, document, range), in document order.
+    pub fn exemplars_of(&self, code: CodeId) -> Vec<(SegmentId, DocumentId, CharRange)> {
+        let mut rows: Vec<_> = self
+            .exemplars
+            .iter()
+            .filter(|(_, (c, _, _))| *c == code)
+            .map(|(s, (_, d, r))| (*s, *d, *r))
+            .collect();
+        rows.sort_by_key(|(s, d, r)| (*d, r.start, r.end, *s));
+        rows
+    }
+
     /// Shows a document in the transcript view.
     pub fn open_document(&mut self, doc: DocumentId) -> crate::Result<()> {
         if self.view.as_ref().is_some_and(|v| v.document == doc) {
@@ -272,4 +292,104 @@ pub fn initials(name: &str) -> String {
         name.chars().take(2).collect()
     };
     letters.to_uppercase()
+}
+
+/// Every pinned exemplar of a snapshot.
+fn exemplars_in(snap: &ProjectSnapshot) -> HashMap<SegmentId, (CodeId, DocumentId, CharRange)> {
+    snap.segments
+        .iter()
+        .filter(|s| s.exemplar)
+        .map(|s| (s.id, (s.code, s.document, s.range)))
+        .collect()
+}
+
+/// Brings the exemplars up to date from an applied edit.
+fn patch_exemplars(
+    ex: &mut HashMap<SegmentId, (CodeId, DocumentId, CharRange)>,
+    edit: &crate::edit::Edit,
+) {
+    use crate::edit::Edit;
+    match edit {
+        Edit::Batch(list) => list.iter().for_each(|e| patch_exemplars(ex, e)),
+        Edit::InsertSegments(segs) => {
+            for s in segs.iter().filter(|s| s.exemplar) {
+                ex.insert(s.id, (s.code, s.document, s.range));
+            }
+        }
+        Edit::UpdateSegment(s) => {
+            if s.exemplar {
+                ex.insert(s.id, (s.code, s.document, s.range));
+            } else {
+                ex.remove(&s.id);
+            }
+        }
+        Edit::DeleteSegments(ids) => ids.iter().for_each(|id| {
+            ex.remove(id);
+        }),
+        Edit::RecodeSegments { ids, to, .. } => {
+            for id in ids {
+                if let Some(e) = ex.get_mut(id) {
+                    e.0 = *to;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::ops;
+
+    /// The exemplars patched from each edit equal a fresh scan: pinning,
+    /// merging the pinned segment's code away, undoing, removing.
+    #[test]
+    fn patched_exemplars_equal_a_fresh_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.weft");
+        crate::demo::write_demo(&path).unwrap();
+        let mut p = OpenProject::open(Store::open(&path).unwrap()).unwrap();
+        assert!(!p.exemplars.is_empty(), "the demo pins some");
+        let check = |p: &OpenProject, what: &str| {
+            assert_eq!(p.exemplars, exemplars_in(&p.snap), "{what}");
+        };
+        let seg = p
+            .snap
+            .segments
+            .iter()
+            .find(|s| !s.exemplar)
+            .unwrap()
+            .clone();
+        let mut apply = |p: &mut OpenProject, label: &str, edit: crate::edit::Edit| {
+            let applied = p.store.change_applied(label, |_| Ok(edit)).unwrap();
+            p.patch(&applied.forward);
+            check(p, label);
+        };
+        let pin = ops::set_exemplar(&p.store.read(), seg.id, true).unwrap();
+        apply(&mut p, "pin", pin);
+        let target = p
+            .snap
+            .codes
+            .codes()
+            .iter()
+            .find(|c| c.id != seg.code)
+            .unwrap()
+            .id;
+        let merge = ops::merge_codes(&p.store.read(), seg.code, target).unwrap();
+        apply(&mut p, "merge", merge);
+        assert!(!p.exemplars_of(target).is_empty());
+        let (_, undo) = p.store.undo_applied().unwrap().unwrap();
+        p.patch(&undo);
+        check(&p, "undo merge");
+        apply(
+            &mut p,
+            "remove",
+            crate::edit::Edit::DeleteSegments(vec![seg.id]),
+        );
+        let (_, undo) = p.store.undo_applied().unwrap().unwrap();
+        p.patch(&undo);
+        check(&p, "undo remove");
+        assert!(p.exemplars_of(seg.code).iter().any(|e| e.0 == seg.id));
+    }
 }
