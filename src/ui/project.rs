@@ -361,7 +361,7 @@ mod tests {
             .find(|s| !s.exemplar)
             .unwrap()
             .clone();
-        let mut apply = |p: &mut OpenProject, label: &str, edit: crate::edit::Edit| {
+        let apply = |p: &mut OpenProject, label: &str, edit: crate::edit::Edit| {
             let applied = p.store.change_applied(label, |_| Ok(edit)).unwrap();
             p.patch(&applied.forward);
             check(p, label);
