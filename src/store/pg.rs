@@ -592,17 +592,18 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
         .map_err(fail)?;
     tx.batch_execute("SET CONSTRAINTS ALL DEFERRED")
         .map_err(fail)?;
-    let r = store.read();
-    let guid = r.project_guid()?;
+    // One read transaction over the file, so the copy is one moment of it
+    // even if a window or a script writes meanwhile.
+    let conn = store.conn.unchecked_transaction()?;
+    let guid = super::Reader::new(&conn).project_guid()?;
     tx.execute(
         "INSERT INTO weft_meta (key, value) VALUES ('application_id', $1), ('schema_version', $2), ('project_guid', $3)",
         &[&APPLICATION_ID.to_string(), &version.to_string(), &guid],
     )
     .map_err(fail)?;
     let mut moved = Moved::default();
-    let conn = &store.conn;
     for table in TABLES {
-        let cols = columns(conn, table)?;
+        let cols = columns(&conn, table)?;
         let mut stmt = conn.prepare(&format!("SELECT {} FROM {table}", quoted(&cols)))?;
         let mut rows = stmt.query([])?;
         let mut writer = tx
