@@ -169,12 +169,12 @@ fn errors_say_what_failed_and_never_show_the_password() {
         ],
     );
     assert!(err.contains("cannot reach the server"), "{err}");
-    // TLS asked for: said plainly.
+    // An sslmode libpq has but Weft does not know.
     let err = fails(
         &s,
-        &["push", "study.weft", &format!("{empty}?sslmode=require")],
+        &["push", "study.weft", &format!("{empty}?sslmode=sometimes")],
     );
-    assert!(err.contains("sslmode=require"), "{err}");
+    assert!(err.contains("sslmode=sometimes is not known"), "{err}");
     assert!(!s.path("x.weft").exists());
 }
 
@@ -205,4 +205,37 @@ fn the_password_comes_from_pgpass_too() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn tls_is_used_when_asked_and_the_certificate_must_be_trusted() {
+    let Some(server) = pg::server() else { return };
+    let Some(ca) = &server.tls_root else {
+        eprintln!("skipped: openssl not installed (the test server has no certificate)");
+        return;
+    };
+    let url = server.fresh_database_of("tls", pg::TLS_ROLE);
+    let s = Sandbox::new();
+    s.ok(&["demo", "study.weft"]);
+    // This role may only come in over TLS: in the clear, the server says no.
+    let err = fails(&s, &["push", "study.weft", &url]);
+    assert!(
+        err.contains("refused") || err.contains("authentication"),
+        "{err}"
+    );
+    // TLS, but a certificate no one here trusts: refused before anything is sent.
+    let err = fails(
+        &s,
+        &["push", "study.weft", &format!("{url}?sslmode=require")],
+    );
+    assert!(
+        err.contains("cannot be trusted") && err.contains("sslrootcert"),
+        "{err}"
+    );
+    // Trusting the test authority: the project goes up and comes back.
+    let secure = format!("{url}?sslmode=require&sslrootcert={}", ca.display());
+    let out = ok(&s, &["push", "study.weft", &secure]);
+    assert!(out.contains("12 document(s)"), "{out}");
+    ok(&s, &["pull", &secure, "copy.weft"]);
+    assert_eq!(dump(&s.path("copy.weft")), dump(&s.path("study.weft")));
 }

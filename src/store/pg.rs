@@ -9,7 +9,10 @@
 //! transaction, and a `weft_meta` table in place of SQLite's PRAGMAs.
 //!
 //! No password is ever part of an error or a message: errors name the server
-//! as `user@host:port/database`.
+//! as `user@host:port/database`. TLS (rustls, with the ring provider, so no
+//! system library is needed) is used when the URL asks for it with
+//! `sslmode=require`, `verify-ca` or `verify-full`; the certificate is always
+//! verified, against the system's authorities and `sslrootcert`.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -216,6 +219,41 @@ pub struct Server {
     config: Config,
     /// `user@host:port/database`, for messages: never the password.
     shown: String,
+    /// TLS, asked for with `sslmode=require` (or `verify-ca`, `verify-full`).
+    tls: bool,
+    /// A PEM file of certificates to trust besides the system's (`sslrootcert`).
+    root_cert: Option<std::path::PathBuf>,
+}
+
+/// Takes libpq's `sslmode` and `sslrootcert` out of a URL's query (the
+/// client library knows only some of their values), returning the rest.
+fn take_tls_options(url: &str) -> Result<(String, bool, Option<std::path::PathBuf>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), false, None));
+    };
+    let (mut tls, mut root, mut rest) = (false, None, Vec::new());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "sslmode" => match v {
+                "require" | "verify-ca" | "verify-full" => tls = true,
+                "disable" | "allow" | "prefer" => tls = false,
+                other => {
+                    return Err(Error::Invalid(format!(
+                        "sslmode={other} is not known; use require (TLS) or disable"
+                    )));
+                }
+            },
+            "sslrootcert" => root = Some(std::path::PathBuf::from(v)),
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, tls, root))
 }
 
 impl std::fmt::Debug for Server {
@@ -230,6 +268,7 @@ impl Server {
     /// password in the URL works but is better kept in `PGPASSWORD` or
     /// `~/.pgpass`).
     pub fn parse(url: &str) -> Result<Server> {
+        let (url, tls, root_cert) = take_tls_options(url)?;
         let config: Config = url.parse().map_err(|_| {
             Error::Invalid(
                 "not a PostgreSQL URL; write it as postgres://user@host:port/database".into(),
@@ -255,6 +294,8 @@ impl Server {
         Ok(Server {
             shown: format!("{user}@{host}:{port}/{db}"),
             config,
+            tls,
+            root_cert,
         })
     }
 
@@ -273,15 +314,6 @@ impl Server {
     /// Connects, with the password from the URL, `PGPASSWORD`, `~/.pgpass`
     /// or (in a terminal) a prompt, in that order.
     pub fn connect(&self) -> Result<Client> {
-        if matches!(
-            self.config.get_ssl_mode(),
-            postgres::config::SslMode::Require
-        ) {
-            return Err(self.error(
-                "the URL asks for TLS (sslmode=require), which this build of Weft cannot do yet; \
-                 connect over a trusted network or an SSH tunnel, without sslmode=require",
-            ));
-        }
         let mut config = self.config.clone();
         config.application_name("weft");
         config.connect_timeout(std::time::Duration::from_secs(10));
@@ -290,19 +322,54 @@ impl Server {
         {
             config.password(pw);
         }
-        match config.connect(NoTls) {
+        match self.connect_with(&config) {
             Ok(c) => Ok(c),
-            Err(e) if asks_for_password(&e) && config.get_password().is_none() => {
+            Err(ConnectError::Pg(e))
+                if asks_for_password(&e) && config.get_password().is_none() =>
+            {
                 let Some(pw) = prompt_password(&self.shown) else {
                     return Err(self.error(
                         "the server asks for a password: set PGPASSWORD, add the server to ~/.pgpass, or run weft in a terminal to be asked",
                     ));
                 };
                 config.password(pw);
-                config.connect(NoTls).map_err(|e| self.connect_error(&e))
+                self.connect_with(&config)
+                    .map_err(|e| self.connect_error(&e))
             }
             Err(e) => Err(self.connect_error(&e)),
         }
+    }
+
+    /// Connects in the clear, or with TLS (rustls) when the URL asks for it:
+    /// then the server's certificate must be signed by a certificate the
+    /// system trusts or the one `sslrootcert` names, for the host connected to.
+    fn connect_with(&self, config: &Config) -> std::result::Result<Client, ConnectError> {
+        if !self.tls {
+            return config.connect(NoTls).map_err(ConnectError::Pg);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if let Some(path) = &self.root_cert {
+            use rustls::pki_types::{CertificateDer, pem::PemObject};
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .and_then(|it| it.collect())
+                .map_err(|e| {
+                    ConnectError::Tls(format!("cannot read sslrootcert {} ({e})", path.display()))
+                })?;
+            roots.add_parsable_certificates(certs);
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConnectError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let mut config = config.clone();
+        config.ssl_mode(postgres::config::SslMode::Require);
+        config
+            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            .map_err(ConnectError::Pg)
     }
 
     /// `PGPASSWORD`, else the first matching line of `~/.pgpass` (or the
@@ -341,7 +408,32 @@ impl Server {
         (host.into(), port.into(), db.into(), user.into())
     }
 
-    fn connect_error(&self, e: &postgres::Error) -> Error {
+    fn connect_error(&self, e: &ConnectError) -> Error {
+        let e = match e {
+            ConnectError::Tls(why) => return self.error(format!("TLS cannot be set up: {why}")),
+            ConnectError::Pg(e) => e,
+        };
+        if self.tls {
+            let mut cur: Option<&dyn std::error::Error> = Some(e);
+            while let Some(x) = cur {
+                // rustls's error arrives inside an io::Error.
+                let inner = x
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|i| i.downcast_ref::<rustls::Error>());
+                if let Some(t) = x.downcast_ref::<rustls::Error>().or(inner) {
+                    return self.error(format!(
+                        "the server's certificate cannot be trusted ({t}): give the certificate of the authority that signed it with sslrootcert=FILE in the URL"
+                    ));
+                }
+                cur = x.source();
+            }
+            if e.to_string().contains("does not support TLS") {
+                return self.error(
+                    "the server does not accept TLS connections, and the URL asks for them (sslmode=require)",
+                );
+            }
+        }
         if let Some(db) = e.as_db_error() {
             use postgres::error::SqlState;
             let code = db.code();
@@ -387,6 +479,13 @@ impl Server {
 
 /// Whether the server wanted a password that was not given (the client
 /// library says so as "invalid configuration", with the reason as its source).
+/// Why a connection failed: the server or client library, or setting up TLS.
+#[derive(Debug)]
+enum ConnectError {
+    Pg(postgres::Error),
+    Tls(String),
+}
+
 fn asks_for_password(e: &postgres::Error) -> bool {
     let mut cur: Option<&dyn std::error::Error> = Some(e);
     while let Some(x) = cur {

@@ -23,6 +23,79 @@ pub struct PgServer {
     pub bin: PathBuf,
     /// Its data and socket folder.
     pub dir: PathBuf,
+    /// With openssl at hand, the server speaks TLS too, with a certificate
+    /// for 127.0.0.1 signed by this test authority (PEM); the role
+    /// `weft_tls` may only connect over TLS.
+    pub tls_root: Option<PathBuf>,
+}
+
+/// The role that may only connect over TLS.
+pub const TLS_ROLE: &str = "weft_tls";
+
+/// A test certificate authority and a server certificate for 127.0.0.1 in
+/// `dir`; `None` without the openssl command.
+fn make_certificates(dir: &Path) -> Option<PathBuf> {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !run(&["version"]) {
+        return None;
+    }
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ok = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Weft test CA",
+    ]) && run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    assert!(ok, "openssl could not make the test certificates");
+    Some(dir.join("ca.pem"))
 }
 
 static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
@@ -102,6 +175,15 @@ fn start() -> Option<PgServer> {
     std::fs::create_dir_all(&dir).unwrap();
     let pwfile = dir.join("pw");
     std::fs::write(&pwfile, PASSWORD).unwrap();
+    let tls_root = make_certificates(&dir);
+    if tls_root.is_some() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
     if is_root() {
         let status = Command::new("chown")
             .args(["-R", "postgres:postgres"])
@@ -129,14 +211,39 @@ fn start() -> Option<PgServer> {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    if tls_root.is_some() {
+        // weft_tls only over TLS; everyone else as initdb set up.
+        let hba = data.join("pg_hba.conf");
+        let rest = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(
+            &hba,
+            format!(
+                "hostssl all {TLS_ROLE} 127.0.0.1/32 scram-sha-256\nhostnossl all {TLS_ROLE} 127.0.0.1/32 reject\n{rest}"
+            ),
+        )
+        .unwrap();
+    }
     let port = free_port();
-    let child = as_server_user(&bin.join("postgres"))
+    let mut server = as_server_user(&bin.join("postgres"));
+    server
         .arg("-D")
         .arg(&data)
         .args(["-p", &port.to_string()])
         .arg("-k")
         .arg(&dir)
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+    if tls_root.is_some() {
+        server
+            .args(["-c", "ssl=on"])
+            .arg("-c")
+            .arg(format!(
+                "ssl_cert_file={}",
+                dir.join("server.crt").display()
+            ))
+            .arg("-c")
+            .arg(format!("ssl_key_file={}", dir.join("server.key").display()));
+    }
+    let child = server
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -163,7 +270,19 @@ fn start() -> Option<PgServer> {
     );
     // SAFETY: registering a plain extern "C" function.
     unsafe { libc::atexit(stop_server) };
-    Some(PgServer { port, bin, dir })
+    let s = PgServer {
+        port,
+        bin,
+        dir,
+        tls_root,
+    };
+    if s.tls_root.is_some() {
+        s.psql(
+            "postgres",
+            &format!("CREATE ROLE {TLS_ROLE} LOGIN PASSWORD '{PASSWORD}'"),
+        );
+    }
+    Some(s)
 }
 
 /// The server, started on first use; `None` (after printing why) when
@@ -173,6 +292,15 @@ pub fn server() -> Option<&'static PgServer> {
 }
 
 impl PgServer {
+    /// A new empty database owned by `role`, and its URL for that role.
+    pub fn fresh_database_of(&self, hint: &str, role: &str) -> String {
+        let url = self.fresh_database(hint);
+        let db = url.rsplit('/').next().unwrap().to_string();
+        self.psql("postgres", &format!("ALTER DATABASE {db} OWNER TO {role}"));
+        self.psql(&db, &format!("ALTER SCHEMA public OWNER TO {role}"));
+        format!("postgres://{role}@127.0.0.1:{}/{db}", self.port)
+    }
+
     /// A new empty database for one test, and its URL (without the password).
     pub fn fresh_database(&self, hint: &str) -> String {
         let n = NEXT_DB.fetch_add(1, Ordering::SeqCst);
