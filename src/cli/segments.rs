@@ -46,6 +46,23 @@ pub fn segments(a: SegmentsArgs) -> anyhow::Result<()> {
         filter.code = Some(find_code(&r.code_tree()?, code)?);
     }
     filter.conditions = crate::analysis::matrix::parse_where(&r.attributes()?, &a.filters)?;
+    if a.format == Format::Csv {
+        // Streamed a document at a time.
+        match &a.out {
+            Some(path) => {
+                let mut n = 0;
+                crate::export::write_atomically(path, |file| -> anyhow::Result<()> {
+                    n = crate::export::segments::write_csv_from(&r, &filter, file)?;
+                    Ok(())
+                })?;
+                eprintln!("Wrote {n} segment(s) to {}", path.display());
+            }
+            None => {
+                crate::export::segments::write_csv_from(&r, &filter, std::io::stdout().lock())?;
+            }
+        }
+        return Ok(());
+    }
     let table = segment_table(&r, &filter)?;
     let write = |out: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {
