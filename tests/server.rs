@@ -239,3 +239,99 @@ fn tls_is_used_when_asked_and_the_certificate_must_be_trusted() {
     ok(&s, &["pull", &secure, "copy.weft"]);
     assert_eq!(dump(&s.path("copy.weft")), dump(&s.path("study.weft")));
 }
+
+/// A push killed at a random moment leaves the database empty or holding
+/// the whole project, never part of it (one transaction: the server rolls
+/// back when the client's connection drops).
+#[test]
+fn a_push_killed_at_any_moment_leaves_nothing_or_everything() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    s.ok(&["new", "big.weft"]);
+    let turn = "P: She came with me to the office and we waited together for an hour. ";
+    let body: String = (0..400)
+        .map(|i| format!("Interviewer: Question {i}?\n{turn}\n"))
+        .collect();
+    let files: Vec<String> = (0..40)
+        .map(|i| {
+            let name = format!("T{i:02}.txt");
+            s.write(&name, &body);
+            name
+        })
+        .collect();
+    let mut args = vec!["import", "big.weft"];
+    args.extend(files.iter().map(String::as_str));
+    s.ok(&args);
+    let push = |url: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_weft"));
+        c.args(["push", "big.weft", url])
+            .current_dir(s.dir.path())
+            .env("PGPASSWORD", PASSWORD)
+            .env("HOME", s.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    let tables = |db: &str| -> usize {
+        server
+            .psql(
+                db,
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    // A full push, timed.
+    let url = server.fresh_database("killfull");
+    let t0 = std::time::Instant::now();
+    assert!(push(&url).status().unwrap().success());
+    let full = t0.elapsed();
+    let full_tables = tables(url.rsplit('/').next().unwrap());
+    let mut seen = (0, 0);
+    for round in 0..12u32 {
+        let url = server.fresh_database(&format!("kill{round}"));
+        let db = url.rsplit('/').next().unwrap().to_string();
+        let mut child = push(&url).spawn().unwrap();
+        // Spread the kills over the whole run (and a little past it).
+        std::thread::sleep(full.mul_f64(f64::from(round) / 10.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Judge once the server is done with the killed client's session
+        // (it rolls back, or finishes a commit already under way).
+        for _ in 0..250 {
+            let others = server.psql(
+                "postgres",
+                &format!(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+                ),
+            );
+            if others.trim() == "0" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let n = tables(&db);
+        if n == 0 {
+            seen.0 += 1;
+            // Nothing is left that stops a new push.
+            assert!(
+                push(&url).status().unwrap().success(),
+                "round {round}: push after a kill"
+            );
+        } else {
+            assert_eq!(n, full_tables, "round {round}: part of a project");
+            seen.1 += 1;
+        }
+        assert_eq!(
+            server.psql(&db, "SELECT count(*) FROM document").trim(),
+            "40",
+            "round {round}"
+        );
+    }
+    eprintln!(
+        "killed pushes: {} left nothing, {} everything (full run {full:?})",
+        seen.0, seen.1
+    );
+    assert!(seen.0 > 0, "no kill landed inside the push");
+}
