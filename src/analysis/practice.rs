@@ -263,8 +263,7 @@ pub fn describe(
 ) -> String {
     use std::fmt::Write as _;
     let fig = |x: &agreement::Figure| match x {
-        // Rounded, without a sign on zero.
-        Ok(v) => format!("{:.2}", if v.abs() < 0.005 { 0.0 } else { *v }),
+        Ok(v) => rounded(*v),
         Err(_) => "n/a".to_string(),
     };
     let mut out = String::new();
@@ -314,11 +313,7 @@ pub fn describe(
             let _ = writeln!(out, "  \u{201c}{q}\u{201d}");
         }
         if let Some(c) = snap.codes.get(p.code) {
-            let def = if c.short_definition.is_empty() {
-                &c.description
-            } else {
-                &c.short_definition
-            };
+            let def = c.brief();
             if !def.is_empty() {
                 let _ = writeln!(out, "  The code: {def}");
             }
@@ -350,4 +345,9 @@ pub fn instead_line(snap: &ProjectSnapshot, practice: &Practice, p: &Passage) ->
     };
     let codes: Vec<String> = p.instead.iter().map(|c| snap.codes.path(*c)).collect();
     Some(format!("{who} coded these words as {}", codes.join(", ")))
+}
+
+/// A figure as the feedback shows it: two decimals, without a sign on zero.
+pub fn rounded(v: f64) -> String {
+    format!("{:.2}", if v.abs() < 0.005 { 0.0 } else { v })
 }

@@ -66,22 +66,8 @@ pub fn copy_of(src: &Source, blind_for: Option<&str>) -> Result<Edit> {
     let keep_coder = |c: &Coder| blind_for.is_none_or(|name| same_name(&c.name, name));
     let coders: Vec<Coder> = s.coders.iter().filter(|c| keep_coder(c)).cloned().collect();
     let kept: HashSet<CoderId> = coders.iter().map(|c| c.id).collect();
-    let mut codes: Vec<Code> = s
-        .codes
-        .in_tree_order()
-        .into_iter()
-        .filter_map(|id| s.codes.get(id).cloned())
-        .collect();
-    codes.dedup_by_key(|c| c.id);
-    let values: Vec<ValueChange> = s
-        .values
-        .iter()
-        .map(|(&(participant, attribute), v)| ValueChange {
-            participant,
-            attribute,
-            value: Some(v.clone()),
-        })
-        .collect();
+    let codes = s.codes.parents_first();
+    let values = values_of(s, |_| true);
     let mut records: Vec<DocumentRecord> = src.records.values().cloned().collect();
     records.sort_by_key(|r| r.document.id);
     let segments: Vec<Segment> = s
@@ -120,6 +106,26 @@ pub fn copy_of(src: &Source, blind_for: Option<&str>) -> Result<Edit> {
         }
     }
     Ok(Edit::Batch(batch))
+}
+
+/// The attribute values of the participants `keep` takes, as changes that
+/// set them in a new project (sorted, so the edit is the same each time).
+pub(crate) fn values_of(
+    s: &ProjectSnapshot,
+    keep: impl Fn(ParticipantId) -> bool,
+) -> Vec<ValueChange> {
+    let mut values: Vec<ValueChange> = s
+        .values
+        .iter()
+        .filter(|((p, _), _)| keep(*p))
+        .map(|(&(participant, attribute), v)| ValueChange {
+            participant,
+            attribute,
+            value: Some(v.clone()),
+        })
+        .collect();
+    values.sort_by_key(|v| (v.participant, v.attribute));
+    values
 }
 
 /// Something that differs between the two projects; the project's own

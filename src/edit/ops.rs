@@ -964,25 +964,20 @@ fn pin_quotes(r: &Reader<'_>, quotes: &HashMap<CodeId, Vec<String>>) -> Result<V
             continue;
         }
         let texts = r.quotes_of_code(code)?;
-        let mut pinned: HashSet<SegmentId> = HashSet::new();
-        for quote in &quotes[&code] {
-            let already = segments
+        let candidates: Vec<(SegmentId, &str, bool)> = segments
+            .iter()
+            .filter_map(|s| Some((s.id, texts.get(&s.id)?.as_str(), s.exemplar)))
+            .collect();
+        let pin = crate::model::exemplars_to_pin(&quotes[&code], &candidates);
+        out.extend(
+            segments
                 .iter()
-                .any(|s| s.exemplar && texts.get(&s.id) == Some(quote));
-            if already {
-                continue;
-            }
-            if let Some(s) = segments
-                .iter()
-                .find(|s| !s.exemplar && !pinned.contains(&s.id) && texts.get(&s.id) == Some(quote))
-            {
-                pinned.insert(s.id);
-                out.push(Segment {
+                .filter(|s| pin.contains(&s.id))
+                .map(|s| Segment {
                     exemplar: true,
                     ..s.clone()
-                });
-            }
-        }
+                }),
+        );
     }
     Ok(out)
 }

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
+use super::Edit;
 use super::merge::Source;
-use super::{Edit, ValueChange};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -62,24 +62,8 @@ pub fn practice_copy(src: &Source, docs: &[DocumentId], practice: Practice) -> R
         .filter(|p| people.contains(&p.id))
         .cloned()
         .collect();
-    let mut values: Vec<ValueChange> = s
-        .values
-        .iter()
-        .filter(|((p, _), _)| people.contains(p))
-        .map(|(&(participant, attribute), v)| ValueChange {
-            participant,
-            attribute,
-            value: Some(v.clone()),
-        })
-        .collect();
-    values.sort_by_key(|v| (v.participant, v.attribute));
-    let mut codes: Vec<Code> = s
-        .codes
-        .in_tree_order()
-        .into_iter()
-        .filter_map(|id| s.codes.get(id).cloned())
-        .collect();
-    codes.dedup_by_key(|c| c.id);
+    let values = super::merge::values_of(s, |p| people.contains(&p));
+    let codes = s.codes.parents_first();
     let names: Vec<&str> = records.iter().map(|r| r.document.name.as_str()).collect();
     let memo = format!(
         "Practice project: code {} with the codebook, then open the Practice tab and \

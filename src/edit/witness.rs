@@ -209,11 +209,7 @@ impl Witness {
                 Row::SegmentCode(id) => r.segment(SegmentId(*id))?.map(|s| print(&s.code)),
                 Row::Document(id) => r.document(DocumentId(*id))?.map(|d| print(&d)),
                 Row::Participant(id) | Row::ParticipantName(id) => {
-                    let all = match &participants {
-                        Some(p) => p,
-                        None => participants
-                            .insert(r.participants()?.into_iter().map(|p| (p.id.0, p)).collect()),
-                    };
+                    let all = loaded(&mut participants, || r.participants(), |p| p.id.0)?;
                     all.get(id).map(|p| {
                         if matches!(row, Row::Participant(_)) {
                             print(p)
@@ -222,23 +218,12 @@ impl Witness {
                         }
                     })
                 }
-                Row::Attribute(id) => {
-                    let all = match &attributes {
-                        Some(a) => a,
-                        None => attributes
-                            .insert(r.attributes()?.into_iter().map(|a| (a.id.0, a)).collect()),
-                    };
-                    all.get(id).map(print)
-                }
-                Row::Coder(id) => {
-                    let all = match &coders {
-                        Some(c) => c,
-                        None => {
-                            coders.insert(r.coders()?.into_iter().map(|c| (c.id.0, c)).collect())
-                        }
-                    };
-                    all.get(id).map(print)
-                }
+                Row::Attribute(id) => loaded(&mut attributes, || r.attributes(), |a| a.id.0)?
+                    .get(id)
+                    .map(print),
+                Row::Coder(id) => loaded(&mut coders, || r.coders(), |c| c.id.0)?
+                    .get(id)
+                    .map(print),
                 Row::Value(p, a) => Some(print(
                     &r.attribute_value(ParticipantId(*p), AttributeId(*a))?,
                 )),
@@ -253,4 +238,17 @@ impl Witness {
         }
         Ok(None)
     }
+}
+
+/// Rows the store has no one-row read for, loaded once on first need and
+/// kept by id.
+fn loaded<T>(
+    slot: &mut Option<HashMap<i64, T>>,
+    load: impl FnOnce() -> Result<Vec<T>>,
+    id: impl Fn(&T) -> i64,
+) -> Result<&HashMap<i64, T>> {
+    if slot.is_none() {
+        *slot = Some(load()?.into_iter().map(|x| (id(&x), x)).collect());
+    }
+    Ok(slot.as_ref().expect("just filled"))
 }

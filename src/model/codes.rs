@@ -110,6 +110,18 @@ impl CodeTree {
         cur
     }
 
+    /// Every code in tree order, each once: the order that inserts a whole
+    /// codebook, parents before children.
+    pub fn parents_first(&self) -> Vec<Code> {
+        let mut codes: Vec<Code> = self
+            .in_tree_order()
+            .into_iter()
+            .filter_map(|id| self.get(id).cloned())
+            .collect();
+        codes.dedup_by_key(|c| c.id);
+        codes
+    }
+
     /// Every code id in tree order (parents before children, siblings by position).
     pub fn in_tree_order(&self) -> Vec<CodeId> {
         let mut out = Vec::new();

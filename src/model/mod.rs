@@ -8,7 +8,7 @@ mod codes;
 mod parts;
 mod snapshot;
 pub use codes::{CodeTree, MAX_CODE_DEPTH, PATH_SEPARATOR, split_path};
-pub use parts::CodeParts;
+pub use parts::{CodeParts, exemplars_to_pin};
 pub use snapshot::{CodeStats, ProjectSnapshot, covered_chars};
 
 use serde::{Deserialize, Serialize};
@@ -259,6 +259,17 @@ pub struct Code {
     pub when_to_use: String,
     /// When not to use it (exclusion criteria, and which code to use instead).
     pub when_not_to_use: String,
+}
+
+impl Code {
+    /// The short definition, else the full one (either may be empty).
+    pub fn brief(&self) -> &str {
+        if self.short_definition.is_empty() {
+            &self.description
+        } else {
+            &self.short_definition
+        }
+    }
 }
 
 /// One passage of an expert's coding in a practice project, kept apart from

@@ -112,6 +112,35 @@ impl CodeParts {
     }
 }
 
+/// Which of a code's segments to pin for its exemplar quotes: each quote is
+/// met by a segment with exactly its text, one segment per quote: one pinned
+/// already if there is one, else the first unpinned one (in the order given,
+/// document order). `candidates` are the code's segments: (id, text, pinned).
+pub fn exemplars_to_pin(
+    quotes: &[String],
+    candidates: &[(super::SegmentId, &str, bool)],
+) -> Vec<super::SegmentId> {
+    let mut used: Vec<super::SegmentId> = Vec::new();
+    let mut pin = Vec::new();
+    for quote in quotes {
+        let free = |want_pinned: bool, used: &[super::SegmentId]| {
+            candidates
+                .iter()
+                .find(|(id, text, pinned)| {
+                    *pinned == want_pinned && *text == quote.as_str() && !used.contains(id)
+                })
+                .map(|(id, _, _)| *id)
+        };
+        if let Some(id) = free(true, &used) {
+            used.push(id);
+        } else if let Some(id) = free(false, &used) {
+            used.push(id);
+            pin.push(id);
+        }
+    }
+    pin
+}
+
 fn escape_lines(text: &str, first_too: bool) -> String {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -159,6 +188,29 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(only.to_description(), "Plain.");
+    }
+
+    #[test]
+    fn each_quote_is_met_by_its_own_segment() {
+        use crate::model::SegmentId;
+        let quotes = [
+            "a".to_string(),
+            "a".to_string(),
+            "b".to_string(),
+            "c".to_string(),
+        ];
+        let candidates = [
+            (SegmentId(1), "a", true),
+            (SegmentId(2), "b", false),
+            (SegmentId(3), "a", false),
+            (SegmentId(4), "a", false),
+            (SegmentId(5), "b", false),
+        ];
+        // "a" twice: the pinned one and the first other; "b": the first; "c": none.
+        assert_eq!(
+            exemplars_to_pin(&quotes, &candidates),
+            [SegmentId(3), SegmentId(2)]
+        );
     }
 
     #[test]

@@ -1142,30 +1142,36 @@ fn pin_exemplars(
     if exemplars.is_empty() {
         return;
     }
-    let by_id: HashMap<DocumentId, &str> = records
+    // Only the documents that hold a segment of such a code are indexed.
+    let holding: HashSet<DocumentId> = segments
         .iter()
-        .map(|r| (r.document.id, r.text.as_str()))
+        .filter(|s| exemplars.contains_key(&s.code))
+        .map(|s| s.document)
         .collect();
-    // Indexed only when a document holds a candidate.
-    let mut indexed: HashMap<DocumentId, crate::text::CharIndex<'_>> = HashMap::new();
+    let texts: HashMap<DocumentId, crate::text::CharIndex<'_>> = records
+        .iter()
+        .filter(|r| holding.contains(&r.document.id))
+        .map(|r| (r.document.id, crate::text::CharIndex::new(&r.text)))
+        .collect();
+    let mut pin = HashSet::new();
     for (code, quotes) in exemplars {
-        for quote in quotes {
-            let found = segments.iter_mut().find(|s| {
-                if s.code != *code || s.exemplar {
-                    return false;
-                }
-                let Some(text) = by_id.get(&s.document) else {
-                    return false;
-                };
-                let t = indexed
-                    .entry(s.document)
-                    .or_insert_with(|| crate::text::CharIndex::new(text));
-                s.range.end <= t.char_len() && t.slice(s.range) == quote
-            });
-            if let Some(s) = found {
-                s.exemplar = true;
-            }
-        }
+        let mut candidates: Vec<(&Segment, &str)> = segments
+            .iter()
+            .filter(|s| s.code == *code)
+            .filter_map(|s| {
+                let t = texts.get(&s.document)?;
+                (s.range.end <= t.char_len()).then(|| (s, t.slice(s.range)))
+            })
+            .collect();
+        candidates.sort_by_key(|(s, _)| (s.document, s.range.start, s.range.end, s.id));
+        let candidates: Vec<(SegmentId, &str, bool)> = candidates
+            .iter()
+            .map(|(s, t)| (s.id, *t, s.exemplar))
+            .collect();
+        pin.extend(exemplars_to_pin(quotes, &candidates));
+    }
+    for s in segments.iter_mut().filter(|s| pin.contains(&s.id)) {
+        s.exemplar = true;
     }
 }
 

@@ -27,6 +27,28 @@ use crate::model::{new_guid, now_rfc3339};
 /// Marks a SQLite file as a Weft project (`PRAGMA application_id`): "WEFT" in ASCII.
 pub const APPLICATION_ID: i32 = 0x5745_4654;
 
+/// Every table of a project, parents before children (the order a copy
+/// goes in; with deferred keys it would not matter, but it reads better).
+pub(crate) const TABLES: [&str; 17] = [
+    "project",
+    "participant",
+    "document",
+    "document_text",
+    "turn",
+    "cue_time",
+    "attribute",
+    "attribute_value",
+    "code",
+    "coder",
+    "segment",
+    "history",
+    "cell_summary",
+    "reconcile_decision",
+    "practice",
+    "practice_answer",
+    "id_high_water",
+];
+
 /// Why a project cannot be changed, in [`Error::ReadOnly`].
 const READ_ONLY: &str = "it or its folder is read-only";
 

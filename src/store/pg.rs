@@ -20,7 +20,7 @@ use std::path::Path;
 use postgres::{Client, Config, NoTls};
 use rusqlite::types::ValueRef;
 
-use super::{APPLICATION_ID, Store, migrations};
+use super::{APPLICATION_ID, Store, TABLES, migrations};
 use crate::error::{Error, Result};
 
 /// The PostgreSQL dialect's migrations, numbered as SQLite's (see
@@ -187,28 +187,6 @@ pub const PG_MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Every table of a project, parents before children (the order a copy
-/// goes in; with deferred keys it would not matter, but it reads better).
-const TABLES: [&str; 17] = [
-    "project",
-    "participant",
-    "document",
-    "document_text",
-    "turn",
-    "cue_time",
-    "attribute",
-    "attribute_value",
-    "code",
-    "coder",
-    "segment",
-    "history",
-    "cell_summary",
-    "reconcile_decision",
-    "practice",
-    "practice_answer",
-    "id_high_water",
-];
-
 /// Whether a project argument names a server rather than a file.
 pub fn is_url(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
@@ -219,6 +197,8 @@ pub struct Server {
     config: Config,
     /// `user@host:port/database`, for messages: never the password.
     shown: String,
+    /// Host, port, database and user, as `~/.pgpass` lines match them.
+    parts: [String; 4],
     /// TLS, asked for with `sslmode=require` (or `verify-ca`, `verify-full`).
     tls: bool,
     /// A PEM file of certificates to trust besides the system's (`sslrootcert`).
@@ -293,6 +273,7 @@ impl Server {
         }
         Ok(Server {
             shown: format!("{user}@{host}:{port}/{db}"),
+            parts: [host, port.to_string(), db, user],
             config,
             tls,
             root_cert,
@@ -384,7 +365,7 @@ impl Server {
             .map(std::path::PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
         let text = std::fs::read_to_string(file).ok()?;
-        let (host, port, db, user) = self.parts();
+        let [host, port, db, user] = &self.parts;
         text.lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .find_map(|line| {
@@ -393,19 +374,12 @@ impl Server {
                     return None;
                 }
                 let fits = |pattern: &str, value: &str| pattern == "*" || pattern == value;
-                (fits(&fields[0], &host)
-                    && fits(&fields[1], &port)
-                    && fits(&fields[2], &db)
-                    && fits(&fields[3], &user))
+                (fits(&fields[0], host)
+                    && fits(&fields[1], port)
+                    && fits(&fields[2], db)
+                    && fits(&fields[3], user))
                 .then(|| fields[4].clone())
             })
-    }
-
-    fn parts(&self) -> (String, String, String, String) {
-        let (user, rest) = self.shown.split_once('@').unwrap_or(("", ""));
-        let (hostport, db) = rest.rsplit_once('/').unwrap_or((rest, ""));
-        let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "5432"));
-        (host.into(), port.into(), db.into(), user.into())
     }
 
     fn connect_error(&self, e: &ConnectError) -> Error {
@@ -655,12 +629,10 @@ impl Moved {
 pub fn push(path: &Path, server: &Server) -> Result<Moved> {
     let store = Store::open(path)?;
     let mut client = server.connect()?;
-    let fail = |e: postgres::Error| {
-        server.error(format!(
-            "the upload failed and nothing was kept ({})",
-            pg_message(&e)
-        ))
-    };
+    let failed =
+        |why: String| server.error(format!("the upload failed and nothing was kept ({why})"));
+    let fail = |e: postgres::Error| failed(pg_message(&e));
+    let unsent = |e: std::io::Error| failed(e.to_string());
     let mut tx = client.transaction().map_err(fail)?;
     let existing: i64 = tx
         .query_one(
@@ -723,15 +695,11 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
             buf.push(b'\n');
             n += 1;
             if buf.len() > 1 << 20 {
-                writer.write_all(&buf).map_err(|e| {
-                    server.error(format!("the upload failed and nothing was kept ({e})"))
-                })?;
+                writer.write_all(&buf).map_err(unsent)?;
                 buf.clear();
             }
         }
-        writer
-            .write_all(&buf)
-            .map_err(|e| server.error(format!("the upload failed and nothing was kept ({e})")))?;
+        writer.write_all(&buf).map_err(unsent)?;
         writer.finish().map_err(fail)?;
         if n > 0 {
             moved.rows.push((table, n));

@@ -25,7 +25,7 @@ pub struct PracticePanel {
 
 fn figure(f: &Figure) -> String {
     match f {
-        Ok(v) => format!("{:.2}", if v.abs() < 0.005 { 0.0 } else { *v }),
+        Ok(v) => practice::rounded(*v),
         Err(why) => format!("n/a ({why})"),
     }
 }
@@ -175,11 +175,7 @@ pub fn practice_ui(app: &mut WeftApp, ui: &mut Ui) {
                 });
                 ui.indent(("practice-passage", i), |ui| {
                     if let Some(c) = code {
-                        let def = if c.short_definition.is_empty() {
-                            &c.description
-                        } else {
-                            &c.short_definition
-                        };
+                        let def = c.brief();
                         if !def.is_empty() {
                             ui.label(format!("The code: {def}"));
                         }
