@@ -10,8 +10,9 @@ use weft::analysis::practice::{self, Verdict};
 use weft::store::Store;
 
 fn code(s: &Sandbox, project: &str, coder: &str, doc: &str, range: (usize, usize), path: &str) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args([
+    s.ok_as(
+        coder,
+        &[
             "code",
             project,
             "--doc",
@@ -22,15 +23,7 @@ fn code(s: &Sandbox, project: &str, coder: &str, doc: &str, range: (usize, usize
             &range.1.to_string(),
             "--code",
             path,
-        ])
-        .current_dir(s.dir.path())
-        .env("WEFT_CODER", coder)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
 }
 

@@ -309,30 +309,21 @@ fn with_ids_no_participant_or_document_name_appears() {
         ("Maria Lopez", 41, 68, "Concrete"),
         ("John Okafor", 39, 60, "Emotional"),
     ] {
-        s.ok(&[
-            "code",
-            "study.weft",
-            "--doc",
-            doc,
-            "--start",
-            &start.to_string(),
-            "--end",
-            &end.to_string(),
-            "--code",
-            code,
-        ]);
-        s.ok(&[
-            "pin",
-            "study.weft",
-            "--doc",
-            doc,
-            "--start",
-            &start.to_string(),
-            "--end",
-            &end.to_string(),
-            "--code",
-            code,
-        ]);
+        let (start, end) = (start.to_string(), end.to_string());
+        for command in ["code", "pin"] {
+            s.ok(&[
+                command,
+                "study.weft",
+                "--doc",
+                doc,
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--code",
+                code,
+            ]);
+        }
         s.ok(&[
             "summary",
             "study.weft",

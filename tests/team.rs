@@ -394,20 +394,7 @@ fn undoing_a_removal_after_another_coder_coded_restores_both() {
     let s = Sandbox::new();
     s.ok(&["demo", "study.weft"]);
     code(&s, "study.weft", "ana", "P03", 0, 11, "Outcomes");
-    let run = |coder: &str, args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(args)
-            .current_dir(s.dir.path())
-            .env("WEFT_CODER", coder)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(
+    s.ok_as(
         "ana",
         &[
             "uncode",
@@ -423,7 +410,7 @@ fn undoing_a_removal_after_another_coder_coded_restores_both() {
         ],
     );
     code(&s, "study.weft", "ben", "P03", 20, 30, "Outcomes");
-    run("ana", &["undo", "study.weft"]);
+    s.ok_as("ana", &["undo", "study.weft"]);
     let rows = common::csv_rows(&s.ok(&[
         "segments",
         "study.weft",
@@ -460,27 +447,11 @@ fn undoing_a_removal_after_another_coder_coded_restores_both() {
 fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() {
     let s = Sandbox::new();
     s.ok(&["demo", "study.weft"]);
-    let run = |coder: &str, args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(args)
-            .current_dir(s.dir.path())
-            .env("WEFT_CODER", coder)
-            .output()
-            .unwrap()
-    };
-    let ok = |coder: &str, args: &[&str]| {
-        let out = run(coder, args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    ok(
+    s.ok_as(
         "ana",
         &["codes", "rename", "study.weft", "Outcomes", "Changes"],
     );
-    ok(
+    s.ok_as(
         "ben",
         &[
             "codes",
@@ -496,7 +467,7 @@ fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() 
         .read()
         .dump()
         .unwrap();
-    let out = run("ana", &["undo", "study.weft"]);
+    let out = s.run_as("ana", &["undo", "study.weft"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -510,8 +481,8 @@ fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() 
         .unwrap();
     assert_eq!(before, after, "nothing was overwritten");
     // Ben takes his colour back; then Ana's rename can be undone.
-    ok("ben", &["undo", "study.weft"]);
-    ok("ana", &["undo", "study.weft"]);
+    s.ok_as("ben", &["undo", "study.weft"]);
+    s.ok_as("ana", &["undo", "study.weft"]);
     let tree = weft::store::Store::open(&s.path("study.weft"))
         .unwrap()
         .read()
@@ -521,7 +492,7 @@ fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() 
 
     // A memo another coder wrote on one's new segment is not thrown away by
     // undoing the coding.
-    ok(
+    s.ok_as(
         "ana",
         &[
             "code",
@@ -536,7 +507,7 @@ fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() 
             "Outcomes",
         ],
     );
-    ok(
+    s.ok_as(
         "ben",
         &[
             "memo",
@@ -553,7 +524,7 @@ fn an_undo_over_another_coders_later_change_is_refused_and_overwrites_nothing() 
             "ben's thought",
         ],
     );
-    let err = String::from_utf8_lossy(&run("ana", &["undo", "study.weft"]).stderr).to_string();
+    let err = String::from_utf8_lossy(&s.run_as("ana", &["undo", "study.weft"]).stderr).to_string();
     assert!(
         err.contains("another coder has changed a coded segment"),
         "{err}"

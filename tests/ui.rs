@@ -1423,23 +1423,33 @@ fn wait_for_job(h: &mut Harness<'_, WeftApp>) {
     h.run();
 }
 
-#[test]
-fn file_report_writes_the_codebook_and_the_findings() {
-    let (dir, _path, mut h) = demo_app();
+/// File, Report…: the kind is the dialog's default (findings once a matrix
+/// is built), ids ticked if asked, the path typed, written, waited for.
+fn report_from_the_menu(h: &mut Harness<'_, WeftApp>, file: &std::path::Path, ids: bool) {
     h.get_by_label("File").click();
     h.run();
     h.get_by_label("Report…").click();
     h.run();
-    let out = dir.path().join("book.docx");
-    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
-        .click();
+    if ids {
+        h.get_by_label("Participant ids instead of names (for confidentiality)")
+            .click();
+    }
+    let field = "File (.docx or .html):";
+    h.get_by_role_and_label(Role::TextInput, field).click();
     h.run();
-    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
-        .type_text(out.to_str().unwrap());
+    h.get_by_role_and_label(Role::TextInput, field)
+        .type_text(file.to_str().unwrap());
     h.run();
     h.get_by_label("Write report").click();
     h.step();
-    wait_for_job(&mut h);
+    wait_for_job(h);
+}
+
+#[test]
+fn file_report_writes_the_codebook_and_the_findings() {
+    let (dir, _path, mut h) = demo_app();
+    let out = dir.path().join("book.docx");
+    report_from_the_menu(&mut h, &out, false);
     assert!(h.state().error.is_none(), "{:?}", h.state().error);
     assert!(out.is_file());
     assert!(
@@ -1454,22 +1464,8 @@ fn file_report_writes_the_codebook_and_the_findings() {
     h.run();
     h.get_by_label("Phase").click();
     h.run();
-    h.get_by_label("File").click();
-    h.run();
-    h.get_by_label("Report…").click();
-    h.run();
-    h.get_by_label("Participant ids instead of names (for confidentiality)")
-        .click();
     let html = dir.path().join("findings.html");
-    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
-        .click();
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, "File (.docx or .html):")
-        .type_text(html.to_str().unwrap());
-    h.run();
-    h.get_by_label("Write report").click();
-    h.step();
-    wait_for_job(&mut h);
+    report_from_the_menu(&mut h, &html, true);
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(text.contains("<h1>Findings: demo</h1>"), "{text:.200}");
     assert!(text.contains("Phase: post"));

@@ -30,12 +30,28 @@ impl Sandbox {
 
     /// Runs `weft` with these arguments in the sandbox directory.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_as("tester", args)
+    }
+
+    /// Runs `weft` as this coder (`WEFT_CODER`).
+    pub fn run_as(&self, coder: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_weft"))
             .args(args)
             .current_dir(self.dir.path())
-            .env("WEFT_CODER", "tester")
+            .env("WEFT_CODER", coder)
             .output()
             .expect("run weft")
+    }
+
+    /// Runs `weft` as this coder and asserts success; returns stdout.
+    pub fn ok_as(&self, coder: &str, args: &[&str]) -> String {
+        let out = self.run_as(coder, args);
+        assert!(
+            out.status.success(),
+            "weft {args:?} as {coder} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
     /// Runs `weft` and asserts success; returns stdout.
