@@ -97,6 +97,16 @@ pub enum Error {
     /// The database reported an error that is not one of the above.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// A PostgreSQL server refused a statement: its SQLSTATE (empty when the
+    /// connection failed) and its one-line message, never the DETAIL that
+    /// can quote a row.
+    #[error("the server refused the change: {message}")]
+    Postgres {
+        /// SQLSTATE, e.g. `23505` for a unique violation.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
     /// The saved undo history could not be read back.
     #[error("undo history is damaged: {0}")]
     History(serde_json::Error),
@@ -115,6 +125,18 @@ impl From<serde_json::Error> for Error {
 }
 
 impl Error {
+    /// Whether a constraint (unique, foreign key, check) refused a write,
+    /// on either backend.
+    pub fn is_constraint_violation(&self) -> bool {
+        match self {
+            Error::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+            }
+            Error::Postgres { code, .. } => code.starts_with("23"),
+            _ => false,
+        }
+    }
+
     /// Whether SQLite found the project file malformed (a damaged file).
     pub fn is_damaged_database(&self) -> bool {
         matches!(self, Error::Sqlite(e)

@@ -11,12 +11,63 @@ use weft::import::{parse_codebook, parse_participants, parse_transcript};
 use weft::model::{AttributeKind, CharRange, ProjectSnapshot};
 use weft::store::{Reader, Store};
 
-fn demo() -> (tempfile::TempDir, Store) {
+mod common;
+
+/// Where a test's project lives: every test here runs on both.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backend {
+    File,
+    Server,
+}
+
+/// The project file at `path` on `backend`: the file itself, or a copy
+/// pushed to a fresh database on the test server (`None` when PostgreSQL is
+/// not installed and not required: the test is then skipped).
+fn on(backend: Backend, path: &Path) -> Option<Store> {
+    match backend {
+        Backend::File => Some(Store::open(path).unwrap()),
+        Backend::Server => {
+            let server = common::pg::server()?;
+            let url = server.fresh_socket_database("edits");
+            let target = weft::store::pg::Server::parse(&url).unwrap();
+            weft::store::pg::push(path, &target).unwrap();
+            Some(Store::open(Path::new(&url)).unwrap())
+        }
+    }
+}
+
+fn demo(backend: Backend) -> Option<(tempfile::TempDir, Store)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.weft");
     weft::demo::write_demo(&path).unwrap();
-    let store = Store::open(&path).unwrap();
-    (dir, store)
+    let store = on(backend, &path)?;
+    Some((dir, store))
+}
+
+/// `#[test]`s that run one check on a file and on a server.
+macro_rules! on_both {
+    ($($check:ident => $file:ident, $server:ident;)*) => {
+        $(
+            #[test]
+            fn $file() {
+                $check(Backend::File);
+            }
+            #[test]
+            fn $server() {
+                $check(Backend::Server);
+            }
+        )*
+    };
+}
+
+on_both! {
+    codebook_edits => codebook_edits_undo_exactly, codebook_edits_undo_exactly_on_a_server;
+    coding_edits => coding_edits_undo_exactly, coding_edits_undo_exactly_on_a_server;
+    import_edits => import_edits_undo_exactly, import_edits_undo_exactly_on_a_server;
+    generated_project => patched_snapshots_equal_fresh_loads_on_a_generated_project,
+        patched_snapshots_equal_fresh_loads_on_a_generated_server_project;
+    failed_change => a_failed_change_leaves_nothing_behind,
+        a_failed_change_leaves_nothing_behind_on_a_server;
 }
 
 /// Checks that `snap`, patched with the edit just applied, equals a snapshot
@@ -69,9 +120,10 @@ fn code(r: &Reader<'_>, path: &str) -> weft::model::CodeId {
     find_code(&r.code_tree().unwrap(), path).unwrap()
 }
 
-#[test]
-fn codebook_edits_undo_exactly() {
-    let (_dir, mut s) = demo();
+fn codebook_edits(backend: Backend) {
+    let Some((_dir, mut s)) = demo(backend) else {
+        return;
+    };
     round_trip(&mut s, "Add code", |r| {
         ops::add_code_path(r, "New/Deeper/Leaf", Some("#123456"), "def")
     });
@@ -132,9 +184,10 @@ fn codebook_edits_undo_exactly() {
     });
 }
 
-#[test]
-fn coding_edits_undo_exactly() {
-    let (_dir, mut s) = demo();
+fn coding_edits(backend: Backend) {
+    let Some((_dir, mut s)) = demo(backend) else {
+        return;
+    };
     let doc = s.read().document_by_name("P03").unwrap().unwrap().id;
     round_trip(&mut s, "Apply code", |r| {
         ops::code_path_ranges(
@@ -224,9 +277,10 @@ fn coding_edits_undo_exactly() {
     });
 }
 
-#[test]
-fn import_edits_undo_exactly() {
-    let (_dir, mut s) = demo();
+fn import_edits(backend: Backend) {
+    let Some((_dir, mut s)) = demo(backend) else {
+        return;
+    };
     let docs = vec![
         parse_transcript(
             Path::new("N1.txt"),
@@ -294,10 +348,12 @@ fn import_edits_undo_exactly() {
 
 /// The same checks on a generated project bigger than the demo: many
 /// documents, overlapping segments by several coders, a sheet, merges.
-#[test]
-fn patched_snapshots_equal_fresh_loads_on_a_generated_project() {
+fn generated_project(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::create(&dir.path().join("gen.weft")).unwrap();
+    Store::create(&dir.path().join("gen.weft")).unwrap();
+    let Some(mut s) = on(backend, &dir.path().join("gen.weft")) else {
+        return;
+    };
     let words = [
         "mentor", "court", "she", "helped", "housing", "the", "and", "judge",
     ];
@@ -377,9 +433,10 @@ fn patched_snapshots_equal_fresh_loads_on_a_generated_project() {
     });
 }
 
-#[test]
-fn a_failed_change_leaves_nothing_behind() {
-    let (_dir, mut s) = demo();
+fn failed_change(backend: Backend) {
+    let Some((_dir, mut s)) = demo(backend) else {
+        return;
+    };
     let before = s.read().dump().unwrap();
     // The second half of this batch fails (duplicate sibling name) after the first half applied.
     let err = s

@@ -201,6 +201,21 @@ pub const MIGRATIONS: &[&str] = &[
     -- coder changed the same rows is refused instead of overwriting them.
     ALTER TABLE history ADD COLUMN witness TEXT NOT NULL DEFAULT '';
     "#,
+    // 11: the change log: one row per change, in commit order, with a GUID
+    // so that a change whose commit went unanswered is never made twice.
+    // On a server each row holds the forward edit, which the other open
+    // windows read to patch their snapshots; a file leaves it empty (its
+    // windows reload when another connection writes).
+    r#"
+    CREATE TABLE change_log (
+        seq         INTEGER PRIMARY KEY,
+        guid        TEXT NOT NULL UNIQUE,
+        coder       TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        edit        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -10,12 +10,15 @@
 pub mod migrations;
 pub mod pg;
 mod read;
+pub(crate) mod sql;
 mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use sql::{Db, busy, p};
 
 pub use read::Reader;
 pub use write::Writer;
@@ -29,7 +32,7 @@ pub const APPLICATION_ID: i32 = 0x5745_4654;
 
 /// Every table of a project, parents before children (the order a copy
 /// goes in; with deferred keys it would not matter, but it reads better).
-pub(crate) const TABLES: [&str; 17] = [
+pub(crate) const TABLES: [&str; 18] = [
     "project",
     "participant",
     "document",
@@ -47,18 +50,33 @@ pub(crate) const TABLES: [&str; 17] = [
     "practice",
     "practice_answer",
     "id_high_water",
+    "change_log",
 ];
 
 /// Why a project cannot be changed, in [`Error::ReadOnly`].
 const READ_ONLY: &str = "it or its folder is read-only";
+
+/// How many changes the change log keeps (see [`Store::log_change`]).
+const CHANGE_LOG_KEPT: i64 = 1000;
+
+/// The channel a server project's changes are announced on (`pg_notify`).
+pub const CHANGE_CHANNEL: &str = "weft_change";
+
+/// Whether a project argument names a server (`postgres://…`) rather than a file.
+pub fn is_server(path: &Path) -> bool {
+    path.to_str().is_some_and(pg::is_url)
+}
 
 /// How long a writer waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An open project.
 pub struct Store {
-    conn: Connection,
+    db: Db,
+    /// The project file, or the server's URL without its password.
     path: PathBuf,
+    /// The server, for a team project: for the listener's own connection.
+    server: Option<pg::Server>,
     /// Who makes the changes: recorded with each undo entry, so undo takes back
     /// only this coder's own changes.
     coder: String,
@@ -115,6 +133,11 @@ impl Store {
         guid: Option<&str>,
         fill: impl FnOnce(&mut Store) -> Result<T>,
     ) -> Result<(Store, T)> {
+        if is_server(path) {
+            return Err(Error::Invalid(
+                "a new project is made as a file; make it, then put it on the server with weft push FILE URL".into(),
+            ));
+        }
         if path.exists() {
             return Err(Error::AlreadyExists {
                 path: path.to_path_buf(),
@@ -153,24 +176,21 @@ impl Store {
     fn create_inner(tmp: &Path, target: &Path, name: &str, guid: Option<&str>) -> Result<Store> {
         let conn = Connection::open(tmp).map_err(|e| sqlite_open_error(target, e))?;
         let mut store = Store {
-            conn,
+            db: Db::Lite(conn),
             path: target.to_path_buf(),
+            server: None,
             coder: crate::model::default_coder(),
             read_only: false,
         };
         store.configure()?;
-        let tx = store
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        migrations::migrate_to(&tx, migrations::latest_version())?;
-        tx.execute(
+        let tx = store.db.begin_write()?;
+        let conn = store.lite();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        migrations::migrate_to(conn, migrations::latest_version())?;
+        let guid = guid.map_or_else(new_guid, String::from);
+        store.db.execute(
             "INSERT INTO project (id, name, guid, created_at) VALUES (1, ?1, ?2, ?3)",
-            (
-                name,
-                guid.map_or_else(new_guid, String::from),
-                now_rfc3339(),
-            ),
+            p![name, &guid, now_rfc3339().as_str()],
         )?;
         tx.commit()?;
         Ok(store)
@@ -184,6 +204,10 @@ impl Store {
     /// is read-only) opens read-only: it can be read and exported, and every
     /// change is refused with a message that says why.
     pub fn open(path: &Path) -> Result<Store> {
+        if is_server(path) {
+            let url = path.to_string_lossy();
+            return Self::open_server(pg::Server::parse(&url)?);
+        }
         if !path.is_file() {
             return Err(Error::NoSuchProject {
                 path: path.to_path_buf(),
@@ -207,24 +231,22 @@ impl Store {
             Err(e) => return Err(e),
         };
         let mut store = Store {
-            conn,
+            db: Db::Lite(conn),
             path: path.to_path_buf(),
+            server: None,
             coder: crate::model::default_coder(),
             read_only,
         };
         store.configure()?;
         let version: i64 = store
-            .conn
+            .lite()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| sqlite_open_error(path, e))?;
         let known = migrations::latest_version();
         if version < known && !read_only {
-            let tx = store
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(busy)?;
-            migrations::migrate_to(&tx, known)?;
-            tx.commit().map_err(busy)?;
+            let tx = store.db.begin_write()?;
+            migrations::migrate_to(store.lite(), known)?;
+            tx.commit()?;
         } else if version < known {
             return Err(Error::ReadOnly {
                 path: path.to_path_buf(),
@@ -232,6 +254,75 @@ impl Store {
             });
         }
         Ok(store)
+    }
+
+    /// Opens a team project on a PostgreSQL server, upgrading its schema if
+    /// it is older (behind the writers' lock, so two coders opening it at
+    /// once upgrade it once).
+    pub fn open_server(server: pg::Server) -> Result<Store> {
+        let db = Db::pg(server.connect()?);
+        let mut store = Store {
+            db,
+            path: PathBuf::from(server.url()),
+            server: None,
+            coder: crate::model::default_coder(),
+            read_only: false,
+        };
+        let version = pg::schema_version(&store.db, &server)?;
+        let known = migrations::latest_version();
+        if version > known {
+            return Err(server.error(format!(
+                "the project was made by a newer Weft (schema version {version}, this Weft knows up to {known}); update Weft"
+            )));
+        }
+        if version < known {
+            let tx = store.db.begin_write()?;
+            // Read again behind the lock: another coder may just have done it.
+            let version = pg::schema_version(&store.db, &server)?;
+            pg::migrate(&store.db, version, known)?;
+            tx.commit()?;
+        }
+        store.server = Some(server);
+        store.announce_coder()?;
+        Ok(store)
+    }
+
+    /// The server of a team project (`None` for a file).
+    pub fn server(&self) -> Option<&pg::Server> {
+        self.server.as_ref()
+    }
+
+    /// Tells the server who this connection codes for, so the other
+    /// windows can show who is working ([`Store::others_working`]).
+    fn announce_coder(&self) -> Result<()> {
+        if self.db.is_pg() {
+            let name = format!("{}{}", pg::APP_PREFIX, self.coder);
+            self.db.execute(
+                "SELECT set_config('application_name', ?1, false)",
+                p![name.as_str()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The other coders connected to this team project now, by name, sorted
+    /// (empty for a file).
+    pub fn others_working(&self) -> Result<Vec<String>> {
+        if !self.db.is_pg() {
+            return Ok(Vec::new());
+        }
+        let prefix_len = pg::APP_PREFIX.chars().count() as i64;
+        let mut names: Vec<String> = self.db.list(
+            "SELECT DISTINCT substr(application_name, CAST(?1 AS INTEGER)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+             AND starts_with(application_name, ?2)",
+            p![prefix_len + 1, pg::APP_PREFIX],
+            |r| r.get(0),
+        )?;
+        names.retain(|n| !n.is_empty() && *n != self.coder);
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 
     /// Opens the SQLite connection and checks that the file is a Weft project
@@ -289,26 +380,35 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(|e| match e.sqlite_error_code() {
                     Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen) => read_only_error(),
-                    _ => busy(e),
+                    _ => busy(e.into()),
                 })?;
         }
         Ok(conn)
     }
 
     fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let conn = self.lite();
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
         // With WAL, NORMAL survives a crash or kill of the process; only a power
         // cut may lose the last commit, never corrupt the file.
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Deleted rows are overwritten with zeros, so a transcript removed
         // (withdrawn consent, an undone import) does not linger in the file.
-        self.conn.pragma_update(None, "secure_delete", true)?;
+        conn.pragma_update(None, "secure_delete", true)?;
         // A page cache big enough that one large change (merging a code of
         // thousands of segments, importing hundreds of transcripts) is not
         // spilled to the file half-way: 32 MiB at most, taken as used.
-        self.conn.pragma_update(None, "cache_size", -32768)?;
+        conn.pragma_update(None, "cache_size", -32768)?;
         Ok(())
+    }
+
+    /// The SQLite connection of a project file. Only for what a file alone
+    /// has (pragmas, checkpoints); a server project never gets here.
+    fn lite(&self) -> &Connection {
+        self.db
+            .lite()
+            .expect("a file's connection asked of a server project")
     }
 
     /// The coder whose changes this store records and undoes.
@@ -319,6 +419,8 @@ impl Store {
     /// Sets who makes the changes from now on (the `--coder`, the window's coder).
     pub fn set_coder(&mut self, coder: &str) {
         self.coder = coder.trim().to_string();
+        // Only who is shown as working; a failure here changes nothing else.
+        let _ = self.announce_coder();
     }
 
     /// Whether the project was opened read-only (its file or folder cannot be written).
@@ -331,17 +433,21 @@ impl Store {
     /// another connection commits. The window polls it to notice a script or a
     /// second window writing to the same project.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        match self.db.lite() {
+            Some(conn) => Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?),
+            // On a server: the newest change logged.
+            None => self
+                .db
+                .value("SELECT coalesce(max(seq), 0) FROM change_log", p![]),
+        }
     }
 
     /// For the window: changes no longer copy the write-ahead log back into
     /// the file at commit (which made a large change wait for it); the
     /// window calls [`Store::checkpoint_when_idle`] between changes instead.
     pub fn defer_checkpoints(&mut self) -> Result<()> {
-        if !self.read_only {
-            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        if let (false, Some(conn)) = (self.read_only, self.db.lite()) {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
         Ok(())
     }
@@ -350,15 +456,14 @@ impl Store {
     /// grown past 4 MiB, without waiting for readers (a passive checkpoint).
     /// Cheap when there is nothing to do: one file size.
     pub fn checkpoint_when_idle(&mut self) -> Result<()> {
-        if self.read_only {
+        let (false, Some(conn)) = (self.read_only, self.db.lite()) else {
             return Ok(());
-        }
+        };
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 4 << 20);
         if big {
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         Ok(())
     }
@@ -380,7 +485,7 @@ impl Store {
 
     /// Queries over the current state of the project.
     pub fn read(&self) -> Reader<'_> {
-        Reader::new(&self.conn)
+        Reader::new(&self.db)
     }
 
     /// Makes one change, the way every change is made.
@@ -404,11 +509,9 @@ impl Store {
         F: FnOnce(&Reader<'_>) -> Result<Edit>,
     {
         self.refuse_read_only()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let edit = build(&Reader::new(&tx))?;
+        self.reconnect_if_lost()?;
+        let tx = self.db.begin_write()?;
+        let edit = build(&Reader::new(&self.db))?;
         if edit.is_empty() {
             // Nothing to do, so nothing to undo either.
             return Ok(Applied {
@@ -416,19 +519,15 @@ impl Store {
                 inverse: Edit::Batch(vec![]),
             });
         }
-        let inverse = edit.apply(&Writer::new(&tx))?;
-        if edit.touches_codes()
-            && Reader::new(&tx).code_tree_depth()? > crate::model::MAX_CODE_DEPTH
-        {
-            {
-                // Dropping the transaction rolls the change back.
-                return Err(Error::Invalid(format!(
-                    "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
-                    crate::model::MAX_CODE_DEPTH
-                )));
-            }
+        let w = Writer::new(&self.db);
+        let inverse = edit.apply(&w)?;
+        if edit.touches_codes() && w.reader().code_tree_depth()? > crate::model::MAX_CODE_DEPTH {
+            // Dropping the transaction rolls the change back.
+            return Err(Error::Invalid(format!(
+                "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
+                crate::model::MAX_CODE_DEPTH
+            )));
         }
-        let w = Writer::new(&tx);
         w.clear_history("redo", Some(&self.coder))?;
         w.push_history(
             "undo",
@@ -437,21 +536,100 @@ impl Store {
             &serde_json::to_string(&inverse)?,
             &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
-        tx.commit().map_err(busy)?;
+        let guid = self.log_change(label, &edit)?;
+        let committed = tx.commit();
+        self.settle(committed, &guid)?;
         Ok(Applied {
             forward: edit,
             inverse,
         })
     }
 
+    /// Appends a change to the change log, in its transaction: its place in
+    /// commit order (never reused), a GUID, and on a server the forward edit,
+    /// with a notification to the other windows (delivered at commit).
+    /// Keeps the newest [`CHANGE_LOG_KEPT`] entries; a window further behind
+    /// loads the project again.
+    fn log_change(&self, label: &str, edit: &Edit) -> Result<String> {
+        let r = Reader::new(&self.db);
+        let seq = r.next_number("change_log", "seq")?;
+        let guid = new_guid();
+        let json = if self.db.is_pg() {
+            serde_json::to_string(edit)?
+        } else {
+            String::new()
+        };
+        self.db.execute(
+            "INSERT INTO change_log (seq, guid, coder, label, edit, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            p![
+                seq,
+                &guid,
+                &self.coder,
+                label,
+                &json,
+                now_rfc3339().as_str()
+            ],
+        )?;
+        let w = Writer::new(&self.db);
+        w.raise_high_water("change_log", std::iter::once(seq))?;
+        self.db.execute(
+            "DELETE FROM change_log WHERE seq <= ?1",
+            p![seq - CHANGE_LOG_KEPT],
+        )?;
+        if self.db.is_pg() {
+            self.db.execute(
+                "SELECT pg_notify(?1, ?2)",
+                p![CHANGE_CHANNEL, &*seq.to_string()],
+            )?;
+        }
+        Ok(guid)
+    }
+
+    /// What a change's commit did. When a server does not answer the commit (the
+    /// connection broke), the change may or may not have been made: Weft
+    /// connects again and looks for the change's GUID in the log, so a
+    /// change is reported made only if it was, and never made twice.
+    fn settle(&mut self, committed: Result<()>, guid: &str) -> Result<()> {
+        match committed {
+            Err(Error::Postgres { code, .. }) if code.is_empty() && self.server.is_some() => {
+                self.reconnect()?;
+                let made: Option<i64> = self.db.one(
+                    "SELECT seq FROM change_log WHERE guid = ?1",
+                    p![guid],
+                    |r| r.get(0),
+                )?;
+                match made {
+                    Some(_) => Ok(()),
+                    None => Err(Error::Invalid(
+                        "the connection to the server broke before the change was saved; nothing was changed; try again".into(),
+                    )),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// A server project whose connection broke connects again (a file's
+    /// connection cannot break).
+    fn reconnect_if_lost(&mut self) -> Result<()> {
+        let lost = matches!(self.db.pg_client(), Some(c) if c.is_closed());
+        if lost { self.reconnect() } else { Ok(()) }
+    }
+
+    fn reconnect(&mut self) -> Result<()> {
+        if let Some(server) = &self.server {
+            self.db = Db::pg(server.connect()?);
+            self.announce_coder()?;
+        }
+        Ok(())
+    }
+
     /// Applies an edit without recording history. Tests use it to check inverses.
     pub fn apply_unrecorded(&mut self, edit: &Edit) -> Result<Edit> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let inverse = edit.apply(&Writer::new(&tx))?;
-        tx.commit().map_err(busy)?;
+        let tx = self.db.begin_write()?;
+        let inverse = edit.apply(&Writer::new(&self.db))?;
+        tx.commit()?;
         Ok(inverse)
     }
 
@@ -479,11 +657,9 @@ impl Store {
 
     fn step(&mut self, from: &str, to: &str) -> Result<Option<(String, Edit)>> {
         self.refuse_read_only()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let w = Writer::new(&tx);
+        self.reconnect_if_lost()?;
+        let tx = self.db.begin_write()?;
+        let w = Writer::new(&self.db);
         let Some((id, label, json, witness)) = w.reader().history_top(from, &self.coder)? else {
             return Ok(None);
         };
@@ -505,13 +681,9 @@ impl Store {
         // rolled back: nothing is overwritten.
         let inverse = edit.apply(&w).map_err(|e| match e {
             Error::Busy => Error::Busy,
-            Error::Sqlite(ref s)
-                if s.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
-            {
-                Error::Invalid(format!(
-                    "cannot {from} \"{label}\": another coder's later changes depend on it; nothing was changed"
-                ))
-            }
+            e if e.is_constraint_violation() => Error::Invalid(format!(
+                "cannot {from} \"{label}\": another coder's later changes depend on it; nothing was changed"
+            )),
             Error::Invalid(why) => Error::Invalid(format!(
                 "cannot {from} \"{label}\": {why} (another coder has changed it since); nothing was changed"
             )),
@@ -525,31 +697,33 @@ impl Store {
             &serde_json::to_string(&inverse)?,
             &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
-        tx.commit().map_err(busy)?;
+        let what = if from == "undo" { "Undo" } else { "Redo" };
+        let guid = self.log_change(&format!("{what} {label}"), &edit)?;
+        let committed = tx.commit();
+        self.settle(committed, &guid)?;
         Ok(Some((label, edit)))
     }
 
     /// Empties the undo and redo stacks, e.g. after writing the demo project.
     ///
     /// This is how removed data is forgotten for good: an undo entry holds what
-    /// it would restore (a deleted document's text, say). With `secure_delete`
-    /// the entries' bytes are zeroed, and the write-ahead log that still holds
-    /// older copies of those pages is checkpointed and truncated.
+    /// it would restore (a deleted document's text, say), and so does a
+    /// server's change log. With `secure_delete` a file's entries' bytes are
+    /// zeroed, and the write-ahead log that still holds older copies of those
+    /// pages is checkpointed and truncated.
     pub fn forget_history(&mut self) -> Result<()> {
         self.refuse_read_only()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(busy)?;
-        let w = Writer::new(&tx);
+        let tx = self.db.begin_write()?;
+        let w = Writer::new(&self.db);
         w.clear_history("undo", None)?;
         w.clear_history("redo", None)?;
-        tx.commit().map_err(busy)?;
+        self.db.execute("DELETE FROM change_log", p![])?;
+        tx.commit()?;
         // Not possible while another connection reads; it then happens when
         // the last connection closes.
-        let _ = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        if let Some(conn) = self.db.lite() {
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
         Ok(())
     }
 
@@ -661,14 +835,6 @@ fn publish(tmp: &Path, target: &Path) -> Result<()> {
 pub(crate) fn remove_project_files(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(sibling(path, suffix));
-    }
-}
-
-/// Maps "database is locked" to [`Error::Busy`].
-fn busy(e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy,
-        _ => Error::Sqlite(e),
     }
 }
 

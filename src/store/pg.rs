@@ -20,6 +20,7 @@ use std::path::Path;
 use postgres::{Client, Config, NoTls};
 use rusqlite::types::ValueRef;
 
+use super::sql::{Db, p};
 use super::{APPLICATION_ID, Store, TABLES, migrations};
 use crate::error::{Error, Result};
 
@@ -185,7 +186,22 @@ pub const PG_MIGRATIONS: &[&str] = &[
         UNION ALL SELECT 'segment', coalesce(max(id), 0) + 1 FROM segment;
     ALTER TABLE history ADD COLUMN witness TEXT NOT NULL DEFAULT '';
     "#,
+    // 11: as SQLite's: the change log, read by the other windows.
+    r#"
+    CREATE TABLE change_log (
+        seq         BIGINT PRIMARY KEY,
+        guid        TEXT COLLATE "C" NOT NULL UNIQUE,
+        coder       TEXT COLLATE "C" NOT NULL,
+        label       TEXT NOT NULL,
+        edit        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    "#,
 ];
+
+/// What each Weft connection's `application_name` starts with, before the
+/// coder's name: how a window sees who else is working.
+pub(crate) const APP_PREFIX: &str = "weft:";
 
 /// Whether a project argument names a server rather than a file.
 pub fn is_url(s: &str) -> bool {
@@ -285,7 +301,36 @@ impl Server {
         &self.shown
     }
 
-    fn error(&self, message: impl Into<String>) -> Error {
+    /// The server's URL without any password, with its TLS options: what
+    /// the window keeps in its recent projects and shows in its title.
+    pub fn url(&self) -> String {
+        let enc = |s: &str| {
+            let mut out = String::new();
+            for b in s.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        };
+        let [host, port, db, user] = &self.parts;
+        let mut url = format!("postgres://{}@{}:{port}/{}", enc(user), enc(host), enc(db));
+        let mut query = Vec::new();
+        if self.tls {
+            query.push("sslmode=require".to_string());
+        }
+        if let Some(root) = &self.root_cert {
+            query.push(format!("sslrootcert={}", root.display()));
+        }
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
+        }
+        url
+    }
+
+    pub(crate) fn error(&self, message: impl Into<String>) -> Error {
         Error::Server {
             server: self.shown.clone(),
             message: message.into(),
@@ -526,6 +571,52 @@ fn prompt_password(shown: &str) -> Option<String> {
     }
 }
 
+/// The schema version of the Weft project in a server database, after
+/// checking that it is one.
+pub(crate) fn schema_version(db: &Db, server: &Server) -> Result<i64> {
+    let not_weft = || {
+        server.error(
+            "the database is not a Weft project (no weft_meta table); put one there with weft push",
+        )
+    };
+    let has: bool = db
+        .value(
+            "SELECT count(*) > 0 FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = 'weft_meta'",
+            p![],
+        )
+        .map_err(|e| server.error(e.to_string()))?;
+    if !has {
+        return Err(not_weft());
+    }
+    let rows: Vec<(String, String)> = db.list("SELECT key, value FROM weft_meta", p![], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    let get = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1.clone());
+    if get("application_id") != Some(APPLICATION_ID.to_string()) {
+        return Err(not_weft());
+    }
+    get("schema_version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(not_weft)
+}
+
+/// Brings a server project's schema from `from` to `target`, in the caller's
+/// transaction, and records the new version.
+pub(crate) fn migrate(db: &Db, from: i64, target: i64) -> Result<()> {
+    for (i, sql) in PG_MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version > from && version <= target && !sql.is_empty() {
+            db.batch(sql)?;
+        }
+    }
+    db.execute(
+        "UPDATE weft_meta SET value = ?1 WHERE key = 'schema_version'",
+        p![&*target.to_string()],
+    )?;
+    Ok(())
+}
+
 /// Brings a server database's schema to `target`, in the caller's transaction.
 fn pg_migrate(
     tx: &mut postgres::Transaction<'_>,
@@ -665,8 +756,12 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
         .map_err(fail)?;
     // One read transaction over the file, so the copy is one moment of it
     // even if a window or a script writes meanwhile.
-    let conn = store.conn.unchecked_transaction()?;
-    let guid = super::Reader::new(&conn).project_guid()?;
+    let conn = store
+        .db
+        .lite()
+        .expect("push reads a file")
+        .unchecked_transaction()?;
+    let guid = store.read().project_guid()?;
     tx.execute(
         "INSERT INTO weft_meta (key, value) VALUES ('application_id', $1), ('schema_version', $2), ('project_guid', $3)",
         &[&APPLICATION_ID.to_string(), &version.to_string(), &guid],
@@ -713,29 +808,33 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
 /// all or nothing (built beside it and moved into place). The copy keeps the
 /// project's GUID, so it merges back with `weft merge`.
 pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
-    let mut client = server.connect()?;
+    let db = Db::pg(server.connect()?);
     let fail = |e: postgres::Error| {
         server.error(format!("reading the project failed ({})", pg_message(&e)))
     };
-    let mut tx = client
-        .build_transaction()
-        .read_only(true)
-        .isolation_level(postgres::IsolationLevel::RepeatableRead)
-        .start()
-        .map_err(fail)?;
-    let meta = read_meta(&mut tx, server)?;
+    // One moment of the project, however many coders write meanwhile.
+    let read = db.begin_read()?;
+    let schema_version = schema_version(&db, server)?;
     let version = migrations::latest_version();
-    if meta.schema_version > version {
+    if schema_version > version {
         return Err(server.error(format!(
-            "the project was made by a newer Weft (schema version {}, this Weft knows up to {version}); update Weft",
-            meta.schema_version
+            "the project was made by a newer Weft (schema version {schema_version}, this Weft knows up to {version}); update Weft"
         )));
     }
-    let (_, moved) = Store::build(path, Some(&meta.guid), |store| {
-        let conn = store.conn.transaction()?;
+    let guid: String = db.value(
+        "SELECT value FROM weft_meta WHERE key = 'project_guid'",
+        p![],
+    )?;
+    let (_, moved) = Store::build(path, Some(&guid), |store| {
+        let conn = store
+            .db
+            .lite()
+            .expect("pull writes a file")
+            .unchecked_transaction()?;
         conn.execute("DELETE FROM project", [])?;
         conn.execute("DELETE FROM id_high_water", [])?;
         let mut moved = Moved::default();
+        let mut client = db.pg_client().expect("pull reads a server");
         for table in TABLES {
             let cols = columns(&conn, table)?;
             let mut insert = conn.prepare(&format!(
@@ -746,7 +845,7 @@ pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ))?;
-            let reader = tx
+            let reader = client
                 .copy_out(&format!(
                     "COPY (SELECT {} FROM {table} ORDER BY 1) TO STDOUT",
                     quoted(&cols)
@@ -770,49 +869,8 @@ pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
         conn.commit()?;
         Ok(moved)
     })?;
+    read.commit()?;
     Ok(moved)
-}
-
-struct Meta {
-    guid: String,
-    schema_version: i64,
-}
-
-/// Checks that the database holds a Weft project and reads its version and GUID.
-fn read_meta(tx: &mut postgres::Transaction<'_>, server: &Server) -> Result<Meta> {
-    let not_weft = || {
-        server.error(
-            "the database is not a Weft project (no weft_meta table); put one there with weft push",
-        )
-    };
-    let has: bool = tx
-        .query_one(
-            "SELECT count(*) > 0 FROM information_schema.tables
-             WHERE table_schema = current_schema() AND table_name = 'weft_meta'",
-            &[],
-        )
-        .map_err(|e| server.error(pg_message(&e)))?
-        .get(0);
-    if !has {
-        return Err(not_weft());
-    }
-    let rows = tx
-        .query("SELECT key, value FROM weft_meta", &[])
-        .map_err(|e| server.error(pg_message(&e)))?;
-    let get = |k: &str| {
-        rows.iter()
-            .find(|r| r.get::<_, &str>(0) == k)
-            .map(|r| r.get::<_, String>(1))
-    };
-    if get("application_id") != Some(APPLICATION_ID.to_string()) {
-        return Err(not_weft());
-    }
-    Ok(Meta {
-        guid: get("project_guid").ok_or_else(not_weft)?,
-        schema_version: get("schema_version")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(not_weft)?,
-    })
 }
 
 /// A server error's own message, without anything of ours that could hold a

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use super::sql::{Db, Row, p};
 
 use crate::error::Result;
 use crate::model::*;
@@ -10,23 +10,32 @@ use crate::model::*;
 /// Read access to a project, inside or outside a transaction.
 #[derive(Clone, Copy)]
 pub struct Reader<'c> {
-    conn: &'c Connection,
+    db: &'c Db,
 }
 
 const DOCUMENT_COLUMNS: &str =
     "id, guid, name, participant_id, char_len, source_file, encoding, imported_at, memo";
 const CODE_COLUMNS: &str = "id, guid, parent_id, name, color, description, position, memo, \
      short_definition, when_to_use, when_not_to_use";
+/// A segment's coded text, in a query joining `segment s` and `document_text t`.
+/// Both backends' `substr` count characters (code points), as Weft's offsets
+/// do, so no transcript has to be loaded whole.
+const QUOTE: &str =
+    "substr(t.text, CAST(s.start + 1 AS INTEGER), CAST(s.\"end\" - s.start AS INTEGER))";
 const SEGMENT_COLUMNS: &str =
-    "id, guid, document_id, code_id, start, end, coder_id, created_at, memo, exemplar";
+    "id, guid, document_id, code_id, start, \"end\", coder_id, created_at, memo, exemplar";
 
-fn document_row(r: &Row) -> rusqlite::Result<Document> {
+fn no_project() -> crate::Error {
+    crate::Error::Invalid("the project row is missing; the project may be damaged".into())
+}
+
+fn document_row(r: &Row<'_>) -> Result<Document> {
     Ok(Document {
         id: DocumentId(r.get(0)?),
         guid: r.get(1)?,
         name: r.get(2)?,
-        participant: r.get::<_, Option<i64>>(3)?.map(ParticipantId),
-        char_len: r.get::<_, i64>(4)? as usize,
+        participant: r.get::<Option<i64>>(3)?.map(ParticipantId),
+        char_len: r.get::<i64>(4)? as usize,
         source_file: r.get(5)?,
         encoding: r.get(6)?,
         imported_at: r.get(7)?,
@@ -34,11 +43,11 @@ fn document_row(r: &Row) -> rusqlite::Result<Document> {
     })
 }
 
-fn code_row(r: &Row) -> rusqlite::Result<Code> {
+fn code_row(r: &Row<'_>) -> Result<Code> {
     Ok(Code {
         id: CodeId(r.get(0)?),
         guid: r.get(1)?,
-        parent: r.get::<_, Option<i64>>(2)?.map(CodeId),
+        parent: r.get::<Option<i64>>(2)?.map(CodeId),
         name: r.get(3)?,
         color: r.get(4)?,
         description: r.get(5)?,
@@ -50,13 +59,13 @@ fn code_row(r: &Row) -> rusqlite::Result<Code> {
     })
 }
 
-fn segment_row(r: &Row) -> rusqlite::Result<Segment> {
+fn segment_row(r: &Row<'_>) -> Result<Segment> {
     Ok(Segment {
         id: SegmentId(r.get(0)?),
         guid: r.get(1)?,
         document: DocumentId(r.get(2)?),
         code: CodeId(r.get(3)?),
-        range: CharRange::new(r.get::<_, i64>(4)? as usize, r.get::<_, i64>(5)? as usize),
+        range: CharRange::new(r.get::<i64>(4)? as usize, r.get::<i64>(5)? as usize),
         coder: CoderId(r.get(6)?),
         created_at: r.get(7)?,
         memo: r.get(8)?,
@@ -64,7 +73,7 @@ fn segment_row(r: &Row) -> rusqlite::Result<Segment> {
     })
 }
 
-fn attribute_row(r: &Row) -> rusqlite::Result<Attribute> {
+fn attribute_row(r: &Row<'_>) -> Result<Attribute> {
     let kind: String = r.get(3)?;
     Ok(Attribute {
         id: AttributeId(r.get(0)?),
@@ -76,36 +85,33 @@ fn attribute_row(r: &Row) -> rusqlite::Result<Attribute> {
 }
 
 impl<'c> Reader<'c> {
-    pub(crate) fn new(conn: &'c Connection) -> Self {
-        Reader { conn }
+    pub(crate) fn new(db: &'c Db) -> Self {
+        Reader { db }
     }
 
     fn list<T>(
         &self,
         sql: &str,
-        params: impl rusqlite::Params,
-        f: impl FnMut(&Row) -> rusqlite::Result<T>,
+        params: &[super::sql::P<'_>],
+        f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, f)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+        self.db.list(sql, params, f)
     }
 
     fn one<T>(
         &self,
         sql: &str,
-        params: impl rusqlite::Params,
-        f: impl FnOnce(&Row) -> rusqlite::Result<T>,
+        params: &[super::sql::P<'_>],
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        Ok(stmt.query_row(params, f).optional()?)
+        self.db.one(sql, params, f)
     }
 
     /// How many of each thing the project holds.
     pub fn counts(&self) -> Result<Counts> {
         let n = |table: &str| -> Result<usize> {
             let sql = format!("SELECT count(*) FROM {table}");
-            Ok(self.conn.query_row(&sql, [], |r| r.get::<_, i64>(0))? as usize)
+            Ok(self.db.value::<i64>(&sql, p![])? as usize)
         };
         Ok(Counts {
             documents: n("document")?,
@@ -119,46 +125,49 @@ impl<'c> Reader<'c> {
 
     /// The project's name and memo.
     pub fn project(&self) -> Result<(String, String)> {
-        Ok(self
-            .conn
-            .query_row("SELECT name, memo FROM project WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
+        self.one("SELECT name, memo FROM project WHERE id = 1", p![], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .ok_or_else(no_project)
     }
 
     /// The project's GUID.
     pub fn project_guid(&self) -> Result<String> {
-        Ok(self
-            .conn
-            .query_row("SELECT guid FROM project WHERE id = 1", [], |r| r.get(0))?)
+        self.one("SELECT guid FROM project WHERE id = 1", p![], |r| r.get(0))?
+            .ok_or_else(no_project)
     }
 
     /// When the project was created (RFC 3339).
     pub fn project_created(&self) -> Result<String> {
-        Ok(self
-            .conn
-            .query_row("SELECT created_at FROM project WHERE id = 1", [], |r| {
-                r.get(0)
-            })?)
+        self.one("SELECT created_at FROM project WHERE id = 1", p![], |r| {
+            r.get(0)
+        })?
+        .ok_or_else(no_project)
     }
 
     /// The next free row id of a table. Edits carry explicit ids so that undo
     /// restores rows exactly as they were.
     pub fn next_id(&self, table: &str) -> Result<i64> {
+        self.next_number(table, "id")
+    }
+
+    /// The next free number of a table's key column, never one used before.
+    pub(crate) fn next_number(&self, table: &str, column: &str) -> Result<i64> {
         // Never an id that was used before, even by a row since deleted:
         // undoing that deletion must not clash with someone's new row.
         let sql = format!(
-            "SELECT max(ifnull((SELECT next FROM id_high_water WHERE tbl = ?1), 1),
-                        (SELECT ifnull(max(id), 0) + 1 FROM {table}))"
+            "SELECT {}(coalesce((SELECT next FROM id_high_water WHERE tbl = ?1), 1),
+                        (SELECT coalesce(max({column}), 0) + 1 FROM {table}))",
+            if self.db.is_pg() { "greatest" } else { "max" }
         );
-        Ok(self.conn.query_row(&sql, [table], |r| r.get(0))?)
+        self.db.value(&sql, p![table])
     }
 
     /// All documents, sorted by name.
     pub fn documents(&self) -> Result<Vec<Document>> {
         self.list(
             &format!("SELECT {DOCUMENT_COLUMNS} FROM document ORDER BY name"),
-            [],
+            p![],
             document_row,
         )
     }
@@ -167,7 +176,7 @@ impl<'c> Reader<'c> {
     pub fn document(&self, id: DocumentId) -> Result<Option<Document>> {
         self.one(
             &format!("SELECT {DOCUMENT_COLUMNS} FROM document WHERE id = ?1"),
-            [id.0],
+            p![id.0],
             document_row,
         )
     }
@@ -177,7 +186,7 @@ impl<'c> Reader<'c> {
     pub fn document_by_name(&self, name: &str) -> Result<Option<Document>> {
         let exact = self.one(
             &format!("SELECT {DOCUMENT_COLUMNS} FROM document WHERE name = ?1"),
-            [name],
+            p![name],
             document_row,
         )?;
         if exact.is_some() {
@@ -194,7 +203,7 @@ impl<'c> Reader<'c> {
         Ok(self
             .one(
                 "SELECT text FROM document_text WHERE document_id = ?1",
-                [id.0],
+                p![id.0],
                 |r| r.get(0),
             )?
             .unwrap_or_default())
@@ -203,12 +212,12 @@ impl<'c> Reader<'c> {
     /// A document's speaker turns, in order.
     pub fn turns(&self, id: DocumentId) -> Result<Vec<Turn>> {
         self.list(
-            "SELECT start, end, speech_start, speaker FROM turn WHERE document_id = ?1 ORDER BY start",
-            [id.0],
+            "SELECT start, \"end\", speech_start, speaker FROM turn WHERE document_id = ?1 ORDER BY start",
+            p![id.0],
             |r| {
                 Ok(Turn {
-                    range: CharRange::new(r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize),
-                    speech_start: r.get::<_, i64>(2)? as usize,
+                    range: CharRange::new(r.get::<i64>(0)? as usize, r.get::<i64>(1)? as usize),
+                    speech_start: r.get::<i64>(2)? as usize,
                     speaker: r.get(3)?,
                 })
             },
@@ -219,14 +228,14 @@ impl<'c> Reader<'c> {
     pub fn all_turns(&self) -> Result<HashMap<DocumentId, Vec<Turn>>> {
         let mut out: HashMap<DocumentId, Vec<Turn>> = HashMap::new();
         let rows = self.list(
-            "SELECT document_id, start, end, speech_start, speaker FROM turn ORDER BY document_id, start",
-            [],
+            "SELECT document_id, start, \"end\", speech_start, speaker FROM turn ORDER BY document_id, start",
+            p![],
             |r| {
                 Ok((
                     DocumentId(r.get(0)?),
                     Turn {
-                        range: CharRange::new(r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize),
-                        speech_start: r.get::<_, i64>(3)? as usize,
+                        range: CharRange::new(r.get::<i64>(1)? as usize, r.get::<i64>(2)? as usize),
+                        speech_start: r.get::<i64>(3)? as usize,
                         speaker: r.get(4)?,
                     },
                 ))
@@ -241,11 +250,11 @@ impl<'c> Reader<'c> {
     /// A document's subtitle timestamps, in order.
     pub fn cue_times(&self, id: DocumentId) -> Result<Vec<CueTime>> {
         self.list(
-            "SELECT start, end, start_ms, end_ms FROM cue_time WHERE document_id = ?1 ORDER BY start",
-            [id.0],
+            "SELECT start, \"end\", start_ms, end_ms FROM cue_time WHERE document_id = ?1 ORDER BY start",
+            p![id.0],
             |r| {
                 Ok(CueTime {
-                    range: CharRange::new(r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize),
+                    range: CharRange::new(r.get::<i64>(0)? as usize, r.get::<i64>(1)? as usize),
                     start_ms: r.get(2)?,
                     end_ms: r.get(3)?,
                 })
@@ -270,7 +279,7 @@ impl<'c> Reader<'c> {
     pub fn participants(&self) -> Result<Vec<Participant>> {
         self.list(
             "SELECT id, guid, name FROM participant ORDER BY name",
-            [],
+            p![],
             |r| {
                 Ok(Participant {
                     id: ParticipantId(r.get(0)?),
@@ -285,7 +294,7 @@ impl<'c> Reader<'c> {
     fn participant_exactly(&self, name: &str) -> Result<Option<Participant>> {
         self.one(
             "SELECT id, guid, name FROM participant WHERE name = ?1",
-            [name],
+            p![name],
             |r| {
                 Ok(Participant {
                     id: ParticipantId(r.get(0)?),
@@ -311,7 +320,7 @@ impl<'c> Reader<'c> {
     pub fn attributes(&self) -> Result<Vec<Attribute>> {
         self.list(
             "SELECT id, guid, name, kind, position FROM attribute ORDER BY position, name",
-            [],
+            p![],
             attribute_row,
         )
     }
@@ -321,7 +330,7 @@ impl<'c> Reader<'c> {
         self.list(
             "SELECT participant_id, attribute_id, value FROM attribute_value
              ORDER BY participant_id, attribute_id",
-            [],
+            p![],
             |r| {
                 Ok(AttributeValue {
                     participant: ParticipantId(r.get(0)?),
@@ -336,7 +345,7 @@ impl<'c> Reader<'c> {
     pub fn attribute_value(&self, p: ParticipantId, a: AttributeId) -> Result<Option<String>> {
         self.one(
             "SELECT value FROM attribute_value WHERE participant_id = ?1 AND attribute_id = ?2",
-            [p.0, a.0],
+            p![p.0, a.0],
             |r| r.get(0),
         )
     }
@@ -345,7 +354,7 @@ impl<'c> Reader<'c> {
     pub fn codes(&self) -> Result<Vec<Code>> {
         self.list(
             &format!("SELECT {CODE_COLUMNS} FROM code ORDER BY id"),
-            [],
+            p![],
             code_row,
         )
     }
@@ -359,27 +368,31 @@ impl<'c> Reader<'c> {
     pub fn code(&self, id: CodeId) -> Result<Option<Code>> {
         self.one(
             &format!("SELECT {CODE_COLUMNS} FROM code WHERE id = ?1"),
-            [id.0],
+            p![id.0],
             code_row,
         )
     }
 
     /// All coders, sorted by name.
     pub fn coders(&self) -> Result<Vec<Coder>> {
-        self.list("SELECT id, guid, name FROM coder ORDER BY name", [], |r| {
-            Ok(Coder {
-                id: CoderId(r.get(0)?),
-                guid: r.get(1)?,
-                name: r.get(2)?,
-            })
-        })
+        self.list(
+            "SELECT id, guid, name FROM coder ORDER BY name",
+            p![],
+            |r| {
+                Ok(Coder {
+                    id: CoderId(r.get(0)?),
+                    guid: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            },
+        )
     }
 
     /// The coder with this name.
     pub fn coder_by_name(&self, name: &str) -> Result<Option<Coder>> {
         self.one(
             "SELECT id, guid, name FROM coder WHERE name = ?1",
-            [name],
+            p![name],
             |r| {
                 Ok(Coder {
                     id: CoderId(r.get(0)?),
@@ -394,9 +407,9 @@ impl<'c> Reader<'c> {
     pub fn segments(&self) -> Result<Vec<Segment>> {
         self.list(
             &format!(
-                "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY document_id, start, end, code_id, id"
+                "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY document_id, start, \"end\", code_id, id"
             ),
-            [],
+            p![],
             segment_row,
         )
     }
@@ -406,9 +419,9 @@ impl<'c> Reader<'c> {
         self.list(
             &format!(
                 "SELECT {SEGMENT_COLUMNS} FROM segment WHERE document_id = ?1
-                 ORDER BY start, end, code_id, id"
+                 ORDER BY start, \"end\", code_id, id"
             ),
-            [doc.0],
+            p![doc.0],
             segment_row,
         )
     }
@@ -418,24 +431,24 @@ impl<'c> Reader<'c> {
         self.list(
             &format!(
                 "SELECT {SEGMENT_COLUMNS} FROM segment WHERE code_id = ?1
-                 ORDER BY document_id, start, end, id"
+                 ORDER BY document_id, start, \"end\", id"
             ),
-            [code.0],
+            p![code.0],
             segment_row,
         )
     }
 
-    /// The coded text of each of a code's segments. SQLite's `substr` counts
-    /// characters (code points) in text, as Weft's offsets do, so no transcript
-    /// has to be loaded whole.
+    /// The coded text of each of a code's segments (see [`QUOTE`]).
     pub fn quotes_of_code(&self, code: CodeId) -> Result<HashMap<SegmentId, String>> {
         Ok(self
             .list(
-                "SELECT s.id, substr(t.text, s.start + 1, s.end - s.start)
-                 FROM segment s JOIN document_text t ON t.document_id = s.document_id
-                 WHERE s.code_id = ?1",
-                [code.0],
-                |r| Ok((SegmentId(r.get(0)?), r.get::<_, String>(1)?)),
+                &format!(
+                    "SELECT s.id, {QUOTE}
+                     FROM segment s JOIN document_text t ON t.document_id = s.document_id
+                     WHERE s.code_id = ?1"
+                ),
+                p![code.0],
+                |r| Ok((SegmentId(r.get(0)?), r.get::<String>(1)?)),
             )?
             .into_iter()
             .collect())
@@ -445,17 +458,13 @@ impl<'c> Reader<'c> {
     /// and then text order.
     pub fn exemplars(&self) -> Result<HashMap<CodeId, Vec<(SegmentId, String)>>> {
         let rows = self.list(
-            "SELECT s.code_id, s.id, substr(t.text, s.start + 1, s.end - s.start)
-             FROM segment s JOIN document_text t ON t.document_id = s.document_id
-             WHERE s.exemplar <> 0 ORDER BY s.document_id, s.start, s.end, s.id",
-            [],
-            |r| {
-                Ok((
-                    CodeId(r.get(0)?),
-                    SegmentId(r.get(1)?),
-                    r.get::<_, String>(2)?,
-                ))
-            },
+            &format!(
+                "SELECT s.code_id, s.id, {QUOTE}
+                 FROM segment s JOIN document_text t ON t.document_id = s.document_id
+                 WHERE s.exemplar <> 0 ORDER BY s.document_id, s.start, s.\"end\", s.id"
+            ),
+            p![],
+            |r| Ok((CodeId(r.get(0)?), SegmentId(r.get(1)?), r.get::<String>(2)?)),
         )?;
         let mut out: HashMap<CodeId, Vec<(SegmentId, String)>> = HashMap::new();
         for (code, id, text) in rows {
@@ -476,25 +485,25 @@ impl<'c> Reader<'c> {
     /// The text of a range of a document (code points; `None` for no such document).
     pub fn passage(&self, doc: DocumentId, range: CharRange) -> Result<Option<String>> {
         self.one(
-            "SELECT substr(text, ?2 + 1, ?3) FROM document_text WHERE document_id = ?1",
-            (doc.0, range.start as i64, range.len() as i64),
+            "SELECT substr(text, CAST(?2 + 1 AS INTEGER), CAST(?3 AS INTEGER)) FROM document_text WHERE document_id = ?1",
+            p![doc.0, range.start as i64, range.len() as i64],
             |r| r.get(0),
         )
     }
 
     /// The coded text of these segments (missing ids are left out).
     pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT substr(t.text, s.start + 1, s.end - s.start)
-             FROM segment s JOIN document_text t ON t.document_id = s.document_id
-             WHERE s.id = ?1",
-        )?;
         let mut out = HashMap::with_capacity(ids.len());
         for &id in ids {
-            if let Some(q) = stmt
-                .query_row([id.0], |r| r.get::<_, String>(0))
-                .optional()?
-            {
+            if let Some(q) = self.one(
+                &format!(
+                    "SELECT {QUOTE}
+                     FROM segment s JOIN document_text t ON t.document_id = s.document_id
+                     WHERE s.id = ?1"
+                ),
+                p![id.0],
+                |r| r.get::<String>(0),
+            )? {
                 out.insert(id, q);
             }
         }
@@ -506,11 +515,11 @@ impl<'c> Reader<'c> {
         Ok(self
             .list(
                 "SELECT participant_id, code_id, text FROM cell_summary",
-                [],
+                p![],
                 |r| {
                     Ok((
                         (ParticipantId(r.get(0)?), CodeId(r.get(1)?)),
-                        r.get::<_, String>(2)?,
+                        r.get::<String>(2)?,
                     ))
                 },
             )?
@@ -523,17 +532,17 @@ impl<'c> Reader<'c> {
     pub fn decisions(&self) -> Result<HashMap<crate::edit::DecisionKey, String>> {
         Ok(self
             .list(
-                "SELECT document_guid, code_guid, start, end, coder, choice FROM reconcile_decision",
-                [],
+                "SELECT document_guid, code_guid, start, \"end\", coder, choice FROM reconcile_decision",
+                p![],
                 |r| {
                     Ok((
                         (
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            CharRange::new(r.get::<_, i64>(2)? as usize, r.get::<_, i64>(3)? as usize),
-                            r.get::<_, String>(4)?,
+                            r.get::<String>(0)?,
+                            r.get::<String>(1)?,
+                            CharRange::new(r.get::<i64>(2)? as usize, r.get::<i64>(3)? as usize),
+                            r.get::<String>(4)?,
                         ),
-                        r.get::<_, String>(5)?,
+                        r.get::<String>(5)?,
                     ))
                 },
             )?
@@ -543,24 +552,21 @@ impl<'c> Reader<'c> {
 
     /// The practice this project is for, if it is a practice project.
     pub fn practice(&self) -> Result<Option<Practice>> {
-        let Some(expert) = self.one("SELECT expert FROM practice WHERE id = 1", [], |r| {
-            r.get::<_, String>(0)
+        let Some(expert) = self.one("SELECT expert FROM practice WHERE id = 1", p![], |r| {
+            r.get::<String>(0)
         })?
         else {
             return Ok(None);
         };
         let answers = self.list(
-            "SELECT document_guid, code_guid, start, end, reason FROM practice_answer
-             ORDER BY document_guid, start, end, code_guid",
-            [],
+            "SELECT document_guid, code_guid, start, \"end\", reason FROM practice_answer
+             ORDER BY document_guid, start, \"end\", code_guid",
+            p![],
             |r| {
                 Ok(PracticeAnswer {
                     document_guid: r.get(0)?,
                     code_guid: r.get(1)?,
-                    range: CharRange::new(
-                        r.get::<_, i64>(2)? as usize,
-                        r.get::<_, i64>(3)? as usize,
-                    ),
+                    range: CharRange::new(r.get::<i64>(2)? as usize, r.get::<i64>(3)? as usize),
                     reason: r.get(4)?,
                 })
             },
@@ -573,8 +579,8 @@ impl<'c> Reader<'c> {
         let (doc, code, range, coder) = key;
         self.one(
             "SELECT choice FROM reconcile_decision WHERE document_guid = ?1 AND code_guid = ?2
-             AND start = ?3 AND end = ?4 AND coder = ?5",
-            (doc, code, range.start as i64, range.end as i64, coder),
+             AND start = ?3 AND \"end\" = ?4 AND coder = ?5",
+            p![doc, code, range.start as i64, range.end as i64, coder],
             |r| r.get(0),
         )
     }
@@ -583,7 +589,7 @@ impl<'c> Reader<'c> {
     pub fn summary(&self, p: ParticipantId, c: CodeId) -> Result<Option<String>> {
         self.one(
             "SELECT text FROM cell_summary WHERE participant_id = ?1 AND code_id = ?2",
-            [p.0, c.0],
+            p![p.0, c.0],
             |r| r.get(0),
         )
     }
@@ -592,7 +598,7 @@ impl<'c> Reader<'c> {
     pub fn segment(&self, id: SegmentId) -> Result<Option<Segment>> {
         self.one(
             &format!("SELECT {SEGMENT_COLUMNS} FROM segment WHERE id = ?1"),
-            [id.0],
+            p![id.0],
             segment_row,
         )
     }
@@ -608,9 +614,9 @@ impl<'c> Reader<'c> {
         self.one(
             &format!(
                 "SELECT {SEGMENT_COLUMNS} FROM segment WHERE document_id = ?1 AND code_id = ?2
-                 AND start = ?3 AND end = ?4 AND coder_id = ?5"
+                 AND start = ?3 AND \"end\" = ?4 AND coder_id = ?5"
             ),
-            (doc.0, code.0, range.start as i64, range.end as i64, coder.0),
+            p![doc.0, code.0, range.start as i64, range.end as i64, coder.0],
             segment_row,
         )
     }
@@ -624,7 +630,7 @@ impl<'c> Reader<'c> {
         self.one(
             "SELECT id, label, edit, witness FROM history WHERE stack = ?1 AND coder IN (?2, '')
              ORDER BY id DESC LIMIT 1",
-            [stack, coder],
+            p![stack, coder],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
     }
@@ -632,7 +638,7 @@ impl<'c> Reader<'c> {
     /// How many levels deep the code tree is (0 with no codes). Stops
     /// counting a little past the limit, so a cycle or a huge tree cannot run on.
     pub fn code_tree_depth(&self) -> Result<usize> {
-        let depth: Option<i64> = self.conn.query_row(
+        let depth: Option<i64> = self.db.value(
             "WITH RECURSIVE d(id, depth) AS (
                  SELECT id, 1 FROM code WHERE parent_id IS NULL
                  UNION ALL
@@ -640,8 +646,7 @@ impl<'c> Reader<'c> {
                  WHERE d.depth <= ?1
              )
              SELECT max(depth) FROM d",
-            [crate::model::MAX_CODE_DEPTH as i64 + 1],
-            |r| r.get(0),
+            p![crate::model::MAX_CODE_DEPTH as i64 + 1],
         )?;
         Ok(depth.unwrap_or(0) as usize)
     }
@@ -655,7 +660,7 @@ impl<'c> Reader<'c> {
         self.list(
             "SELECT label, created_at, coder FROM history WHERE stack = ?1 AND coder IN (?2, '')
              ORDER BY id DESC",
-            [stack, coder],
+            p![stack, coder],
             |r| {
                 Ok(super::HistoryEntry {
                     label: r.get(0)?,
@@ -670,21 +675,22 @@ impl<'c> Reader<'c> {
     /// but segments without their GUID, timestamp and memo, which a matrix
     /// never reads. Not for the window, which shows memos.
     pub fn snapshot_for_counting(&self) -> Result<ProjectSnapshot> {
+        self.at_one_moment(|| self.snapshot_for_counting_now())
+    }
+
+    fn snapshot_for_counting_now(&self) -> Result<ProjectSnapshot> {
         let mut s = self.snapshot_without_segments()?;
         s.segments = self.list(
-            "SELECT id, document_id, code_id, start, end, coder_id FROM segment
-             ORDER BY document_id, start, end, code_id, id",
-            [],
+            "SELECT id, document_id, code_id, start, \"end\", coder_id FROM segment
+             ORDER BY document_id, start, \"end\", code_id, id",
+            p![],
             |r| {
                 Ok(Segment {
                     id: SegmentId(r.get(0)?),
                     guid: String::new(),
                     document: DocumentId(r.get(1)?),
                     code: CodeId(r.get(2)?),
-                    range: CharRange::new(
-                        r.get::<_, i64>(3)? as usize,
-                        r.get::<_, i64>(4)? as usize,
-                    ),
+                    range: CharRange::new(r.get::<i64>(3)? as usize, r.get::<i64>(4)? as usize),
                     coder: CoderId(r.get(5)?),
                     created_at: String::new(),
                     memo: String::new(),
@@ -698,10 +704,25 @@ impl<'c> Reader<'c> {
 
     /// Everything but the transcripts' text, with derived counts.
     pub fn snapshot(&self) -> Result<ProjectSnapshot> {
-        let mut s = self.snapshot_without_segments()?;
-        s.segments = self.segments()?;
-        s.compute_stats();
-        Ok(s)
+        self.at_one_moment(|| {
+            let mut s = self.snapshot_without_segments()?;
+            s.segments = self.segments()?;
+            s.compute_stats();
+            Ok(s)
+        })
+    }
+
+    /// Runs `f`'s queries as one moment of the project: another coder or a
+    /// script may commit between two queries, so `f` runs in a read
+    /// transaction (repeatable read on a server) unless one is open.
+    pub(crate) fn at_one_moment<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.db.in_transaction() {
+            return f();
+        }
+        let tx = self.db.begin_read()?;
+        let value = f()?;
+        tx.commit()?;
+        Ok(value)
     }
 
     fn snapshot_without_segments(&self) -> Result<ProjectSnapshot> {
@@ -726,29 +747,23 @@ impl<'c> Reader<'c> {
 
     /// Every row of every table as text, in a fixed order: the whole project state,
     /// for tests that check an edit and its inverse leave no trace. Left out:
-    /// the history, which records the edits themselves, and the id
+    /// the history and the change log, which record the edits themselves, and the id
     /// high-water marks, which only ever grow (an undo does not lower them).
     pub fn dump(&self) -> Result<Vec<String>> {
         let tables = super::TABLES
             .into_iter()
-            .filter(|t| !matches!(*t, "history" | "id_high_water"));
+            .filter(|t| !matches!(*t, "history" | "id_high_water" | "change_log"));
         let mut out = Vec::new();
         for t in tables {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))?;
-            let n = stmt.column_count();
-            let rows = stmt.query_map([], |r| {
-                let mut cells = Vec::with_capacity(n);
-                for i in 0..n {
-                    let v: rusqlite::types::Value = r.get(i)?;
-                    cells.push(format!("{v:?}"));
-                }
-                Ok(format!("{t}: {}", cells.join(" | ")))
-            })?;
-            for row in rows {
-                out.push(row?);
-            }
+            self.db
+                .each(&format!("SELECT * FROM {t} ORDER BY 1, 2"), p![], |r| {
+                    let mut cells = Vec::with_capacity(r.len());
+                    for i in 0..r.len() {
+                        cells.push(format!("{:?}", r.cell(i)?));
+                    }
+                    out.push(format!("{t}: {}", cells.join(" | ")));
+                    Ok(())
+                })?;
         }
         Ok(out)
     }

@@ -1,7 +1,7 @@
 //! Row-level writes. Only [`crate::edit::Edit::apply`] calls these, inside the
 //! transaction that [`super::Store::change`] opened.
 
-use rusqlite::Connection;
+use super::sql::{Db, p};
 
 use super::Reader;
 use crate::error::{Error, Result};
@@ -9,7 +9,7 @@ use crate::model::*;
 
 /// Write access to a project, only inside a transaction.
 pub struct Writer<'c> {
-    conn: &'c Connection,
+    db: &'c Db,
 }
 
 fn changed(n: usize, what: &str) -> Result<()> {
@@ -23,66 +23,68 @@ fn changed(n: usize, what: &str) -> Result<()> {
 }
 
 impl<'c> Writer<'c> {
-    pub(crate) fn new(conn: &'c Connection) -> Self {
-        Writer { conn }
+    pub(crate) fn new(db: &'c Db) -> Self {
+        Writer { db }
     }
 
     /// Reads inside the same transaction.
     pub fn reader(&self) -> Reader<'c> {
-        Reader::new(self.conn)
+        Reader::new(self.db)
     }
 
     pub(crate) fn set_project_memo(&self, memo: &str) -> Result<()> {
-        self.conn
-            .execute("UPDATE project SET memo = ?1 WHERE id = 1", [memo])?;
+        self.db
+            .execute("UPDATE project SET memo = ?1 WHERE id = 1", p![memo])?;
         Ok(())
     }
 
     pub(crate) fn insert_document(&self, rec: &DocumentRecord) -> Result<()> {
         crate::model::check_name_characters("the document name", &rec.document.name)?;
         let d = &rec.document;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO document (id, guid, name, participant_id, char_len, source_file,
-                 encoding, imported_at, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(rusqlite::params![
+        self.db.execute(
+            "INSERT INTO document (id, guid, name, participant_id, char_len, source_file,
+             encoding, imported_at, memo) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            p![
                 d.id.0,
-                d.guid,
-                d.name,
+                &d.guid,
+                &d.name,
                 d.participant.map(|p| p.0),
                 d.char_len as i64,
-                d.source_file,
-                d.encoding,
-                d.imported_at,
-                d.memo
-            ])?;
-        self.conn
-            .prepare_cached("INSERT INTO document_text (document_id, text) VALUES (?1, ?2)")?
-            .execute(rusqlite::params![d.id.0, rec.text])?;
-        let mut turn = self.conn.prepare_cached(
-            "INSERT INTO turn (document_id, start, end, speech_start, speaker) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &d.source_file,
+                &d.encoding,
+                &d.imported_at,
+                &d.memo
+            ],
+        )?;
+        self.db.execute(
+            "INSERT INTO document_text (document_id, text) VALUES (?1, ?2)",
+            p![d.id.0, &rec.text],
         )?;
         for t in &rec.turns {
-            turn.execute((
-                d.id.0,
-                t.range.start as i64,
-                t.range.end as i64,
-                t.speech_start as i64,
-                &t.speaker,
-            ))?;
+            self.db.execute(
+                "INSERT INTO turn (document_id, start, \"end\", speech_start, speaker)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                p![
+                    d.id.0,
+                    t.range.start as i64,
+                    t.range.end as i64,
+                    t.speech_start as i64,
+                    &t.speaker
+                ],
+            )?;
         }
-        let mut cue = self.conn.prepare_cached(
-            "INSERT INTO cue_time (document_id, start, end, start_ms, end_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
         for c in &rec.cue_times {
-            cue.execute((
-                d.id.0,
-                c.range.start as i64,
-                c.range.end as i64,
-                c.start_ms,
-                c.end_ms,
-            ))?;
+            self.db.execute(
+                "INSERT INTO cue_time (document_id, start, \"end\", start_ms, end_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                p![
+                    d.id.0,
+                    c.range.start as i64,
+                    c.range.end as i64,
+                    c.start_ms,
+                    c.end_ms
+                ],
+            )?;
         }
         Ok(())
     }
@@ -90,65 +92,66 @@ impl<'c> Writer<'c> {
     pub(crate) fn delete_document(&self, id: DocumentId) -> Result<()> {
         // Its text, turns and cue times go with it (ON DELETE CASCADE).
         let n = self
-            .conn
-            .execute("DELETE FROM document WHERE id = ?1", [id.0])?;
+            .db
+            .execute("DELETE FROM document WHERE id = ?1", p![id.0])?;
         changed(n, "the document")
     }
 
     pub(crate) fn update_document(&self, d: &Document) -> Result<()> {
         crate::model::check_name_characters("the document name", &d.name)?;
-        let n = self.conn.execute(
+        let n = self.db.execute(
             "UPDATE document SET name = ?2, participant_id = ?3, memo = ?4 WHERE id = ?1",
-            (d.id.0, &d.name, d.participant.map(|p| p.0), &d.memo),
+            p![d.id.0, &d.name, d.participant.map(|p| p.0), &d.memo],
         )?;
         changed(n, "the document")
     }
 
     pub(crate) fn insert_participant(&self, p: &Participant) -> Result<()> {
         crate::model::check_name_characters("the participant name", &p.name)?;
-        self.conn
-            .prepare_cached("INSERT INTO participant (id, guid, name) VALUES (?1, ?2, ?3)")?
-            .execute((p.id.0, &p.guid, &p.name))?;
+        self.db.execute(
+            "INSERT INTO participant (id, guid, name) VALUES (?1, ?2, ?3)",
+            p![p.id.0, &p.guid, &p.name],
+        )?;
         Ok(())
     }
 
     pub(crate) fn delete_participant(&self, id: ParticipantId) -> Result<()> {
         let n = self
-            .conn
-            .execute("DELETE FROM participant WHERE id = ?1", [id.0])?;
+            .db
+            .execute("DELETE FROM participant WHERE id = ?1", p![id.0])?;
         changed(n, "the participant")
     }
 
     pub(crate) fn rename_participant(&self, id: ParticipantId, name: &str) -> Result<()> {
         crate::model::check_name_characters("the participant name", name)?;
-        let n = self.conn.execute(
+        let n = self.db.execute(
             "UPDATE participant SET name = ?2 WHERE id = ?1",
-            (id.0, name),
+            p![id.0, name],
         )?;
         changed(n, "the participant")
     }
 
     pub(crate) fn insert_attribute(&self, a: &Attribute) -> Result<()> {
         crate::model::check_name_characters("the attribute name", &a.name)?;
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO attribute (id, guid, name, kind, position) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (a.id.0, &a.guid, &a.name, a.kind.as_str(), a.position),
+            p![a.id.0, &a.guid, &a.name, a.kind.as_str(), a.position],
         )?;
         Ok(())
     }
 
     pub(crate) fn delete_attribute(&self, id: AttributeId) -> Result<()> {
         let n = self
-            .conn
-            .execute("DELETE FROM attribute WHERE id = ?1", [id.0])?;
+            .db
+            .execute("DELETE FROM attribute WHERE id = ?1", p![id.0])?;
         changed(n, "the attribute")
     }
 
     pub(crate) fn update_attribute(&self, a: &Attribute) -> Result<()> {
         crate::model::check_name_characters("the attribute name", &a.name)?;
-        let n = self.conn.execute(
+        let n = self.db.execute(
             "UPDATE attribute SET name = ?2, kind = ?3, position = ?4 WHERE id = ?1",
-            (a.id.0, &a.name, a.kind.as_str(), a.position),
+            p![a.id.0, &a.name, a.kind.as_str(), a.position],
         )?;
         changed(n, "the attribute")
     }
@@ -160,19 +163,15 @@ impl<'c> Writer<'c> {
         value: Option<&str>,
     ) -> Result<()> {
         match value {
-            Some(v) => self
-                .conn
-                .prepare_cached(
-                    "INSERT INTO attribute_value (participant_id, attribute_id, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (participant_id, attribute_id) DO UPDATE SET value = excluded.value",
-                )?
-                .execute((p.0, a.0, v))?,
-            None => self
-                .conn
-                .prepare_cached(
-                    "DELETE FROM attribute_value WHERE participant_id = ?1 AND attribute_id = ?2",
-                )?
-                .execute((p.0, a.0))?,
+            Some(v) => self.db.execute(
+                "INSERT INTO attribute_value (participant_id, attribute_id, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (participant_id, attribute_id) DO UPDATE SET value = excluded.value",
+                p![p.0, a.0, v],
+            )?,
+            None => self.db.execute(
+                "DELETE FROM attribute_value WHERE participant_id = ?1 AND attribute_id = ?2",
+                p![p.0, a.0],
+            )?,
         };
         Ok(())
     }
@@ -180,25 +179,25 @@ impl<'c> Writer<'c> {
     pub(crate) fn insert_code(&self, c: &Code) -> Result<()> {
         // Every importer ends here, so no path lets a garbling name in.
         crate::model::check_name_characters("the code name", &c.name)?;
-        self.conn
-            .prepare_cached(
+        self.db
+            .execute(
                 "INSERT INTO code (id, guid, parent_id, name, color, description, position, memo,
                  short_definition, when_to_use, when_not_to_use)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(rusqlite::params![
-                c.id.0,
-                c.guid,
-                c.parent.map(|p| p.0),
-                c.name,
-                c.color,
-                c.description,
-                c.position,
-                c.memo,
-                c.short_definition,
-                c.when_to_use,
-                c.when_not_to_use
-            ])
+                p![
+                    c.id.0,
+                    &c.guid,
+                    c.parent.map(|p| p.0),
+                    &c.name,
+                    &c.color,
+                    &c.description,
+                    c.position,
+                    &c.memo,
+                    &c.short_definition,
+                    &c.when_to_use,
+                    &c.when_not_to_use
+                ],
+            )
             .map_err(|e| sibling_conflict(e, &c.name))?;
         Ok(())
     }
@@ -206,22 +205,22 @@ impl<'c> Writer<'c> {
     pub(crate) fn update_code(&self, c: &Code) -> Result<()> {
         crate::model::check_name_characters("the code name", &c.name)?;
         let n = self
-            .conn
+            .db
             .execute(
                 "UPDATE code SET parent_id = ?2, name = ?3, color = ?4, description = ?5,
                  position = ?6, memo = ?7, short_definition = ?8, when_to_use = ?9,
                  when_not_to_use = ?10 WHERE id = ?1",
-                rusqlite::params![
+                p![
                     c.id.0,
                     c.parent.map(|p| p.0),
-                    c.name,
-                    c.color,
-                    c.description,
+                    &c.name,
+                    &c.color,
+                    &c.description,
                     c.position,
-                    c.memo,
-                    c.short_definition,
-                    c.when_to_use,
-                    c.when_not_to_use
+                    &c.memo,
+                    &c.short_definition,
+                    &c.when_to_use,
+                    &c.when_not_to_use
                 ],
             )
             .map_err(|e| sibling_conflict(e, &c.name))?;
@@ -230,54 +229,51 @@ impl<'c> Writer<'c> {
 
     pub(crate) fn delete_code(&self, id: CodeId) -> Result<()> {
         let n = self
-            .conn
-            .execute("DELETE FROM code WHERE id = ?1", [id.0])?;
+            .db
+            .execute("DELETE FROM code WHERE id = ?1", p![id.0])?;
         changed(n, "the code")
     }
 
     pub(crate) fn insert_coder(&self, c: &Coder) -> Result<()> {
-        self.conn.execute(
+        self.db.execute(
             "INSERT INTO coder (id, guid, name) VALUES (?1, ?2, ?3)",
-            (c.id.0, &c.guid, &c.name),
+            p![c.id.0, &c.guid, &c.name],
         )?;
         Ok(())
     }
 
     pub(crate) fn delete_coder(&self, id: CoderId) -> Result<()> {
         let n = self
-            .conn
-            .execute("DELETE FROM coder WHERE id = ?1", [id.0])?;
+            .db
+            .execute("DELETE FROM coder WHERE id = ?1", p![id.0])?;
         changed(n, "the coder")
     }
 
     pub(crate) fn insert_segment(&self, s: &Segment) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO segment (id, guid, document_id, code_id, start, end, coder_id, created_at, memo, exemplar)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(rusqlite::params![
+        self.db.execute(
+            "INSERT INTO segment (id, guid, document_id, code_id, start, \"end\", coder_id,
+             created_at, memo, exemplar) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            p![
                 s.id.0,
-                s.guid,
+                &s.guid,
                 s.document.0,
                 s.code.0,
                 s.range.start as i64,
                 s.range.end as i64,
                 s.coder.0,
-                s.created_at,
-                s.memo,
+                &s.created_at,
+                &s.memo,
                 s.exemplar
-            ])?;
+            ],
+        )?;
         Ok(())
     }
 
     pub(crate) fn update_segment(&self, s: &Segment) -> Result<()> {
-        let n = self
-            .conn
-            .prepare_cached(
-                "UPDATE segment SET code_id = ?2, memo = ?3, exemplar = ?4 WHERE id = ?1",
-            )?
-            .execute((s.id.0, s.code.0, &s.memo, s.exemplar))?;
+        let n = self.db.execute(
+            "UPDATE segment SET code_id = ?2, memo = ?3, exemplar = ?4 WHERE id = ?1",
+            p![s.id.0, s.code.0, &s.memo, s.exemplar],
+        )?;
         changed(n, "the segment")
     }
 
@@ -291,13 +287,17 @@ impl<'c> Writer<'c> {
     ) -> Result<()> {
         let list = serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
             .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-        let n = self
-            .conn
-            .prepare_cached(
-                "UPDATE segment SET code_id = ?2 WHERE code_id = ?1
-             AND id IN (SELECT value FROM json_each(?3))",
-            )?
-            .execute((from.0, to.0, list))?;
+        let ids_of_list = if self.db.is_pg() {
+            "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?3 AS TEXT) AS JSON))"
+        } else {
+            "SELECT value FROM json_each(?3)"
+        };
+        let n = self.db.execute(
+            &format!(
+                "UPDATE segment SET code_id = ?2 WHERE code_id = ?1 AND id IN ({ids_of_list})"
+            ),
+            p![from.0, to.0, &list],
+        )?;
         if n != ids.len() {
             return Err(crate::Error::Invalid(
                 "some of these segments no longer exist or were recoded; they may have been changed elsewhere".into(),
@@ -308,9 +308,8 @@ impl<'c> Writer<'c> {
 
     pub(crate) fn delete_segment(&self, id: SegmentId) -> Result<()> {
         let n = self
-            .conn
-            .prepare_cached("DELETE FROM segment WHERE id = ?1")?
-            .execute([id.0])?;
+            .db
+            .execute("DELETE FROM segment WHERE id = ?1", p![id.0])?;
         changed(n, "the segment")
     }
 
@@ -322,17 +321,17 @@ impl<'c> Writer<'c> {
         let (doc, code, range, coder) = key;
         let (start, end) = (range.start as i64, range.end as i64);
         match choice {
-            Some(c) => self.conn.execute(
-                "INSERT INTO reconcile_decision (document_guid, code_guid, start, end, coder, choice)
+            Some(c) => self.db.execute(
+                "INSERT INTO reconcile_decision (document_guid, code_guid, start, \"end\", coder, choice)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (document_guid, code_guid, start, end, coder)
+                 ON CONFLICT (document_guid, code_guid, start, \"end\", coder)
                  DO UPDATE SET choice = excluded.choice",
-                (doc, code, start, end, coder, c),
+                p![doc, code, start, end, coder, c],
             )?,
-            None => self.conn.execute(
+            None => self.db.execute(
                 "DELETE FROM reconcile_decision WHERE document_guid = ?1 AND code_guid = ?2
-                 AND start = ?3 AND end = ?4 AND coder = ?5",
-                (doc, code, start, end, coder),
+                 AND start = ?3 AND \"end\" = ?4 AND coder = ?5",
+                p![doc, code, start, end, coder],
             )?,
         };
         Ok(())
@@ -340,25 +339,25 @@ impl<'c> Writer<'c> {
 
     /// Replaces the practice (none: not a practice project).
     pub(crate) fn set_practice(&self, practice: Option<&Practice>) -> Result<()> {
-        self.conn.execute("DELETE FROM practice_answer", [])?;
-        self.conn.execute("DELETE FROM practice", [])?;
-        if let Some(p) = practice {
-            self.conn.execute(
+        self.db.execute("DELETE FROM practice_answer", p![])?;
+        self.db.execute("DELETE FROM practice", p![])?;
+        if let Some(pr) = practice {
+            self.db.execute(
                 "INSERT INTO practice (id, expert) VALUES (1, ?1)",
-                [&p.expert],
+                p![&pr.expert],
             )?;
-            let mut stmt = self.conn.prepare_cached(
-                "INSERT INTO practice_answer (document_guid, code_guid, start, end, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for a in &p.answers {
-                stmt.execute((
-                    &a.document_guid,
-                    &a.code_guid,
-                    a.range.start as i64,
-                    a.range.end as i64,
-                    &a.reason,
-                ))?;
+            for a in &pr.answers {
+                self.db.execute(
+                    "INSERT INTO practice_answer (document_guid, code_guid, start, \"end\", reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    p![
+                        &a.document_guid,
+                        &a.code_guid,
+                        a.range.start as i64,
+                        a.range.end as i64,
+                        &a.reason
+                    ],
+                )?;
             }
         }
         Ok(())
@@ -371,14 +370,14 @@ impl<'c> Writer<'c> {
         text: Option<&str>,
     ) -> Result<()> {
         match text {
-            Some(t) => self.conn.execute(
+            Some(t) => self.db.execute(
                 "INSERT INTO cell_summary (participant_id, code_id, text) VALUES (?1, ?2, ?3)
                  ON CONFLICT (participant_id, code_id) DO UPDATE SET text = excluded.text",
-                (p.0, c.0, t),
+                p![p.0, c.0, t],
             )?,
-            None => self.conn.execute(
+            None => self.db.execute(
                 "DELETE FROM cell_summary WHERE participant_id = ?1 AND code_id = ?2",
-                (p.0, c.0),
+                p![p.0, c.0],
             )?,
         };
         Ok(())
@@ -392,12 +391,14 @@ impl<'c> Writer<'c> {
         ids: impl Iterator<Item = i64>,
     ) -> Result<()> {
         if let Some(max) = ids.max() {
-            self.conn
-                .prepare_cached(
+            let larger = if self.db.is_pg() { "greatest" } else { "max" };
+            self.db.execute(
+                &format!(
                     "INSERT INTO id_high_water (tbl, next) VALUES (?1, ?2)
-                     ON CONFLICT (tbl) DO UPDATE SET next = max(next, excluded.next)",
-                )?
-                .execute((table, max + 1))?;
+                     ON CONFLICT (tbl) DO UPDATE SET next = {larger}(id_high_water.next, excluded.next)"
+                ),
+                p![table, max + 1],
+            )?;
         }
         Ok(())
     }
@@ -410,41 +411,50 @@ impl<'c> Writer<'c> {
         edit_json: &str,
         witness_json: &str,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO history (stack, label, edit, created_at, coder, witness)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            (stack, label, edit_json, now_rfc3339(), coder, witness_json),
+        // The id is given, not left to the database: writers are serialised,
+        // so the largest + 1 is free, on either backend.
+        self.db.execute(
+            "INSERT INTO history (id, stack, label, edit, created_at, coder, witness)
+             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM history), ?1, ?2, ?3, ?4, ?5, ?6)",
+            p![
+                stack,
+                label,
+                edit_json,
+                now_rfc3339().as_str(),
+                coder,
+                witness_json
+            ],
         )?;
         Ok(())
     }
 
     pub(crate) fn delete_history(&self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM history WHERE id = ?1", [id])?;
+        self.db
+            .execute("DELETE FROM history WHERE id = ?1", p![id])?;
         Ok(())
     }
 
     /// Empties one stack: one coder's entries, or everyone's with `None`.
     pub(crate) fn clear_history(&self, stack: &str, coder: Option<&str>) -> Result<()> {
         match coder {
-            Some(c) => self.conn.execute(
+            Some(c) => self.db.execute(
                 "DELETE FROM history WHERE stack = ?1 AND coder IN (?2, '')",
-                [stack, c],
+                p![stack, c],
             )?,
             None => self
-                .conn
-                .execute("DELETE FROM history WHERE stack = ?1", [stack])?,
+                .db
+                .execute("DELETE FROM history WHERE stack = ?1", p![stack])?,
         };
         Ok(())
     }
 }
 
-fn sibling_conflict(e: rusqlite::Error, name: &str) -> Error {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+fn sibling_conflict(e: Error, name: &str) -> Error {
+    if e.is_constraint_violation() {
         Error::Invalid(format!(
             "a code named \"{name}\" already exists at that level; choose another name or merge the two"
         ))
     } else {
-        Error::Sqlite(e)
+        e
     }
 }

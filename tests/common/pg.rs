@@ -316,6 +316,28 @@ impl PgServer {
         self.url(&name)
     }
 
+    /// A new empty database for an in-process test, and its URL over the
+    /// server's Unix socket, where the test role is trusted (so the test
+    /// process needs no password in its environment).
+    pub fn fresh_socket_database(&self, hint: &str) -> String {
+        let url = self.fresh_database(hint);
+        let db = url.rsplit('/').next().unwrap().to_string();
+        self.socket_url(&db)
+    }
+
+    /// The URL of a database through the server's Unix socket.
+    pub fn socket_url(&self, db: &str) -> String {
+        let mut host = String::new();
+        for b in self.dir.to_string_lossy().bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                host.push(b as char);
+            } else {
+                host.push_str(&format!("%{b:02X}"));
+            }
+        }
+        format!("postgres://weft@{host}:{}/{db}", self.port)
+    }
+
     /// The URL of a database on this server (the password comes from PGPASSWORD).
     pub fn url(&self, db: &str) -> String {
         format!("postgres://weft@127.0.0.1:{}/{db}", self.port)
