@@ -12,6 +12,7 @@ fn main() -> std::process::ExitCode {
     }
     let cli = Cli::parse_from(args);
     let result = match cli.command {
+        Some(weft::cli::Command::Open { project }) => weft::ui::run(Some(project)),
         Some(command) => {
             quiet_on_closed_output();
             run(command)

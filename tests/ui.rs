@@ -11,6 +11,8 @@ use weft::store::Store;
 use weft::ui::WeftApp;
 use weft::ui::app::Settings;
 
+mod common;
+
 fn demo_app() -> (
     tempfile::TempDir,
     std::path::PathBuf,
@@ -1470,4 +1472,149 @@ fn file_report_writes_the_codebook_and_the_findings() {
     assert!(text.contains("<h1>Findings: demo</h1>"), "{text:.200}");
     assert!(text.contains("Phase: post"));
     assert!(!text.contains("P07") && text.contains("Participant 7"));
+}
+
+/// Frames `h` until `done` holds, for at most ten seconds of wall time (a
+/// bound for a stuck test, not a speed target).
+fn step_until(h: &mut Harness<'_, WeftApp>, mut done: impl FnMut(&WeftApp) -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        h.step();
+        if done(h.state()) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+fn has_segment(app: &WeftApp, doc: &str, code: &str, range: CharRange) -> bool {
+    let p = app.project.as_ref().unwrap();
+    let Some(d) = p.snap.documents.iter().find(|d| d.name == doc) else {
+        return false;
+    };
+    let Some(c) = p.snap.codes.find_path(code) else {
+        return false;
+    };
+    p.snap
+        .segments
+        .iter()
+        .any(|s| s.document == d.id && s.code == c && s.range == range)
+}
+
+#[test]
+fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload() {
+    let Some(server) = common::pg::server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let url = server.fresh_socket_database("windows");
+    weft::store::pg::push(&path, &weft::store::pg::Server::parse(&url).unwrap()).unwrap();
+    let window = |coder: &str| {
+        let app = WeftApp::with_settings(Settings {
+            coder: coder.into(),
+            ..Default::default()
+        });
+        Harness::builder()
+            .with_size(Vec2::new(1400.0, 900.0))
+            .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app)
+    };
+    // Ana opens it from File → Open team project…
+    let mut ana = window("ana");
+    ana.run();
+    ana.get_by_label("File").click();
+    ana.run();
+    ana.get_by_label("Open team project…").click();
+    ana.run();
+    let field = ana.get_by_role_and_label(Role::TextInput, "Server URL:");
+    field.click();
+    field.type_text(&url);
+    ana.run();
+    ana.get_by_role_and_label(Role::Button, "Open").click();
+    ana.run();
+    assert!(ana.state().error.is_none(), "{:?}", ana.state().error);
+    assert!(ana.state().project.is_some(), "the team project opened");
+    // Ben opens it too (from his recent list, say) and picks a code.
+    let mut ben = window("ben");
+    ben.state_mut().open_project(std::path::Path::new(&url));
+    assert!(ben.state().error.is_none(), "{:?}", ben.state().error);
+    ben.run();
+    click_code(&mut ben, "Engagement", false);
+    let picked = ben.state().project.as_ref().unwrap().selected_code;
+    assert!(picked.is_some());
+    // The status bar says who else is working.
+    assert!(
+        step_until(&mut ben, |a| a.project.as_ref().unwrap().others == ["ana"]),
+        "ben's window does not show ana working"
+    );
+    assert!(ben.query_by_label_contains("also working: ana").is_some());
+
+    // Ana codes the start of P03 as Outcomes.
+    ana.get_by_label("P03").click();
+    ana.run();
+    select_first_chars(&mut ana, 11);
+    click_code(&mut ana, "Outcomes", false);
+    assert!(has_segment(
+        ana.state(),
+        "P03",
+        "Outcomes",
+        CharRange::new(0, 11)
+    ));
+    // Ben's window shows it once its listener rings: patched from the change
+    // log, not reloaded, and his pick stays.
+    assert!(
+        step_until(&mut ben, |a| has_segment(
+            a,
+            "P03",
+            "Outcomes",
+            CharRange::new(0, 11)
+        )),
+        "ana's segment never reached ben's window"
+    );
+    ben.run();
+    let p = ben.state().project.as_ref().unwrap();
+    assert_eq!(p.loads, 1, "ben's window loaded the project again");
+    assert!(p.rings >= 1, "the listener never rang");
+    assert_eq!(p.selected_code, picked, "ben's pick was lost");
+    assert!(ben.query_by_label_contains("Outcomes  6 · 6p").is_some());
+    // And what ben's window holds is what the server holds.
+    let fresh = Store::open(std::path::Path::new(&url))
+        .unwrap()
+        .read()
+        .snapshot()
+        .unwrap();
+    assert!(
+        p.snap == fresh,
+        "ben's patched snapshot differs from a fresh load"
+    );
+
+    // Ana's undo takes back her segment in both windows; ben's undo does
+    // not touch it (it is not his).
+    ana.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    ana.run();
+    assert!(!has_segment(
+        ana.state(),
+        "P03",
+        "Outcomes",
+        CharRange::new(0, 11)
+    ));
+    assert!(
+        step_until(&mut ben, |a| !has_segment(
+            a,
+            "P03",
+            "Outcomes",
+            CharRange::new(0, 11)
+        )),
+        "ana's undo never reached ben's window"
+    );
+    ben.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    ben.run();
+    assert!(
+        ben.state().status.contains("Nothing to undo"),
+        "{}",
+        ben.state().status
+    );
+    assert_eq!(ben.state().project.as_ref().unwrap().loads, 1);
 }

@@ -36,6 +36,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open a project in the window: a .weft file, or a team project on a PostgreSQL server
+    #[command(
+        after_help = "Examples:\n  weft open study.weft\n  weft open postgres://ana@db.example.org/study?sslmode=require"
+    )]
+    Open {
+        /// The project file, or the server's postgres:// URL.
+        project: PathBuf,
+    },
     /// Create a new, empty project.
     #[command(after_help = "Example:\n  weft new study.weft")]
     New {
@@ -261,6 +269,9 @@ pub fn default_coder() -> String {
 /// Runs a subcommand.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Open { .. } => {
+            anyhow::bail!("weft open shows the window, which this build of the command line cannot")
+        }
         Command::New { project } => {
             Store::create(&project)?;
             println!("Created {}", project.display());

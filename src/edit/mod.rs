@@ -150,6 +150,15 @@ impl Edit {
         }
     }
 
+    /// Whether this sets or removes the practice (the expert's answers).
+    pub fn touches_practice(&self) -> bool {
+        match self {
+            Edit::Batch(v) => v.iter().any(Edit::touches_practice),
+            Edit::SetPractice(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether applying this can change a listing of documents: documents,
     /// participants, attributes or their values (not coding or memos).
     pub fn touches_listing(&self) -> bool {

@@ -82,6 +82,39 @@ pub struct Store {
     coder: String,
     /// Opened read-only because the file or its folder cannot be written.
     read_only: bool,
+    /// The change log's number of this store's latest change.
+    last_logged: i64,
+}
+
+/// One change in the change log (see [`Store::changes_since`]).
+#[derive(Debug, Clone)]
+pub struct LoggedChange {
+    /// Its place in commit order.
+    pub seq: i64,
+    /// Who made it.
+    pub coder: String,
+    /// The edit applied.
+    pub edit: Edit,
+}
+
+/// How to open the same project again on another thread (a job's own
+/// connection): the file, or the server with any password typed in.
+#[derive(Clone)]
+pub enum Reopen {
+    /// A project file.
+    File(PathBuf),
+    /// A team project.
+    Server(pg::Server),
+}
+
+impl Reopen {
+    /// Opens the project.
+    pub fn open(&self) -> Result<Store> {
+        match self {
+            Reopen::File(path) => Store::open(path),
+            Reopen::Server(server) => Store::open_server(server.clone()),
+        }
+    }
 }
 
 /// What one change did.
@@ -181,6 +214,7 @@ impl Store {
             server: None,
             coder: crate::model::default_coder(),
             read_only: false,
+            last_logged: 0,
         };
         store.configure()?;
         let tx = store.db.begin_write()?;
@@ -236,6 +270,7 @@ impl Store {
             server: None,
             coder: crate::model::default_coder(),
             read_only,
+            last_logged: 0,
         };
         store.configure()?;
         let version: i64 = store
@@ -267,6 +302,7 @@ impl Store {
             server: None,
             coder: crate::model::default_coder(),
             read_only: false,
+            last_logged: 0,
         };
         let version = pg::schema_version(&store.db, &server)?;
         let known = migrations::latest_version();
@@ -285,6 +321,52 @@ impl Store {
         store.server = Some(server);
         store.announce_coder()?;
         Ok(store)
+    }
+
+    /// How to open this project again, on another connection.
+    pub fn reopener(&self) -> Reopen {
+        match &self.server {
+            Some(s) => Reopen::Server(s.clone()),
+            None => Reopen::File(self.path.clone()),
+        }
+    }
+
+    /// The change log's number of the latest change this store made.
+    pub fn last_logged(&self) -> i64 {
+        self.last_logged
+    }
+
+    /// The changes logged after `seq`, in commit order: `None` when some of
+    /// them are no longer kept (the caller then loads the project again),
+    /// or when this is a file, whose log holds no edits.
+    pub fn changes_since(&self, seq: i64) -> Result<Option<Vec<LoggedChange>>> {
+        if !self.db.is_pg() {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, String, String)> = self.db.list(
+            "SELECT seq, coder, edit FROM change_log WHERE seq > ?1 ORDER BY seq",
+            p![seq],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (n, coder, json)) in rows.into_iter().enumerate() {
+            if n != seq + 1 + i as i64 {
+                return Ok(None);
+            }
+            out.push(LoggedChange {
+                seq: n,
+                coder,
+                edit: serde_json::from_str(&json)?,
+            });
+        }
+        Ok(Some(out))
+    }
+
+    /// A snapshot and the change log's position it stands at, read as one
+    /// moment (so a change committed meanwhile is neither lost nor doubled).
+    pub fn snapshot_at(&self) -> Result<(crate::model::ProjectSnapshot, i64)> {
+        let r = self.read();
+        r.at_one_moment(|| Ok((r.snapshot()?, self.data_version()?)))
     }
 
     /// The server of a team project (`None` for a file).
@@ -418,9 +500,12 @@ impl Store {
 
     /// Sets who makes the changes from now on (the `--coder`, the window's coder).
     pub fn set_coder(&mut self, coder: &str) {
-        self.coder = coder.trim().to_string();
-        // Only who is shown as working; a failure here changes nothing else.
-        let _ = self.announce_coder();
+        let coder = coder.trim();
+        if coder != self.coder {
+            self.coder = coder.to_string();
+            // Only who is shown as working; a failure here changes nothing else.
+            let _ = self.announce_coder();
+        }
     }
 
     /// Whether the project was opened read-only (its file or folder cannot be written).
@@ -435,10 +520,9 @@ impl Store {
     pub fn data_version(&self) -> Result<i64> {
         match self.db.lite() {
             Some(conn) => Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?),
-            // On a server: the newest change logged.
-            None => self
-                .db
-                .value("SELECT coalesce(max(seq), 0) FROM change_log", p![]),
+            // On a server: the number of the newest change logged (kept
+            // even when the log has been emptied).
+            None => Ok(self.read().next_number("change_log", "seq")? - 1),
         }
     }
 
@@ -536,9 +620,9 @@ impl Store {
             &serde_json::to_string(&inverse)?,
             &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
-        let guid = self.log_change(label, &edit)?;
+        let (guid, seq) = self.log_change(label, &edit)?;
         let committed = tx.commit();
-        self.settle(committed, &guid)?;
+        self.settle(committed, &guid, seq)?;
         Ok(Applied {
             forward: edit,
             inverse,
@@ -550,7 +634,7 @@ impl Store {
     /// with a notification to the other windows (delivered at commit).
     /// Keeps the newest [`CHANGE_LOG_KEPT`] entries; a window further behind
     /// loads the project again.
-    fn log_change(&self, label: &str, edit: &Edit) -> Result<String> {
+    fn log_change(&self, label: &str, edit: &Edit) -> Result<(String, i64)> {
         let r = Reader::new(&self.db);
         let seq = r.next_number("change_log", "seq")?;
         let guid = new_guid();
@@ -583,23 +667,23 @@ impl Store {
                 p![CHANGE_CHANNEL, &*seq.to_string()],
             )?;
         }
-        Ok(guid)
+        Ok((guid, seq))
     }
 
     /// What a change's commit did. When a server does not answer the commit (the
     /// connection broke), the change may or may not have been made: Weft
     /// connects again and looks for the change's GUID in the log, so a
     /// change is reported made only if it was, and never made twice.
-    fn settle(&mut self, committed: Result<()>, guid: &str) -> Result<()> {
-        match committed {
+    fn settle(&mut self, committed: Result<()>, guid: &str, seq: i64) -> Result<()> {
+        let made = match committed {
             Err(Error::Postgres { code, .. }) if code.is_empty() && self.server.is_some() => {
                 self.reconnect()?;
-                let made: Option<i64> = self.db.one(
+                let found: Option<i64> = self.db.one(
                     "SELECT seq FROM change_log WHERE guid = ?1",
                     p![guid],
                     |r| r.get(0),
                 )?;
-                match made {
+                match found {
                     Some(_) => Ok(()),
                     None => Err(Error::Invalid(
                         "the connection to the server broke before the change was saved; nothing was changed; try again".into(),
@@ -607,7 +691,11 @@ impl Store {
                 }
             }
             other => other,
+        };
+        if made.is_ok() {
+            self.last_logged = seq;
         }
+        made
     }
 
     /// A server project whose connection broke connects again (a file's
@@ -698,9 +786,9 @@ impl Store {
             &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
         let what = if from == "undo" { "Undo" } else { "Redo" };
-        let guid = self.log_change(&format!("{what} {label}"), &edit)?;
+        let (guid, seq) = self.log_change(&format!("{what} {label}"), &edit)?;
         let committed = tx.commit();
-        self.settle(committed, &guid)?;
+        self.settle(committed, &guid, seq)?;
         Ok(Some((label, edit)))
     }
 

@@ -17,6 +17,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls};
 use rusqlite::types::ValueRef;
 
@@ -199,6 +200,74 @@ pub const PG_MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Listens for other coders' changes to a server project on a connection
+/// and thread of its own, and rings (calls `ring`) whenever one commits,
+/// and once after each (re)connection, since changes may have come while it
+/// was away. The ring only says "look": the change log is the truth. Stops
+/// when dropped.
+pub struct Listener {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Listener {
+    /// Starts listening on `server`.
+    pub fn start(server: Server, ring: impl Fn() + Send + 'static) -> Listener {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::Builder::new()
+            .name("weft-listener".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    let Ok(mut client) = server.connect() else {
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                        continue;
+                    };
+                    if client
+                        .batch_execute(&format!(
+                            "SET application_name = 'weft-listener'; LISTEN {}",
+                            super::CHANGE_CHANNEL
+                        ))
+                        .is_err()
+                    {
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                        continue;
+                    }
+                    ring();
+                    'listen: while !stopped.load(Ordering::Relaxed) {
+                        let mut rang = false;
+                        {
+                            let mut notes = client.notifications();
+                            let mut waiting =
+                                notes.timeout_iter(std::time::Duration::from_millis(250));
+                            loop {
+                                match waiting.next() {
+                                    Ok(Some(_)) => rang = true,
+                                    Ok(None) => break,
+                                    Err(_) => break 'listen,
+                                }
+                            }
+                        }
+                        if rang {
+                            ring();
+                        }
+                        if client.is_closed() {
+                            break;
+                        }
+                    }
+                }
+            })
+            .expect("start the listener thread");
+        Listener { stop }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// What each Weft connection's `application_name` starts with, before the
 /// coder's name: how a window sees who else is working.
 pub(crate) const APP_PREFIX: &str = "weft:";
@@ -209,6 +278,7 @@ pub fn is_url(s: &str) -> bool {
 }
 
 /// A server database, parsed from a `postgres://` URL.
+#[derive(Clone)]
 pub struct Server {
     config: Config,
     /// `user@host:port/database`, for messages: never the password.
@@ -219,7 +289,13 @@ pub struct Server {
     tls: bool,
     /// A PEM file of certificates to trust besides the system's (`sslrootcert`).
     root_cert: Option<std::path::PathBuf>,
+    /// Whether a missing password is asked for in the terminal (not in the
+    /// window, which asks in its own dialog).
+    prompt: bool,
 }
+
+/// How the error for a server that wants a password begins.
+pub const NEEDS_PASSWORD: &str = "the server asks for a password";
 
 /// Takes libpq's `sslmode` and `sslrootcert` out of a URL's query (the
 /// client library knows only some of their values), returning the rest.
@@ -293,7 +369,22 @@ impl Server {
             config,
             tls,
             root_cert,
+            prompt: true,
         })
+    }
+
+    /// Never asks for a password in the terminal (for the window).
+    pub fn without_prompt(mut self) -> Server {
+        self.prompt = false;
+        self
+    }
+
+    /// Uses this password (typed into the window), kept only in memory.
+    pub fn with_password(mut self, password: &str) -> Server {
+        if !password.is_empty() {
+            self.config.password(password);
+        }
+        self
     }
 
     /// `user@host:port/database`.
@@ -353,10 +444,15 @@ impl Server {
             Err(ConnectError::Pg(e))
                 if asks_for_password(&e) && config.get_password().is_none() =>
             {
-                let Some(pw) = prompt_password(&self.shown) else {
-                    return Err(self.error(
-                        "the server asks for a password: set PGPASSWORD, add the server to ~/.pgpass, or run weft in a terminal to be asked",
-                    ));
+                let asked = if self.prompt {
+                    prompt_password(&self.shown)
+                } else {
+                    None
+                };
+                let Some(pw) = asked else {
+                    return Err(self.error(format!(
+                        "{NEEDS_PASSWORD}: type it, set PGPASSWORD, add the server to ~/.pgpass, or run weft in a terminal to be asked"
+                    )));
                 };
                 config.password(pw);
                 self.connect_with(&config)

@@ -201,10 +201,46 @@ impl WeftApp {
         self.open_project(&path);
     }
 
+    /// Opens a team project on a server. The password, if given, is kept
+    /// in memory for this session's connections only. When the server wants
+    /// a password and none was given, or the connection fails, the dialog
+    /// comes back with the URL filled in and the reason.
+    pub fn open_team_project(&mut self, url: &str, password: &str) {
+        let server = match crate::store::pg::Server::parse(url) {
+            Ok(s) => s.without_prompt().with_password(password),
+            Err(e) => {
+                self.dialog = Some(super::dialogs::Dialog::team_project(
+                    url,
+                    Some(e.to_string()),
+                ));
+                return;
+            }
+        };
+        let key = PathBuf::from(server.url());
+        if let Err(e) = self.open_with(&key, || Store::open_server(server)) {
+            self.dialog = Some(super::dialogs::Dialog::team_project(url, Some(e)));
+        }
+    }
+
     /// Opens a project (errors are shown in the window).
     pub fn open_project(&mut self, path: &Path) {
+        if crate::store::is_server(path) {
+            // From the recent list or the command line.
+            self.open_team_project(&path.to_string_lossy(), "");
+            return;
+        }
+        if let Err(e) = self.open_with(path, || Store::open(path)) {
+            self.error = Some(e);
+        }
+    }
+
+    fn open_with(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce() -> crate::Result<Store>,
+    ) -> Result<(), String> {
         let coder = self.settings.coder.clone();
-        let opened = Store::open(path).and_then(|mut store| {
+        let opened = open().and_then(|mut store| {
             store.set_coder(&coder);
             store.defer_checkpoints()?;
             OpenProject::open(store)
@@ -229,8 +265,9 @@ impl WeftApp {
                 self.remember(path);
                 self.status = format!("Opened {}", path.display());
                 self.find = FindBar::default();
+                Ok(())
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -243,10 +280,29 @@ impl WeftApp {
             // Edit → Coder… switched who is coding: undo follows.
             p.store.set_coder(&self.settings.coder);
         }
+        if let (None, Some(server)) = (&p.listener, p.store.server()) {
+            // Another coder's change wakes the window: it reads the change
+            // log on its next frame.
+            let (rung, ctx) = (p.rung.clone(), ctx.clone());
+            p.listener = Some(crate::store::pg::Listener::start(
+                server.clone(),
+                move || {
+                    rung.store(true, std::sync::atomic::Ordering::SeqCst);
+                    ctx.request_repaint();
+                },
+            ));
+        }
         match p.refresh_if_changed_elsewhere() {
             Ok(true) => self.status = "Updated with changes made elsewhere".into(),
             Ok(false) => {}
             Err(e) => self.error = Some(e.to_string()),
+        }
+        if p.store.server().is_some()
+            && p.others_at
+                .is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(5))
+        {
+            p.others_at = Some(std::time::Instant::now());
+            p.others = p.store.others_working().unwrap_or_default();
         }
         // A second after the last change, the log is copied back into the
         // file, once.

@@ -22,6 +22,13 @@ pub enum Command {
     NewProject(PathBuf),
     /// Open a project.
     OpenProject(PathBuf),
+    /// Open a team project on a server, with the password typed (if any).
+    OpenTeamProject {
+        /// The server's URL.
+        url: String,
+        /// The password, or empty.
+        password: String,
+    },
     /// Import transcripts (runs as a job).
     ImportTranscripts(Vec<PathBuf>),
     /// Import a participants sheet.
@@ -125,6 +132,7 @@ impl WeftApp {
                 self.open_project(&path);
             }
             Command::OpenProject(path) => self.open_project(&path),
+            Command::OpenTeamProject { url, password } => self.open_team_project(&url, &password),
             Command::ImportTranscripts(files) => self.start_import(ctx, files)?,
             Command::ImportParticipants(file) => {
                 let sheet = crate::import::read_participants(&file, &HashMap::new())
@@ -325,7 +333,7 @@ impl WeftApp {
                 .map_err(|e| e.to_string())?;
                 self.status = match done {
                     Some((label, edit)) => {
-                        p.patch(&edit);
+                        p.after_own_change(&edit).map_err(|e| e.to_string())?;
                         format!("{}: {label}", if redo { "Redone" } else { "Undone" })
                     }
                     None => format!("Nothing to {}", if redo { "redo" } else { "undo" }),
@@ -362,7 +370,8 @@ impl WeftApp {
             .store
             .change_applied(label, build)
             .map_err(|e| e.to_string())?;
-        p.patch(&applied.forward);
+        p.after_own_change(&applied.forward)
+            .map_err(|e| e.to_string())?;
         self.status = label.to_string();
         self.observe_change(label, &applied.forward);
         Ok(())
@@ -373,13 +382,12 @@ impl WeftApp {
         ctx: &egui::Context,
         files: Vec<PathBuf>,
     ) -> Result<(), String> {
-        let path = self
+        let reopen = self
             .project
             .as_ref()
             .ok_or("open a project first")?
             .store
-            .path()
-            .to_path_buf();
+            .reopener();
         if self.job.is_some() {
             return Err("wait for the running task to finish".into());
         }
@@ -404,7 +412,7 @@ impl WeftApp {
                 }
                 jc.report(0.95, "Saving");
                 let n = parsed.len();
-                let mut store = Store::open(&path)?;
+                let mut store = reopen.open()?;
                 store.set_coder(&coder);
                 store.change(&format!("Import {n} transcript(s)"), |r| {
                     ops::import_documents(r, parsed)
@@ -431,11 +439,11 @@ impl WeftApp {
             self.error = Some("wait for the running task to finish".into());
             return;
         }
-        let path = p.store.path().to_path_buf();
+        let reopen = p.store.reopener();
         let coder = self.settings.coder.clone();
         self.job = Some(Job::spawn(ctx, "Autocoding", move |jc| {
             let re = search::build_pattern(&pattern, !regex, !regex)?;
-            let mut store = Store::open(&path)?;
+            let mut store = reopen.open()?;
             store.set_coder(&coder);
             let speaker = Some(speaker.trim()).filter(|s| !s.is_empty());
             let docs = store.read().documents()?;
@@ -476,12 +484,12 @@ impl WeftApp {
     ) -> Result<(), String> {
         let p = self.project.as_ref().ok_or("open a project first")?;
         let code = p.selected_code.ok_or("pick a code first")?;
-        let path = p.store.path().to_path_buf();
+        let reopen = p.store.reopener();
         let filter = self.retrieval_filter.clone();
         let attributes = p.snap.attributes.clone();
         self.job = Some(Job::spawn(ctx, "Exporting segments", move |jc| {
             jc.report(0.1, "Collecting segments");
-            let store = Store::open(&path)?;
+            let store = reopen.open()?;
             let mut f = crate::export::segments::SegmentFilter {
                 code: Some(code),
                 ..Default::default()

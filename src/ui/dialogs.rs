@@ -237,6 +237,16 @@ pub enum Dialog {
     },
     /// File → Report…: which report, where, and how.
     WriteReport(super::reports::ReportForm),
+    /// File → Open team project…: the server's URL and, if it asks for
+    /// one, the password (kept in memory only, never saved).
+    TeamProject {
+        /// `postgres://user@host:port/database`.
+        url: String,
+        /// The password typed.
+        password: String,
+        /// Why the last try failed.
+        note: Option<String>,
+    },
 }
 
 /// Which report File → Report… writes.
@@ -262,6 +272,16 @@ impl Dialog {
             quotes: 2,
             note: None,
         })
+    }
+
+    /// File → Open team project…, with the URL filled in and why the last
+    /// try failed.
+    pub fn team_project(url: &str, note: Option<String>) -> Self {
+        Dialog::TeamProject {
+            url: url.to_string(),
+            password: String::new(),
+            note,
+        }
     }
 
     /// A path prompt.
@@ -303,6 +323,7 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
         Dialog::SegmentMemo { .. } => "Segment memo".into(),
         Dialog::Report { .. } => "Import report".into(),
         Dialog::WriteReport(_) => "Report".into(),
+        Dialog::TeamProject { .. } => "Open team project".into(),
     };
     let code_paths = app
         .project
@@ -354,6 +375,38 @@ pub fn dialogs_ui(app: &mut WeftApp, ctx: &Context) {
                             && let Some(cmd) = purpose.command(paths_of(text))
                         {
                             app.queue.push(cmd);
+                            done = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            done = true;
+                        }
+                    });
+                }
+                Dialog::TeamProject { url, password, note } => {
+                    ui.label("A project on your team's PostgreSQL server (put one there with weft push).");
+                    let mut enter = false;
+                    egui::Grid::new("team-form").num_columns(2).show(ui, |ui| {
+                        let l = ui.label("Server URL:");
+                        let resp = ui.add(egui::TextEdit::singleline(url).hint_text("postgres://you@host/database").desired_width(320.0).id_salt("team-url")).labelled_by(l.id);
+                        if url.is_empty() && !resp.has_focus() {
+                            resp.request_focus();
+                        }
+                        ui.end_row();
+                        let l = ui.label("Password:");
+                        let resp = ui.add(egui::TextEdit::singleline(password).password(true).hint_text("if the server asks").desired_width(320.0).id_salt("team-password")).labelled_by(l.id);
+                        enter = resp.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                        ui.end_row();
+                    });
+                    ui.label(egui::RichText::new("Add ?sslmode=require for TLS. The password is used for this session only; PGPASSWORD and ~/.pgpass work too.").weak());
+                    if let Some(n) = note {
+                        ui.colored_label(ui.visuals().warn_fg_color, n.as_str());
+                    }
+                    ui.horizontal(|ui| {
+                        if (ui.button("Open").clicked() || enter) && !url.trim().is_empty() {
+                            app.queue.push(Command::OpenTeamProject {
+                                url: url.trim().to_string(),
+                                password: std::mem::take(password),
+                            });
                             done = true;
                         }
                         if ui.button("Cancel").clicked() {

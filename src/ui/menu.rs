@@ -15,6 +15,8 @@ pub enum Action {
     NewProject,
     /// File → Open…
     OpenProject,
+    /// File → Open team project… (on a PostgreSQL server)
+    OpenTeamProject,
     /// File → Import transcripts…
     ImportTranscripts,
     /// File → Import participants…
@@ -83,6 +85,7 @@ impl Action {
         match self {
             Action::NewProject => "New project…",
             Action::OpenProject => "Open project…",
+            Action::OpenTeamProject => "Open team project…",
             Action::ImportTranscripts => "Import transcripts…",
             Action::ImportParticipants => "Import participants…",
             Action::ImportCodebook => "Import codebook…",
@@ -128,9 +131,10 @@ impl Action {
     /// Every action: the menus, the shortcuts checked every frame and Help →
     /// Keyboard shortcuts all come from this table. Redo comes before Undo so
     /// Ctrl+Shift+Z is not taken as Ctrl+Z.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::NewProject,
         Action::OpenProject,
+        Action::OpenTeamProject,
         Action::ImportTranscripts,
         Action::ImportParticipants,
         Action::ImportCodebook,
@@ -200,6 +204,7 @@ impl WeftApp {
         match action {
             Action::NewProject => self.dialog = Some(Dialog::path(PathPurpose::NewProject)),
             Action::OpenProject => self.dialog = Some(Dialog::path(PathPurpose::OpenProject)),
+            Action::OpenTeamProject => self.dialog = Some(Dialog::team_project("", None)),
             Action::ImportTranscripts => {
                 self.dialog = Some(Dialog::path(PathPurpose::ImportTranscripts))
             }
@@ -261,7 +266,11 @@ impl WeftApp {
             ui.add(b).clicked()
         };
         ui.menu_button("File", |ui| {
-            for a in [Action::NewProject, Action::OpenProject] {
+            for a in [
+                Action::NewProject,
+                Action::OpenProject,
+                Action::OpenTeamProject,
+            ] {
                 if item(ui, a) {
                     self.trigger(a);
                 }
@@ -421,6 +430,15 @@ impl WeftApp {
                         c.segments.len(),
                         self.settings.coder
                     ));
+                    if p.store.server().is_some() {
+                        let who = if p.others.is_empty() {
+                            "no one else is working here now".to_string()
+                        } else {
+                            format!("also working: {}", p.others.join(", "))
+                        };
+                        ui.label(egui::RichText::new(who).weak());
+                        ui.separator();
+                    }
                 });
             }
         });

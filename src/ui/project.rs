@@ -61,15 +61,30 @@ pub struct OpenProject {
     /// then patched from each edit (they are few, and the right panel lists a
     /// code's on every frame).
     pub exemplars: HashMap<SegmentId, (CodeId, DocumentId, CharRange)>,
+    /// A team project's listener: it sets `rung` when another coder's
+    /// change commits (started by the window, which can wake itself).
+    pub listener: Option<crate::store::pg::Listener>,
+    /// Set by the listener's thread; the window then reads the change log.
+    pub rung: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// When a team project's change log was last read (it is read when the
+    /// listener rings, and every few seconds in case a ring was lost).
+    pub log_read_at: std::time::Instant,
+    /// How many times the snapshot was loaded whole (opening counts as one).
+    pub loads: u64,
+    /// How many of the listener's rings the window has answered.
+    pub rings: u64,
+    /// The other coders working in a team project now, and when that was
+    /// last asked.
+    pub others: Vec<String>,
+    pub others_at: Option<std::time::Instant>,
 }
 
 impl OpenProject {
     pub(super) fn open(store: Store) -> crate::Result<Self> {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
-        let snap = store.read().snapshot()?;
+        let (snap, data_version) = store.snapshot_at()?;
         let practice = store.read().practice()?;
-        let data_version = store.data_version()?;
         let mut p = OpenProject {
             store,
             snap,
@@ -90,6 +105,13 @@ impl OpenProject {
             split_by_coder: false,
             practice,
             exemplars: HashMap::new(),
+            listener: None,
+            rung: Default::default(),
+            log_read_at: std::time::Instant::now(),
+            loads: 1,
+            rings: 0,
+            others: Vec::new(),
+            others_at: None,
         };
         p.exemplars = exemplars_in(&p.snap);
         p.derive();
@@ -117,8 +139,8 @@ impl OpenProject {
 
     /// Reloads the snapshot after a change and redraws what changed.
     pub fn refresh(&mut self) -> crate::Result<()> {
-        self.data_version = self.store.data_version()?;
-        self.snap = self.store.read().snapshot()?;
+        (self.snap, self.data_version) = self.store.snapshot_at()?;
+        self.loads += 1;
         self.exemplars = exemplars_in(&self.snap);
         self.practice = self.store.read().practice()?;
         self.quotes.clear();
@@ -164,9 +186,63 @@ impl OpenProject {
         self.derive();
     }
 
-    /// Reloads the snapshot if another connection changed the project since
-    /// it was loaded. Returns whether it did. Cheap: one pragma read.
+    /// Brings the snapshot up to date after this window's own change (or
+    /// undo, or redo). A file's snapshot is patched with the edit. A team
+    /// project's is too when no one else committed in between; else the
+    /// log is read from where the snapshot stands, so every change is
+    /// patched in in the order it was made, this one among them.
+    pub fn after_own_change(&mut self, forward: &crate::edit::Edit) -> crate::Result<()> {
+        if forward.is_empty() {
+            return Ok(());
+        }
+        if self.store.server().is_none() {
+            self.patch(forward);
+            return Ok(());
+        }
+        let seq = self.store.last_logged();
+        if seq == self.data_version + 1 {
+            self.patch(forward);
+            self.data_version = seq;
+        } else {
+            self.catch_up()?;
+        }
+        Ok(())
+    }
+
+    /// Patches in the changes logged since the snapshot's position (another
+    /// coder's, as they arrive), or loads the project again when the log no
+    /// longer reaches back that far. Returns whether anything changed.
+    pub fn catch_up(&mut self) -> crate::Result<bool> {
+        self.log_read_at = std::time::Instant::now();
+        let Some(changes) = self.store.changes_since(self.data_version)? else {
+            self.refresh()?;
+            return Ok(true);
+        };
+        for change in &changes {
+            self.patch(&change.edit);
+            if change.edit.touches_practice() {
+                self.practice = self.store.read().practice()?;
+            }
+            self.data_version = change.seq;
+        }
+        Ok(!changes.is_empty())
+    }
+
+    /// Brings the snapshot up to date with changes made by other
+    /// connections. Returns whether anything changed.
+    ///
+    /// A team project reads its change log when the listener rang, or every
+    /// five seconds in case a ring was lost. A file is reloaded when
+    /// another connection wrote to it (cheap to check: one pragma read).
     pub fn refresh_if_changed_elsewhere(&mut self) -> crate::Result<bool> {
+        if self.store.server().is_some() {
+            let rung = self.rung.swap(false, std::sync::atomic::Ordering::SeqCst);
+            if !rung && self.log_read_at.elapsed() < std::time::Duration::from_secs(5) {
+                return Ok(false);
+            }
+            self.rings += u64::from(rung);
+            return self.catch_up();
+        }
         if self.store.data_version()? == self.data_version {
             return Ok(false);
         }

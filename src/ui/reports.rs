@@ -12,7 +12,6 @@ use super::dialogs::ReportKind;
 use super::jobs::Job;
 use crate::analysis::matrix::{Columns, Measure};
 use crate::report::{self, MatrixReport, Options};
-use crate::store::Store;
 
 /// What the dialog holds.
 #[derive(Debug, Clone)]
@@ -156,7 +155,7 @@ impl WeftApp {
                 })
             }
         };
-        let path = p.store.path().to_path_buf();
+        let reopen = p.store.reopener();
         let file = file.to_path_buf();
         let opts = Options { ids };
         if findings.is_some() {
@@ -164,7 +163,7 @@ impl WeftApp {
         }
         self.job = Some(Job::spawn(ctx, "Writing the report", move |jc| {
             jc.report(0.1, "Reading the project");
-            let store = Store::open(&path)?;
+            let store = reopen.open()?;
             let r = store.read();
             let made = match &findings {
                 None => report::codebook(&r, opts)?,
