@@ -104,7 +104,7 @@ pub enum Reopen {
     /// A project file.
     File(PathBuf),
     /// A team project.
-    Server(pg::Server),
+    Server(Box<pg::Server>),
 }
 
 impl Reopen {
@@ -112,7 +112,7 @@ impl Reopen {
     pub fn open(&self) -> Result<Store> {
         match self {
             Reopen::File(path) => Store::open(path),
-            Reopen::Server(server) => Store::open_server(server.clone()),
+            Reopen::Server(server) => Store::open_server((**server).clone()),
         }
     }
 }
@@ -326,7 +326,7 @@ impl Store {
     /// How to open this project again, on another connection.
     pub fn reopener(&self) -> Reopen {
         match &self.server {
-            Some(s) => Reopen::Server(s.clone()),
+            Some(s) => Reopen::Server(Box::new(s.clone())),
             None => Reopen::File(self.path.clone()),
         }
     }
