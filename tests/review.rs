@@ -700,7 +700,7 @@ fn every_example_in_every_help_runs() {
         // shows the window, which tests/ui.rs drives.
         if matches!(
             commands[0].0.get(1).map(String::as_str),
-            Some("push" | "pull" | "open")
+            Some("push" | "pull" | "open" | "team")
         ) {
             continue;
         }

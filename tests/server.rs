@@ -335,3 +335,439 @@ fn a_push_killed_at_any_moment_leaves_nothing_or_everything() {
     );
     assert!(seen.0 > 0, "no kill landed inside the push");
 }
+
+/// Runs weft as `coder` (WEFT_CODER) with the test password.
+fn weft_as(s: &Sandbox, coder: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(args)
+        .current_dir(s.dir.path())
+        .env("WEFT_CODER", coder)
+        .env("PGPASSWORD", PASSWORD)
+        .env("HOME", s.dir.path())
+        .output()
+        .unwrap()
+}
+
+fn ok_as(s: &Sandbox, coder: &str, args: &[&str]) -> String {
+    let out = weft_as(s, coder, args);
+    assert!(
+        out.status.success(),
+        "weft {args:?} as {coder}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails_as(s: &Sandbox, coder: &str, args: &[&str]) -> String {
+    let out = weft_as(s, coder, args);
+    assert!(
+        !out.status.success(),
+        "weft {args:?} as {coder} should have failed"
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// The demo pushed into a fresh database; its URL.
+fn team_project(s: &Sandbox, server: &pg::PgServer, hint: &str) -> String {
+    let url = server.fresh_database(hint);
+    s.ok(&["demo", "study.weft"]);
+    ok(s, &["push", "study.weft", &url]);
+    url
+}
+
+#[test]
+fn commands_take_a_server_url_wherever_they_take_a_project_file() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "commands");
+    let code = [
+        "code", &url, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Outcomes",
+    ];
+    let out = ok_as(&s, "ana", &code);
+    assert!(out.contains("Coded P03 0..11 as Outcomes by ana"), "{out}");
+    // The same commands on the file give the same answers.
+    ok_as(
+        &s,
+        "ana",
+        &[
+            "code",
+            "study.weft",
+            "--doc",
+            "P03",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Outcomes",
+        ],
+    );
+    for (head, tail) in [
+        (vec!["info"], vec![]),
+        (vec!["docs"], vec![]),
+        (vec!["codes", "list"], vec![]),
+        (vec!["segments"], vec!["--format", "csv"]),
+        (vec!["matrix"], vec!["--cols", "Phase"]),
+        (vec!["show"], vec!["--doc", "P03"]),
+        (vec!["framework"], vec![]),
+    ] {
+        let with = |project: &str| {
+            let mut v = head.clone();
+            v.push(project);
+            v.extend(&tail);
+            ok_as(&s, "ana", &v)
+        };
+        assert_eq!(
+            with(&url),
+            with("study.weft"),
+            "weft {head:?} differs between the server and the file"
+        );
+    }
+    // Changes, undo and redo, and their history.
+    ok_as(&s, "ana", &["codes", "add", &url, "Found/Later"]);
+    let h = ok_as(&s, "ana", &["history", &url]);
+    assert!(
+        h.contains("ana can undo (2)") && h.contains("Add code"),
+        "{h}"
+    );
+    assert!(ok_as(&s, "ana", &["undo", &url]).contains("Undid"));
+    assert!(ok_as(&s, "ana", &["redo", &url]).contains("Redid"));
+    // Exports and the team workflow read it like a file.
+    ok_as(&s, "ana", &["export-qdpx", &url, "out.qdpx"]);
+    ok_as(
+        &s,
+        "ana",
+        &["handout", &url, "--coder", "ben", "--out", "ben.weft"],
+    );
+    ok_as(
+        &s,
+        "ben",
+        &[
+            "code", "ben.weft", "--doc", "P05", "--start", "0", "--end", "9", "--code", "Outcomes",
+        ],
+    );
+    let merged = ok_as(&s, "ana", &["merge", &url, "ben.weft"]);
+    assert!(merged.contains("1 new"), "{merged}");
+    let segs = ok_as(&s, "ana", &["segments", &url, "--format", "csv"]);
+    assert_eq!(segs.lines().count(), 1 + 79 + 2, "{segs}");
+    // A new project is made as a file.
+    let err = fails_as(&s, "ana", &["new", &url]);
+    assert!(err.contains("weft push"), "{err}");
+    assert!(!err.contains(PASSWORD));
+}
+
+#[test]
+fn each_coder_undoes_only_their_own_changes_and_a_conflicting_undo_is_refused() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "undo");
+    let code = |coder: &str, doc: &str, code: &str| {
+        ok_as(
+            &s,
+            coder,
+            &[
+                "code", &url, "--doc", doc, "--start", "0", "--end", "11", "--code", code,
+            ],
+        )
+    };
+    let count = |code: &str| -> usize {
+        ok(&s, &["segments", &url, "--format", "csv", "--code", code])
+            .lines()
+            .count()
+            - 1
+    };
+    code("ana", "P03", "Outcomes");
+    code("ben", "P04", "Outcomes");
+    assert_eq!(count("Outcomes"), 5 + 2);
+    // Ana's undo takes back ana's segment; ben's stays.
+    assert!(ok_as(&s, "ana", &["undo", &url]).contains("by ana"));
+    assert_eq!(count("Outcomes"), 5 + 1);
+    let segs = ok(
+        &s,
+        &["segments", &url, "--format", "csv", "--code", "Outcomes"],
+    );
+    assert!(
+        segs.lines().any(|l| l.contains("P04") && l.contains("ben")),
+        "{segs}"
+    );
+    // Ana makes a code, ben codes with it: ana's undo of the code would
+    // take ben's work with it, so it is refused and nothing changes.
+    code("ana", "P05", "Fresh/Idea");
+    code("ben", "P06", "Fresh/Idea");
+    ok_as(
+        &s,
+        "ana",
+        &[
+            "uncode",
+            &url,
+            "--doc",
+            "P05",
+            "--start",
+            "0",
+            "--end",
+            "11",
+            "--code",
+            "Fresh/Idea",
+        ],
+    );
+    ok_as(&s, "ana", &["undo", &url]);
+    let err = fails_as(&s, "ana", &["undo", &url]);
+    assert!(err.contains("another coder"), "{err}");
+    assert_eq!(count("Fresh/Idea"), 2);
+}
+
+#[test]
+fn a_coder_may_change_only_their_own_coding_and_postgresql_itself_says_so() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "roles");
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let add = ok(
+        &s,
+        &["team", "add", &url, "--coder", "ben", "--role", "coder"],
+    );
+    assert!(add.contains("ben codes as ben, as a coder"), "{add}");
+    ok(
+        &s,
+        &[
+            "team", "add", &url, "--coder", "cy", "--login", "cy_lead", "--role", "lead",
+        ],
+    );
+    server.psql("postgres", &format!("ALTER ROLE ben PASSWORD '{PASSWORD}'"));
+    server.psql(
+        "postgres",
+        &format!("ALTER ROLE cy_lead PASSWORD '{PASSWORD}'"),
+    );
+    let list = ok(&s, &["team", "list", &url]);
+    assert!(
+        list.contains("ben\tben\tcoder") && list.contains("cy_lead\tcy\tlead"),
+        "{list}"
+    );
+    let as_login =
+        |login: &str| url.replacen("postgres://weft@", &format!("postgres://{login}@"), 1);
+    let ben = as_login("ben");
+    let cy = as_login("cy_lead");
+    // Ben codes, as ben whatever WEFT_CODER says, and undoes his own.
+    let out = ok_as(
+        &s,
+        "mallory",
+        &[
+            "code", &ben, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Outcomes",
+        ],
+    );
+    assert!(out.contains("by ben"), "{out}");
+    let err = fails_as(
+        &s,
+        "x",
+        &[
+            "code", &ben, "--doc", "P03", "--start", "0", "--end", "5", "--code", "Outcomes",
+            "--coder", "ana",
+        ],
+    );
+    assert!(err.contains("codes as \"ben\""), "{err}");
+    // Through Weft, ben may not touch the codebook or another's segment.
+    let err = fails_as(&s, "x", &["codes", "rename", &ben, "Outcomes", "Results"]);
+    assert!(err.contains("does not allow"), "{err}");
+    let err = fails_as(
+        &s,
+        "x",
+        &[
+            "uncode",
+            &ben,
+            "--doc",
+            "P01",
+            "--start",
+            "0",
+            "--end",
+            "10",
+            "--code",
+            "Engagement",
+        ],
+    );
+    assert!(!err.is_empty());
+    // Nor through raw SQL: the server refuses, whatever the client.
+    let psql_as = |login: &str, sql: &str| {
+        std::process::Command::new(server.bin.join("psql"))
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+            ])
+            .args([
+                "-p",
+                &server.port.to_string(),
+                "-U",
+                login,
+                "-d",
+                &db,
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .unwrap()
+    };
+    let before = server.psql(&db, "SELECT count(*) FROM segment");
+    let out = psql_as(
+        "ben",
+        "DELETE FROM segment WHERE coder_id <> (SELECT id FROM coder WHERE name = 'ben') RETURNING id",
+    );
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert_eq!(
+        server.psql(&db, "SELECT count(*) FROM segment"),
+        before,
+        "ben deleted someone else's segments"
+    );
+    let out = psql_as(
+        "ben",
+        "UPDATE code SET name = 'Renamed' WHERE parent_id IS NULL",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("permission denied"));
+    let out = psql_as(
+        "ben",
+        "INSERT INTO segment (id, guid, document_id, code_id, start, \"end\", coder_id, created_at) SELECT 99999, 'g', 1, 1, 0, 3, id, '' FROM coder WHERE name <> 'ben' LIMIT 1",
+    );
+    assert!(!out.status.success(), "ben coded as someone else");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row-level security"));
+    // A lead may do all of it.
+    ok_as(&s, "x", &["codes", "rename", &cy, "Outcomes", "Results"]);
+    ok_as(
+        &s,
+        "x",
+        &[
+            "uncode", &cy, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Results",
+            "--coder", "ben",
+        ],
+    );
+}
+
+#[test]
+fn a_writer_that_waits_too_long_hears_the_project_is_busy() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "busy");
+    // Another client holds the writers' lock for longer than Weft waits.
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let mut holder = std::process::Command::new(server.bin.join("psql"))
+        .args(["-X", "-q", "-h"])
+        .arg(&server.dir)
+        .args(["-p", &server.port.to_string(), "-U", "weft", "-d", &db])
+        .args([
+            "-c",
+            "BEGIN; SELECT pg_advisory_xact_lock(1464157780); SELECT pg_sleep(8); COMMIT;",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let err = fails_as(
+        &s,
+        "ana",
+        &[
+            "code", &url, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Outcomes",
+        ],
+    );
+    assert!(err.contains("the project is busy"), "{err}");
+    holder.wait().unwrap();
+    ok_as(
+        &s,
+        "ana",
+        &[
+            "code", &url, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Outcomes",
+        ],
+    );
+}
+
+#[test]
+fn a_client_killed_mid_change_leaves_the_change_whole_or_absent_and_others_carry_on() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "killchange");
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let segments = || -> usize {
+        server
+            .psql(&db, "SELECT count(*) FROM segment")
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let autocode = |code: &str| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_weft"));
+        c.args([
+            "autocode",
+            &url,
+            "--pattern",
+            "e",
+            "--unit",
+            "match",
+            "--code",
+            code,
+        ])
+        .current_dir(s.dir.path())
+        .env("WEFT_CODER", "ana")
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        c
+    };
+    // One whole run, to know what a whole change adds and how long it takes.
+    let before = segments();
+    let t0 = std::time::Instant::now();
+    assert!(autocode("Whole").status().unwrap().success());
+    let full = t0.elapsed();
+    let whole = segments() - before;
+    assert!(
+        whole > 1000,
+        "the change is big enough to be killed inside ({whole})"
+    );
+    let (mut absent, mut present) = (0, 0);
+    for round in 0..20u32 {
+        let before = segments();
+        let mut child = autocode(&format!("Kill/R{round}")).spawn().unwrap();
+        std::thread::sleep(full.mul_f64(f64::from(round % 10) / 8.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        for _ in 0..250 {
+            let others = server.psql(
+                "postgres",
+                &format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"),
+            );
+            if others.trim() == "0" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let added = segments() - before;
+        if added == 0 {
+            absent += 1;
+        } else {
+            assert_eq!(added, whole, "round {round}: part of a change");
+            present += 1;
+        }
+        // The lock was released: another coder's change goes through at once.
+        ok_as(
+            &s,
+            "ben",
+            &[
+                "code",
+                &url,
+                "--doc",
+                "P03",
+                "--start",
+                &round.to_string(),
+                "--end",
+                "40",
+                "--code",
+                "Outcomes",
+            ],
+        );
+    }
+    eprintln!("killed changes: {absent} absent, {present} whole (a whole run {full:?})");
+    assert!(absent > 0, "no kill landed inside a change");
+}

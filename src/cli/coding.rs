@@ -180,8 +180,7 @@ fn find_segments(r: &Reader<'_>, a: &SegmentArgs) -> crate::Result<Vec<SegmentId
 
 pub fn code(a: CodeArgs) -> anyhow::Result<()> {
     let mut store = Store::open(&a.project)?;
-    let coder = a.coder.clone().unwrap_or_else(super::default_coder);
-    store.set_coder(&coder);
+    let coder = super::code_as(&mut store, a.coder.clone())?;
     let (mut added, mut memo_set, mut stored_path) = (0, false, a.code.clone());
     store.change(&format!("Apply code \"{}\"", a.code), |r| {
         let doc = document(r, &a.doc)?;
@@ -275,8 +274,7 @@ pub fn recode(a: RecodeArgs) -> anyhow::Result<()> {
 pub fn autocode(a: AutocodeArgs) -> anyhow::Result<()> {
     let pattern = build_pattern(&a.pattern, a.plain, a.ignore_case)?;
     let mut store = Store::open(&a.project)?;
-    let coder = a.coder.clone().unwrap_or_else(super::default_coder);
-    store.set_coder(&coder);
+    let coder = super::code_as(&mut store, a.coder.clone())?;
     let (mut matches, mut hits, mut added) = (0, 0, 0);
     store.change(&format!("Autocode \"{}\"", a.code), |r| {
         let docs = if a.docs.is_empty() {

@@ -194,6 +194,12 @@ pub enum Command {
         #[arg(long, value_enum)]
         positions: Option<crate::refi::import::Positions>,
     },
+    /// A team project's members: who codes, as whom, and whether they lead (PostgreSQL enforces it)
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  weft team add postgres://ana@db.example.org/study --coder ben --role coder\n  weft team list postgres://ana@db.example.org/study"
+    )]
+    Team(team::TeamCommand),
     /// Upload a project into an empty PostgreSQL database, for a team (one transaction).
     #[command(
         after_help = "Examples:\n  weft push study.weft postgres://ana@db.example.org/study\n  PGPASSWORD=… weft push study.weft postgres://ana@127.0.0.1:5432/study"
@@ -321,6 +327,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Summary(args) => matrix::summary(args)?,
         Command::Report(c) => report::run(c)?,
         Command::Practice(c) => practice::run(c)?,
+        Command::Team(c) => team::team(c)?,
         Command::Push { project, url } => {
             let server = crate::store::pg::Server::parse(&url)?;
             let moved = crate::store::pg::push(&project, &server)?;
@@ -388,10 +395,26 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 /// Opens a project as a coder: the one named, else the default coder.
 fn open_as(project: &std::path::Path, coder: Option<String>) -> anyhow::Result<Store> {
     let mut store = Store::open(project)?;
-    if let Some(c) = coder {
-        store.set_coder(&c);
-    }
+    code_as(&mut store, coder)?;
     Ok(store)
+}
+
+/// Who codes: the coder named (`--coder`), else the default. In a team
+/// project the team has given the login its coder: naming another is an
+/// error, and the default (`WEFT_CODER`, the login name) gives way to it.
+pub(crate) fn code_as(store: &mut Store, asked: Option<String>) -> anyhow::Result<String> {
+    if store.team_role().is_some() {
+        if let Some(name) = asked.filter(|n| n.trim() != store.coder()) {
+            anyhow::bail!(
+                "in this team project your login codes as \"{}\", not \"{}\"; leave out --coder, or ask a lead (weft team add)",
+                store.coder(),
+                name.trim()
+            );
+        }
+    } else {
+        store.set_coder(&asked.unwrap_or_else(default_coder));
+    }
+    Ok(store.coder().to_string())
 }
 
 /// `weft undo` and `weft redo`: the coder's own latest change. Nothing to undo

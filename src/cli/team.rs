@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use crate::edit::merge::{self, MergeReport, Source};
 use crate::store::Store;
@@ -155,4 +155,60 @@ pub fn write_report_csv(report: &MergeReport, out: impl std::io::Write) -> crate
     }
     w.flush()
         .map_err(|e| crate::Error::Invalid(format!("cannot write the report: {e}")))
+}
+
+/// `weft team`: the members of a team project on a server.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Make a PostgreSQL login a member: a coder (their own segments and memos) or a lead (everything)
+    #[command(
+        after_help = "Examples:\n  weft team add postgres://ana@db.example.org/study --coder ben --role coder\n  weft team add postgres://ana@db.example.org/study --coder cy --login cy_smith --role lead"
+    )]
+    Add {
+        /// The team project: postgres://owner@host/database (run as the database's owner).
+        url: PathBuf,
+        /// The coder name their segments carry.
+        #[arg(long)]
+        coder: String,
+        /// Their PostgreSQL login (default: the coder name); created if the server has none.
+        #[arg(long)]
+        login: Option<String>,
+        /// lead or coder.
+        #[arg(long, default_value = "coder")]
+        role: String,
+    },
+    /// List the members: login, coder and role
+    #[command(after_help = "Example:\n  weft team list postgres://ana@db.example.org/study")]
+    List {
+        /// The team project.
+        url: PathBuf,
+    },
+}
+
+/// Runs `weft team`.
+pub fn team(c: TeamCommand) -> anyhow::Result<()> {
+    match c {
+        TeamCommand::Add {
+            url,
+            coder,
+            login,
+            role,
+        } => {
+            let mut store = Store::open(&url)?;
+            let login = login.unwrap_or_else(|| coder.clone());
+            crate::store::pg::add_member(&mut store, &login, &coder, &role)?;
+            println!(
+                "{login} codes as {coder}, as a {role}, in {}",
+                store.path().display()
+            );
+        }
+        TeamCommand::List { url } => {
+            let store = Store::open(&url)?;
+            println!("login\tcoder\trole");
+            for m in crate::store::pg::members(&store)? {
+                println!("{}\t{}\t{}", m.login, m.coder, m.role);
+            }
+        }
+    }
+    Ok(())
 }

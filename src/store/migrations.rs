@@ -216,6 +216,9 @@ pub const MIGRATIONS: &[&str] = &[
         created_at  TEXT NOT NULL
     );
     "#,
+    // 12: nothing in a file. On a server: the team's members and what
+    // PostgreSQL lets each do (see store/pg.rs).
+    "",
 ];
 
 /// The schema version this build writes.

@@ -84,6 +84,9 @@ pub struct Store {
     read_only: bool,
     /// The change log's number of this store's latest change.
     last_logged: i64,
+    /// On a team project, this login's role (`lead` or `coder`) when it is
+    /// a member; its coder is then fixed by the team.
+    team_role: Option<String>,
 }
 
 /// One change in the change log (see [`Store::changes_since`]).
@@ -215,6 +218,7 @@ impl Store {
             coder: crate::model::default_coder(),
             read_only: false,
             last_logged: 0,
+            team_role: None,
         };
         store.configure()?;
         let tx = store.db.begin_write()?;
@@ -271,6 +275,7 @@ impl Store {
             coder: crate::model::default_coder(),
             read_only,
             last_logged: 0,
+            team_role: None,
         };
         store.configure()?;
         let version: i64 = store
@@ -303,6 +308,7 @@ impl Store {
             coder: crate::model::default_coder(),
             read_only: false,
             last_logged: 0,
+            team_role: None,
         };
         let version = pg::schema_version(&store.db, &server)?;
         let known = migrations::latest_version();
@@ -319,6 +325,15 @@ impl Store {
             tx.commit()?;
         }
         store.server = Some(server);
+        let member: Option<(String, String)> = store.db.one(
+            "SELECT coder, role FROM team_member WHERE login = current_user",
+            p![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if let Some((coder, role)) = member {
+            store.coder = coder;
+            store.team_role = Some(role);
+        }
         store.announce_coder()?;
         Ok(store)
     }
@@ -367,6 +382,12 @@ impl Store {
     pub fn snapshot_at(&self) -> Result<(crate::model::ProjectSnapshot, i64)> {
         let r = self.read();
         r.at_one_moment(|| Ok((r.snapshot()?, self.data_version()?)))
+    }
+
+    /// This login's role in a team project (`lead` or `coder`), if the
+    /// team lists it.
+    pub fn team_role(&self) -> Option<&str> {
+        self.team_role.as_deref()
     }
 
     /// The server of a team project (`None` for a file).
@@ -501,7 +522,8 @@ impl Store {
     /// Sets who makes the changes from now on (the `--coder`, the window's coder).
     pub fn set_coder(&mut self, coder: &str) {
         let coder = coder.trim();
-        if coder != self.coder {
+        // A team member codes as the coder the team gave their login.
+        if coder != self.coder && self.team_role.is_none() {
             self.coder = coder.to_string();
             // Only who is shown as working; a failure here changes nothing else.
             let _ = self.announce_coder();

@@ -198,7 +198,175 @@ pub const PG_MIGRATIONS: &[&str] = &[
         created_at  TEXT NOT NULL
     );
     "#,
+    // 12: the team. Each member is a PostgreSQL login mapped to a Weft coder
+    // with a role; row-level security lets a coder add, change and remove
+    // only their own segments (memos included) and history, and leaves the
+    // rest to leads. The database's owner (who pushed the project) is a
+    // lead without a row. `weft team add` grants a login its table rights.
+    r#"
+    CREATE TABLE team_member (
+        login  TEXT COLLATE "C" PRIMARY KEY,
+        coder  TEXT COLLATE "C" NOT NULL UNIQUE,
+        role   TEXT NOT NULL CHECK (role IN ('lead', 'coder'))
+    );
+    CREATE FUNCTION weft_is_lead() RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
+        SELECT NOT EXISTS (SELECT 1 FROM team_member WHERE login = current_user)
+            OR EXISTS (SELECT 1 FROM team_member WHERE login = current_user AND role = 'lead')
+    $$;
+    CREATE FUNCTION weft_my_coder() RETURNS TEXT LANGUAGE sql STABLE AS $$
+        SELECT coder FROM team_member WHERE login = current_user
+    $$;
+    CREATE FUNCTION weft_my_coder_id() RETURNS BIGINT LANGUAGE sql STABLE AS $$
+        SELECT c.id FROM coder c JOIN team_member t ON t.coder = c.name
+        WHERE t.login = current_user
+    $$;
+    ALTER TABLE segment ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY everyone_reads ON segment FOR SELECT USING (true);
+    CREATE POLICY own_segments ON segment FOR ALL
+        USING (weft_is_lead() OR coder_id = weft_my_coder_id())
+        WITH CHECK (weft_is_lead() OR coder_id = weft_my_coder_id());
+    ALTER TABLE history ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY own_history ON history FOR ALL
+        USING (weft_is_lead() OR coder = weft_my_coder())
+        WITH CHECK (weft_is_lead() OR coder = weft_my_coder());
+    ALTER TABLE change_log ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY everyone_reads ON change_log FOR SELECT USING (true);
+    CREATE POLICY own_changes ON change_log FOR INSERT
+        WITH CHECK (weft_is_lead() OR coder = weft_my_coder());
+    CREATE POLICY leads_prune ON change_log FOR DELETE USING (weft_is_lead());
+    "#,
 ];
+
+/// A team member: a PostgreSQL login, the Weft coder it codes as, and its
+/// role (`lead` or `coder`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The PostgreSQL login.
+    pub login: String,
+    /// The coder name its segments and history carry.
+    pub coder: String,
+    /// `lead` or `coder`.
+    pub role: String,
+}
+
+/// Table rights per role; row-level security (migration 12) narrows a
+/// coder's to their own segments and history.
+const CODER_GRANTS: &str = "GRANT INSERT, UPDATE, DELETE ON segment, history TO {who};
+     GRANT INSERT, DELETE ON change_log TO {who};
+     GRANT INSERT, UPDATE ON id_high_water TO {who};";
+const LEAD_GRANTS: &str = "GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {who};
+     REVOKE INSERT, UPDATE, DELETE ON team_member, weft_meta FROM {who};";
+
+/// Makes `login` a member of the team project `store` is open on, coding as
+/// `coder`, with `role`: creates the login if the server has none by that
+/// name (it then has no password: IT or `ALTER ROLE … PASSWORD` sets one),
+/// lets it connect and read the project, and grants what the role may
+/// write. Run by the database's owner. Running it again changes the
+/// member's coder or role.
+pub fn add_member(store: &mut Store, login: &str, coder: &str, role: &str) -> Result<()> {
+    if !store.db.is_pg() {
+        return Err(Error::Invalid(
+            "a team is a project on a PostgreSQL server; put the project there with weft push first".into(),
+        ));
+    }
+    let login_ok = !login.is_empty()
+        && login.len() <= 63
+        && login.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !login_ok {
+        return Err(Error::Invalid(format!(
+            "\"{login}\" cannot be a login here: use letters, digits, _ . and -, starting with a letter"
+        )));
+    }
+    if !matches!(role, "lead" | "coder") {
+        return Err(Error::Invalid(format!(
+            "the role \"{role}\" is not known; use lead or coder"
+        )));
+    }
+    crate::model::check_name_characters("the coder name", coder)?;
+    let taken: Option<String> = store.db.one(
+        "SELECT login FROM team_member WHERE coder = ?1 AND login <> ?2",
+        p![coder, login],
+        |r| r.get(0),
+    )?;
+    if let Some(other) = taken {
+        return Err(Error::Invalid(format!(
+            "the coder \"{coder}\" is already the login {other}'s; choose another coder name"
+        )));
+    }
+    // The coder row, as an ordinary change (so it is undone like one).
+    store.change(&format!("Add {coder} to the team"), |r| {
+        if r.coder_by_name(coder)?.is_some() {
+            return Ok(crate::edit::Edit::Batch(vec![]));
+        }
+        Ok(crate::edit::Edit::InsertCoders(vec![crate::model::Coder {
+            id: crate::model::CoderId(r.next_id("coder")?),
+            guid: crate::model::new_guid(),
+            name: coder.to_string(),
+        }]))
+    })?;
+    let db = &store.db;
+    let tx = db.begin_write()?;
+    let exists: bool = db.value(
+        "SELECT count(*) > 0 FROM pg_roles WHERE rolname = ?1",
+        p![login],
+    )?;
+    let who = format!("\"{login}\"");
+    if !exists {
+        db.batch(&format!("CREATE ROLE {who} LOGIN")).map_err(|e| {
+            Error::Invalid(format!(
+                "the server has no login {login} and you may not create one ({e}); ask IT to create it, then run this again"
+            ))
+        })?;
+    }
+    let (database, schema): (String, String) = db
+        .one("SELECT current_database(), current_schema()", p![], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .ok_or_else(|| Error::Invalid("the server did not say which database this is".into()))?;
+    let fill = |sql: &str| {
+        sql.replace("{who}", &who)
+            .replace("{schema}", &format!("\"{schema}\""))
+    };
+    db.batch(&fill(&format!(
+        "GRANT CONNECT ON DATABASE \"{database}\" TO {{who}};
+         GRANT USAGE ON SCHEMA {{schema}} TO {{who}};
+         REVOKE INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {{schema}} FROM {{who}};
+         GRANT SELECT ON ALL TABLES IN SCHEMA {{schema}} TO {{who}};
+         {}",
+        if role == "lead" {
+            LEAD_GRANTS
+        } else {
+            CODER_GRANTS
+        }
+    )))?;
+    db.execute(
+        "INSERT INTO team_member (login, coder, role) VALUES (?1, ?2, ?3)
+         ON CONFLICT (login) DO UPDATE SET coder = excluded.coder, role = excluded.role",
+        p![login, coder, role],
+    )?;
+    tx.commit()
+}
+
+/// The team's members, by login.
+pub fn members(store: &Store) -> Result<Vec<Member>> {
+    if !store.db.is_pg() {
+        return Ok(Vec::new());
+    }
+    store.db.list(
+        "SELECT login, coder, role FROM team_member ORDER BY login",
+        p![],
+        |r| {
+            Ok(Member {
+                login: r.get(0)?,
+                coder: r.get(1)?,
+                role: r.get(2)?,
+            })
+        },
+    )
+}
 
 /// Listens for other coders' changes to a server project on a connection
 /// and thread of its own, and rings (calls `ring`) whenever one commits,

@@ -480,6 +480,14 @@ impl Db {
 /// message, never its DETAIL (which can quote a row: a memo, a name).
 pub(crate) fn pg_error(e: &postgres::Error) -> Error {
     match e.as_db_error() {
+        // insufficient_privilege: a grant or a row-level policy said no.
+        Some(db) if db.code().code() == "42501" => Error::Postgres {
+            code: "42501".into(),
+            message: format!(
+                "{}: your role in this team project does not allow it (a coder adds, changes and removes only their own segments and memos; the rest is for a lead)",
+                db.message()
+            ),
+        },
         Some(db) => Error::Postgres {
             code: db.code().code().to_string(),
             message: db.message().to_string(),

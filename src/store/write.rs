@@ -412,17 +412,21 @@ impl<'c> Writer<'c> {
         witness_json: &str,
     ) -> Result<()> {
         // The id is given, not left to the database: writers are serialised,
-        // so the largest + 1 is free, on either backend.
+        // so the next one is free, on either backend (and a team coder, who
+        // sees only their own entries, still never takes another's).
+        let id = self.reader().next_id("history")?;
+        self.raise_high_water("history", std::iter::once(id))?;
         self.db.execute(
             "INSERT INTO history (id, stack, label, edit, created_at, coder, witness)
-             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM history), ?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
             p![
                 stack,
                 label,
                 edit_json,
                 now_rfc3339().as_str(),
                 coder,
-                witness_json
+                witness_json,
+                id
             ],
         )?;
         Ok(())

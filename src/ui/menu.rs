@@ -428,7 +428,8 @@ impl WeftApp {
                         c.documents.len(),
                         c.codes.codes().len(),
                         c.segments.len(),
-                        self.settings.coder
+                        // A team member codes as the coder the team gave them.
+                        p.store.coder()
                     ));
                     if p.store.server().is_some() {
                         let who = if p.others.is_empty() {

@@ -1,6 +1,7 @@
 //! Shared helpers: a temp dir and the real `weft` binary.
 #![allow(dead_code)]
 
+pub mod load;
 pub mod pg;
 
 use std::path::{Path, PathBuf};
