@@ -5,7 +5,7 @@
 mod common;
 
 use common::Sandbox;
-use common::pg::{self, PASSWORD};
+use common::pg;
 
 /// Runs weft with the test server's password in PGPASSWORD.
 fn weft(s: &Sandbox, args: &[&str]) -> std::process::Output {
@@ -13,7 +13,7 @@ fn weft(s: &Sandbox, args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(s.dir.path())
         .env("WEFT_CODER", "tester")
-        .env("PGPASSWORD", PASSWORD)
+        .env("PGPASSWORD", pg::password())
         .env("HOME", s.dir.path())
         .output()
         .unwrap()
@@ -63,7 +63,7 @@ fn a_project_pushed_and_pulled_back_is_the_same_project() {
         out.contains("12 document(s)") && out.contains("23 code(s)"),
         "{out}"
     );
-    assert!(!out.contains(PASSWORD));
+    assert!(!out.contains(pg::password()));
     // The server holds it, in its own tables.
     assert_eq!(
         server
@@ -124,7 +124,10 @@ fn errors_say_what_failed_and_never_show_the_password() {
     assert!(!s.path("x.weft").exists());
     // A wrong password, given in the URL: authentication failed, and the
     // password is nowhere in the message.
-    let wrong = empty.replace("weft@", "weft:Sup3rSecret!@");
+    let wrong = empty.replace(
+        &format!("{}@", server.admin),
+        &format!("{}:Sup3rSecret!@", server.admin),
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["pull", &wrong, "x.weft"])
         .current_dir(s.dir.path())
@@ -136,7 +139,10 @@ fn errors_say_what_failed_and_never_show_the_password() {
     assert!(err.contains("authentication failed"), "{err}");
     assert!(!err.contains("Sup3rSecret"), "{err}");
     assert!(
-        err.contains(&format!("weft@127.0.0.1:{}/", server.port)),
+        err.contains(&format!(
+            "{}@{}:{}/",
+            server.admin, server.host, server.port
+        )),
         "{err}"
     );
     // No password anywhere, and no terminal to ask on.
@@ -188,8 +194,11 @@ fn the_password_comes_from_pgpass_too() {
     std::fs::write(
         &pgpass,
         format!(
-            "# a comment\nother.host:*:*:*:nope\n127.0.0.1:{}:*:weft:{PASSWORD}\n",
-            server.port
+            "# a comment\nother.host:*:*:*:nope\n{}:{}:*:{}:{}\n",
+            server.host,
+            server.port,
+            server.admin,
+            pg::password()
         ),
     )
     .unwrap();
@@ -211,7 +220,9 @@ fn the_password_comes_from_pgpass_too() {
 fn tls_is_used_when_asked_and_the_certificate_must_be_trusted() {
     let Some(server) = pg::server() else { return };
     let Some(ca) = &server.tls_root else {
-        eprintln!("skipped: openssl not installed (the test server has no certificate)");
+        eprintln!(
+            "skipped: openssl not installed, or WEFT_TEST_PG_URL set (only the throwaway server has a test certificate)"
+        );
         return;
     };
     let url = server.fresh_database_of("tls", pg::TLS_ROLE);
@@ -266,7 +277,7 @@ fn a_push_killed_at_any_moment_leaves_nothing_or_everything() {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_weft"));
         c.args(["push", "big.weft", url])
             .current_dir(s.dir.path())
-            .env("PGPASSWORD", PASSWORD)
+            .env("PGPASSWORD", pg::password())
             .env("HOME", s.dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
@@ -342,7 +353,7 @@ fn weft_as(s: &Sandbox, coder: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(s.dir.path())
         .env("WEFT_CODER", coder)
-        .env("PGPASSWORD", PASSWORD)
+        .env("PGPASSWORD", pg::password())
         .env("HOME", s.dir.path())
         .output()
         .unwrap()
@@ -453,7 +464,7 @@ fn commands_take_a_server_url_wherever_they_take_a_project_file() {
     // A new project is made as a file.
     let err = fails_as(&s, "ana", &["new", &url]);
     assert!(err.contains("weft push"), "{err}");
-    assert!(!err.contains(PASSWORD));
+    assert!(!err.contains(pg::password()));
 }
 
 #[test]
@@ -533,18 +544,26 @@ fn a_coder_may_change_only_their_own_coding_and_postgresql_itself_says_so() {
             "team", "add", &url, "--coder", "cy", "--login", "cy_lead", "--role", "lead",
         ],
     );
-    server.psql("postgres", &format!("ALTER ROLE ben PASSWORD '{PASSWORD}'"));
     server.psql(
         "postgres",
-        &format!("ALTER ROLE cy_lead PASSWORD '{PASSWORD}'"),
+        &format!("ALTER ROLE ben PASSWORD '{}'", pg::password()),
+    );
+    server.psql(
+        "postgres",
+        &format!("ALTER ROLE cy_lead PASSWORD '{}'", pg::password()),
     );
     let list = ok(&s, &["team", "list", &url]);
     assert!(
         list.contains("ben\tben\tcoder") && list.contains("cy_lead\tcy\tlead"),
         "{list}"
     );
-    let as_login =
-        |login: &str| url.replacen("postgres://weft@", &format!("postgres://{login}@"), 1);
+    let as_login = |login: &str| {
+        url.replacen(
+            &format!("postgres://{}@", server.admin),
+            &format!("postgres://{login}@"),
+            1,
+        )
+    };
     let ben = as_login("ben");
     let cy = as_login("cy_lead");
     // Ben codes, as ben whatever WEFT_CODER says, and undoes his own.
@@ -596,7 +615,7 @@ fn a_coder_may_change_only_their_own_coding_and_postgresql_itself_says_so() {
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-h",
-                "127.0.0.1",
+                &server.host,
             ])
             .args([
                 "-p",
@@ -608,7 +627,7 @@ fn a_coder_may_change_only_their_own_coding_and_postgresql_itself_says_so() {
                 "-c",
                 sql,
             ])
-            .env("PGPASSWORD", PASSWORD)
+            .env("PGPASSWORD", pg::password())
             .output()
             .unwrap()
     };
@@ -654,10 +673,8 @@ fn a_writer_that_waits_too_long_hears_the_project_is_busy() {
     let url = team_project(&s, server, "busy");
     // Another client holds the writers' lock for longer than Weft waits.
     let db = url.rsplit('/').next().unwrap().to_string();
-    let mut holder = std::process::Command::new(server.bin.join("psql"))
-        .args(["-X", "-q", "-h"])
-        .arg(&server.dir)
-        .args(["-p", &server.port.to_string(), "-U", "weft", "-d", &db])
+    let mut holder = server
+        .psql_command(&db)
         .args([
             "-c",
             "BEGIN; SELECT pg_advisory_xact_lock(1464157780); SELECT pg_sleep(8); COMMIT;",
@@ -711,7 +728,7 @@ fn a_client_killed_mid_change_leaves_the_change_whole_or_absent_and_others_carry
         ])
         .current_dir(s.dir.path())
         .env("WEFT_CODER", "ana")
-        .env("PGPASSWORD", PASSWORD)
+        .env("PGPASSWORD", pg::password())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
         c

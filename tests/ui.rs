@@ -1617,4 +1617,27 @@ fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload()
         ben.state().status
     );
     assert_eq!(ben.state().project.as_ref().unwrap().loads, 1);
+
+    // Ben's connections drop (the network, a server restart): his window
+    // connects again and catches up from the log with what came meanwhile.
+    let db = url.rsplit('/').next().unwrap();
+    server.psql(
+        "postgres",
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{db}' AND application_name IN ('weft:ben', 'weft-listener')"
+        ),
+    );
+    select_first_chars(&mut ana, 7);
+    click_code(&mut ana, "Outcomes", false);
+    assert!(
+        step_until(&mut ben, |a| has_segment(
+            a,
+            "P03",
+            "Outcomes",
+            CharRange::new(0, 7)
+        )),
+        "after losing its connection, ben's window never caught up"
+    );
+    assert!(ben.state().error.is_none(), "{:?}", ben.state().error);
 }

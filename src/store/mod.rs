@@ -354,7 +354,24 @@ impl Store {
     /// The changes logged after `seq`, in commit order: `None` when some of
     /// them are no longer kept (the caller then loads the project again),
     /// or when this is a file, whose log holds no edits.
-    pub fn changes_since(&self, seq: i64) -> Result<Option<Vec<LoggedChange>>> {
+    pub fn changes_since(&mut self, seq: i64) -> Result<Option<Vec<LoggedChange>>> {
+        self.retrying(|store| store.changes_since_now(seq))
+    }
+
+    /// Runs a read; when it fails because a server's connection broke (the
+    /// network, a restarted server), connects again and runs it once more.
+    fn retrying<T>(&mut self, read: impl Fn(&Store) -> Result<T>) -> Result<T> {
+        self.reconnect_if_lost()?;
+        match read(self) {
+            Err(_) if matches!(self.db.pg_client(), Some(c) if c.is_closed()) => {
+                self.reconnect()?;
+                read(self)
+            }
+            other => other,
+        }
+    }
+
+    fn changes_since_now(&self, seq: i64) -> Result<Option<Vec<LoggedChange>>> {
         if !self.db.is_pg() {
             return Ok(None);
         }
@@ -379,9 +396,11 @@ impl Store {
 
     /// A snapshot and the change log's position it stands at, read as one
     /// moment (so a change committed meanwhile is neither lost nor doubled).
-    pub fn snapshot_at(&self) -> Result<(crate::model::ProjectSnapshot, i64)> {
-        let r = self.read();
-        r.at_one_moment(|| Ok((r.snapshot()?, self.data_version()?)))
+    pub fn snapshot_at(&mut self) -> Result<(crate::model::ProjectSnapshot, i64)> {
+        self.retrying(|store| {
+            let r = store.read();
+            r.at_one_moment(|| Ok((r.snapshot()?, store.data_version()?)))
+        })
     }
 
     /// This login's role in a team project (`lead` or `coder`), if the
@@ -721,8 +740,9 @@ impl Store {
     }
 
     /// A server project whose connection broke connects again (a file's
-    /// connection cannot break).
-    fn reconnect_if_lost(&mut self) -> Result<()> {
+    /// connection cannot break). Changes do this themselves; a window calls
+    /// it before reading the change log.
+    pub fn reconnect_if_lost(&mut self) -> Result<()> {
         let lost = matches!(self.db.pg_client(), Some(c) if c.is_closed());
         if lost { self.reconnect() } else { Ok(()) }
     }

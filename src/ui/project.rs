@@ -80,7 +80,7 @@ pub struct OpenProject {
 }
 
 impl OpenProject {
-    pub(super) fn open(store: Store) -> crate::Result<Self> {
+    pub(super) fn open(mut store: Store) -> crate::Result<Self> {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
         let (snap, data_version) = store.snapshot_at()?;
@@ -214,6 +214,8 @@ impl OpenProject {
     /// longer reaches back that far. Returns whether anything changed.
     pub fn catch_up(&mut self) -> crate::Result<bool> {
         self.log_read_at = std::time::Instant::now();
+        // After a lost connection the store connects again, and the log is
+        // read from where the snapshot stands: nothing is missed.
         let Some(changes) = self.store.changes_since(self.data_version)? else {
             self.refresh()?;
             return Ok(true);

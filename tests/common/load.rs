@@ -48,7 +48,7 @@ impl Report {
 
 /// Reads the log from `pos` into `snap`; returns the changes patched in
 /// (`None` would mean the log no longer reaches back: loaded again).
-fn catch_up(store: &Store, snap: &mut ProjectSnapshot, pos: &mut i64) -> Vec<(i64, String)> {
+fn catch_up(store: &mut Store, snap: &mut ProjectSnapshot, pos: &mut i64) -> Vec<(i64, String)> {
     match store.changes_since(*pos).unwrap() {
         Some(changes) => changes
             .into_iter()
@@ -114,7 +114,7 @@ pub fn run(url: &str, coders: usize, duration: Duration) -> Report {
                 };
                 while !stop.load(Ordering::SeqCst) {
                     if rung.swap(false, Ordering::SeqCst) {
-                        heard(catch_up(&store, &mut snap, &mut pos), &mut latencies);
+                        heard(catch_up(&mut store, &mut snap, &mut pos), &mut latencies);
                     }
                     if Instant::now() < next_change {
                         std::thread::sleep(Duration::from_millis(1));
@@ -148,14 +148,14 @@ pub fn run(url: &str, coders: usize, duration: Duration) -> Report {
                             }
                             acked.insert((doc_name, code, range, name.clone()));
                             // As the window does: patched in order from the log.
-                            heard(catch_up(&store, &mut snap, &mut pos), &mut latencies);
+                            heard(catch_up(&mut store, &mut snap, &mut pos), &mut latencies);
                         }
                         Err(_) => failed += 1,
                     }
                 }
                 // The last changes, then the snapshot as the client holds it.
                 std::thread::sleep(Duration::from_millis(300));
-                catch_up(&store, &mut snap, &mut pos);
+                catch_up(&mut store, &mut snap, &mut pos);
                 (acked, failed, latencies, snap)
             })
         })

@@ -6,6 +6,11 @@
 //!
 //! Without PostgreSQL the tests print "skipped: PostgreSQL not installed",
 //! unless `WEFT_REQUIRE_PG` is set (as `.ci/run` does), when they fail.
+//!
+//! `WEFT_TEST_PG_URL=postgres://user@host:port/postgres` (with the password
+//! in it or in `PGPASSWORD`) uses an existing server instead: its user must
+//! be allowed to create databases and roles. Use a server you can throw
+//! away: the tests make databases and a few roles (ben, cy_lead) there.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,7 +18,13 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// The test role's password (the cluster is made with it; TCP needs it).
-pub const PASSWORD: &str = "weft-test-Pw-7";
+const PASSWORD: &str = "weft-test-Pw-7";
+
+/// The password of the server's test role (the throwaway cluster's, or
+/// the one `WEFT_TEST_PG_URL` came with).
+pub fn password() -> &'static str {
+    server().map_or(PASSWORD, |s| s.password.as_str())
+}
 
 /// The running server.
 pub struct PgServer {
@@ -27,6 +38,53 @@ pub struct PgServer {
     /// for 127.0.0.1 signed by this test authority (PEM); the role
     /// `weft_tls` may only connect over TLS.
     pub tls_root: Option<PathBuf>,
+    /// The host the tests connect to over TCP.
+    pub host: String,
+    /// The role that makes databases and owns them.
+    pub admin: String,
+    /// Its password.
+    pub password: String,
+    /// A server given by `WEFT_TEST_PG_URL` (not ours to stop).
+    pub external: bool,
+}
+
+/// The server `WEFT_TEST_PG_URL` names, if set.
+fn external() -> Option<PgServer> {
+    let url = std::env::var("WEFT_TEST_PG_URL").ok()?;
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+        .expect("WEFT_TEST_PG_URL is postgres://user@host:port/database");
+    let (who, place) = rest.split_once('@').expect("WEFT_TEST_PG_URL names a user");
+    let (admin, password) = match who.split_once(':') {
+        Some((u, p)) => (u.to_string(), p.to_string()),
+        None => (
+            who.to_string(),
+            std::env::var("PGPASSWORD")
+                .expect("WEFT_TEST_PG_URL needs PGPASSWORD or a password in it"),
+        ),
+    };
+    let hostport = place.split('/').next().unwrap();
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse().expect("a port number")),
+        None => (hostport.to_string(), 5432),
+    };
+    let psql = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain(find_bin())
+        .find(|d| d.join("psql").is_file())
+        .expect("WEFT_TEST_PG_URL needs psql");
+    Some(PgServer {
+        port,
+        bin: psql,
+        dir: std::env::temp_dir(),
+        tls_root: None,
+        host,
+        admin,
+        password,
+        external: true,
+    })
 }
 
 /// The role that may only connect over TLS.
@@ -156,6 +214,9 @@ fn free_port() -> u16 {
 }
 
 fn start() -> Option<PgServer> {
+    if let Some(s) = external() {
+        return Some(s);
+    }
     let Some(bin) = find_bin() else {
         let required = std::env::var("WEFT_REQUIRE_PG").is_ok_and(|v| !v.is_empty() && v != "0");
         assert!(
@@ -275,6 +336,10 @@ fn start() -> Option<PgServer> {
         bin,
         dir,
         tls_root,
+        host: "127.0.0.1".into(),
+        admin: "weft".into(),
+        password: PASSWORD.into(),
+        external: false,
     };
     if s.tls_root.is_some() {
         s.psql(
@@ -298,7 +363,7 @@ impl PgServer {
         let db = url.rsplit('/').next().unwrap().to_string();
         self.psql("postgres", &format!("ALTER DATABASE {db} OWNER TO {role}"));
         self.psql(&db, &format!("ALTER SCHEMA public OWNER TO {role}"));
-        format!("postgres://{role}@127.0.0.1:{}/{db}", self.port)
+        format!("postgres://{role}@{}:{}/{db}", self.host, self.port)
     }
 
     /// A new empty database for one test, and its URL (without the password).
@@ -327,6 +392,10 @@ impl PgServer {
 
     /// The URL of a database through the server's Unix socket.
     pub fn socket_url(&self, db: &str) -> String {
+        if self.external {
+            // No socket of ours: over TCP, the password in PGPASSWORD.
+            return self.url(db);
+        }
         let mut host = String::new();
         for b in self.dir.to_string_lossy().bytes() {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -340,27 +409,26 @@ impl PgServer {
 
     /// The URL of a database on this server (the password comes from PGPASSWORD).
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://weft@127.0.0.1:{}/{db}", self.port)
+        format!("postgres://{}@{}:{}/{db}", self.admin, self.host, self.port)
     }
 
-    /// Runs SQL through psql over the socket (trusted) and returns its output.
+    /// psql on a database as the admin role: over our cluster's socket
+    /// (trusted), or over TCP with the password for an external server.
+    pub fn psql_command(&self, db: &str) -> Command {
+        let mut c = Command::new(self.bin.join("psql"));
+        c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"]);
+        if self.external {
+            c.arg(&self.host).env("PGPASSWORD", &self.password);
+        } else {
+            c.arg(&self.dir);
+        }
+        c.args(["-p", &self.port.to_string(), "-U", &self.admin, "-d", db]);
+        c
+    }
+
+    /// Runs SQL through psql as the admin role and returns its output.
     pub fn psql(&self, db: &str, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
-            .arg("-h")
-            .arg(&self.dir)
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "weft",
-                "-d",
-                db,
-                "-c",
-                sql,
-            ])
-            .output()
-            .unwrap();
+        let out = self.psql_command(db).args(["-c", sql]).output().unwrap();
         assert!(
             out.status.success(),
             "psql {sql}: {}",
