@@ -788,3 +788,193 @@ fn a_client_killed_mid_change_leaves_the_change_whole_or_absent_and_others_carry
     eprintln!("killed changes: {absent} absent, {present} whole (a whole run {full:?})");
     assert!(absent > 0, "no kill landed inside a change");
 }
+
+/// A TCP relay to the test server that, once armed, cuts the client off at
+/// its next COMMIT: after passing it on (the change is made, the client
+/// never hears) or before (the change is not made).
+struct Relay {
+    port: u16,
+    /// 0: pass everything; 1: pass the COMMIT, then cut; 2: cut before it.
+    arm: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+impl Relay {
+    fn start(server_port: u16) -> Relay {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let arm = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+        let armed = arm.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                let Ok(mut upstream) = std::net::TcpStream::connect(("127.0.0.1", server_port))
+                else {
+                    continue;
+                };
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                // Set when the client is to hear nothing more.
+                let mute = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let muted = mute.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    while let Ok(n) = u2.read(&mut buf) {
+                        if n == 0
+                            || muted.load(Ordering::SeqCst)
+                            || c2.write_all(&buf[..n]).is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                let armed = armed.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 65536];
+                    while let Ok(n) = client.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let commit = buf[..n].windows(7).any(|w| w == b"COMMIT\0");
+                        let mode = if commit {
+                            armed.swap(0, Ordering::SeqCst)
+                        } else {
+                            0
+                        };
+                        if mode == 2 {
+                            break;
+                        }
+                        if mode == 1 {
+                            mute.store(true, Ordering::SeqCst);
+                        }
+                        if upstream.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        if mode == 1 {
+                            // Let the server have it, then drop the client
+                            // before it hears the answer.
+                            std::thread::sleep(std::time::Duration::from_millis(200));
+                            break;
+                        }
+                    }
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    let _ = upstream.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Relay { port, arm }
+    }
+}
+
+#[test]
+fn a_change_whose_commit_went_unanswered_is_made_once_or_reported_not_made() {
+    let Some(server) = pg::server() else { return };
+    if server.external {
+        eprintln!("skipped: the relay needs the throwaway server on 127.0.0.1");
+        return;
+    }
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "unanswered");
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let relay = Relay::start(server.port);
+    let through = format!(
+        "postgres://{}:{}@127.0.0.1:{}/{db}",
+        server.admin,
+        pg::password(),
+        relay.port
+    );
+    let mut store = weft::store::Store::open(std::path::Path::new(&through)).unwrap();
+    store.set_coder("ana");
+    let count = || -> usize {
+        server
+            .psql(
+                &db,
+                "SELECT count(*) FROM segment WHERE start = 1 AND \"end\" = 9",
+            )
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let code = |store: &mut weft::store::Store, code: &str| {
+        let code = code.to_string();
+        store.change("Apply code", move |r| {
+            let d = r.document_by_name("P03")?.unwrap().id;
+            Ok(weft::edit::ops::code_path_ranges(
+                r,
+                &[(d, weft::model::CharRange::new(1, 9))],
+                &code,
+                "ana",
+                "",
+            )?
+            .0)
+        })
+    };
+    // The server gets the COMMIT, the client never hears back: Weft
+    // connects again, finds the change's GUID in the log, and reports it made.
+    relay.arm.store(1, std::sync::atomic::Ordering::SeqCst);
+    code(&mut store, "Outcomes").expect("the change was made, so it is reported made");
+    assert_eq!(count(), 1);
+    // The COMMIT never reaches the server: the change is reported not made,
+    // and it is not there.
+    relay.arm.store(2, std::sync::atomic::Ordering::SeqCst);
+    let err = code(&mut store, "Engagement").unwrap_err().to_string();
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(count(), 1);
+    // Made once, so undo takes back exactly that one.
+    assert!(store.undo().unwrap().is_some());
+    assert_eq!(count(), 0);
+}
+
+#[test]
+fn a_server_project_of_an_older_schema_is_upgraded_when_opened_and_a_newer_one_refused() {
+    let Some(server) = pg::server() else { return };
+    let s = Sandbox::new();
+    let url = team_project(&s, server, "upgrade");
+    let db = url.rsplit('/').next().unwrap().to_string();
+    // Back to schema 10: no change log, no team.
+    server.psql(
+        &db,
+        "DROP POLICY everyone_reads ON segment; DROP POLICY own_segments ON segment;
+         ALTER TABLE segment DISABLE ROW LEVEL SECURITY;
+         DROP POLICY own_history ON history; ALTER TABLE history DISABLE ROW LEVEL SECURITY;
+         DROP TABLE change_log; DROP FUNCTION weft_is_lead(); DROP FUNCTION weft_my_coder_id();
+         DROP FUNCTION weft_my_coder(); DROP TABLE team_member;
+         UPDATE weft_meta SET value = '10' WHERE key = 'schema_version'",
+    );
+    let out = ok_as(
+        &s,
+        "ana",
+        &[
+            "code", &url, "--doc", "P03", "--start", "0", "--end", "11", "--code", "Outcomes",
+        ],
+    );
+    assert!(out.contains("Coded"), "{out}");
+    assert_eq!(
+        server
+            .psql(
+                &db,
+                "SELECT value FROM weft_meta WHERE key = 'schema_version'"
+            )
+            .trim(),
+        weft::store::migrations::latest_version().to_string()
+    );
+    assert_eq!(
+        server.psql(&db, "SELECT count(*) FROM change_log").trim(),
+        "1"
+    );
+    assert_eq!(
+        server
+            .psql(
+                &db,
+                "SELECT relrowsecurity FROM pg_class WHERE relname = 'segment'"
+            )
+            .trim(),
+        "t"
+    );
+    server.psql(
+        &db,
+        "UPDATE weft_meta SET value = '999' WHERE key = 'schema_version'",
+    );
+    let err = fails(&s, &["info", &url]);
+    assert!(err.contains("newer Weft") && err.contains("999"), "{err}");
+}

@@ -634,8 +634,8 @@ impl Store {
         F: FnOnce(&Reader<'_>) -> Result<Edit>,
     {
         self.refuse_read_only()?;
-        self.reconnect_if_lost()?;
-        let tx = self.db.begin_write()?;
+        self.start_write()?;
+        let tx = self.db.adopt();
         let edit = build(&Reader::new(&self.db))?;
         if edit.is_empty() {
             // Nothing to do, so nothing to undo either.
@@ -747,6 +747,20 @@ impl Store {
         if lost { self.reconnect() } else { Ok(()) }
     }
 
+    /// Opens a change's transaction. A server's connection can have broken
+    /// while the project sat idle (the client learns it only when it next
+    /// talks): then it connects again and opens it on the new connection.
+    fn start_write(&mut self) -> Result<()> {
+        self.reconnect_if_lost()?;
+        match self.db.start_write() {
+            Err(_) if matches!(self.db.pg_client(), Some(c) if c.is_closed()) => {
+                self.reconnect()?;
+                self.db.start_write()
+            }
+            other => other,
+        }
+    }
+
     fn reconnect(&mut self) -> Result<()> {
         if let Some(server) = &self.server {
             self.db = Db::pg(server.connect()?);
@@ -787,8 +801,8 @@ impl Store {
 
     fn step(&mut self, from: &str, to: &str) -> Result<Option<(String, Edit)>> {
         self.refuse_read_only()?;
-        self.reconnect_if_lost()?;
-        let tx = self.db.begin_write()?;
+        self.start_write()?;
+        let tx = self.db.adopt();
         let w = Writer::new(&self.db);
         let Some((id, label, json, witness)) = w.reader().history_top(from, &self.coder)? else {
             return Ok(None);

@@ -415,6 +415,13 @@ impl Db {
     /// Starts a writing transaction: on SQLite with the file's write lock,
     /// on PostgreSQL at READ COMMITTED behind the writers' advisory lock.
     pub(crate) fn begin_write(&self) -> Result<Tx<'_>> {
+        self.start_write()?;
+        Ok(self.adopt())
+    }
+
+    /// Opens the writing transaction of [`Db::begin_write`] without
+    /// holding on to it; [`Db::adopt`] then makes its [`Tx`].
+    pub(crate) fn start_write(&self) -> Result<()> {
         match self {
             Db::Lite(_) => self.batch("BEGIN IMMEDIATE").map_err(busy)?,
             Db::Pg(_) => {
@@ -431,11 +438,16 @@ impl Db {
                 })?;
             }
         }
+        Ok(())
+    }
+
+    /// The [`Tx`] of a transaction [`Db::start_write`] opened.
+    pub(crate) fn adopt(&self) -> Tx<'_> {
         self.set_in_tx(true);
-        Ok(Tx {
+        Tx {
             db: self,
             done: Cell::new(false),
-        })
+        }
     }
 
     /// Starts a read-only transaction that sees one moment of the project
