@@ -461,6 +461,28 @@ fn commands_take_a_server_url_wherever_they_take_a_project_file() {
     assert!(merged.contains("1 new"), "{merged}");
     let segs = ok_as(&s, "ana", &["segments", &url, "--format", "csv"]);
     assert_eq!(segs.lines().count(), 1 + 79 + 2, "{segs}");
+    // An offline copy, coded on a train, merges back.
+    ok_as(&s, "ana", &["pull", &url, "offline.weft"]);
+    ok_as(
+        &s,
+        "ana",
+        &[
+            "code",
+            "offline.weft",
+            "--doc",
+            "P06",
+            "--start",
+            "2",
+            "--end",
+            "9",
+            "--code",
+            "Outcomes",
+        ],
+    );
+    let merged = ok_as(&s, "ana", &["merge", &url, "offline.weft"]);
+    assert!(merged.contains("1 new"), "{merged}");
+    let segs = ok_as(&s, "ana", &["segments", &url, "--format", "csv"]);
+    assert_eq!(segs.lines().count(), 1 + 79 + 3, "{segs}");
     // A new project is made as a file.
     let err = fails_as(&s, "ana", &["new", &url]);
     assert!(err.contains("weft push"), "{err}");
