@@ -59,18 +59,42 @@ pub struct SegmentTable {
     pub rows: Vec<SegmentRow>,
 }
 
+/// One row as [`each_row`] hands it out: borrowed from what the document's
+/// pass holds, so streaming it out allocates nothing per row.
+struct RowRef<'a> {
+    segment: &'a Segment,
+    document: &'a str,
+    participant: &'a str,
+    code: &'a str,
+    text: &'a str,
+    coder: &'a str,
+    attributes: &'a [String],
+}
+
 /// Builds the table from the project.
 pub fn segment_table(r: &Reader<'_>, filter: &SegmentFilter) -> Result<SegmentTable> {
     let mut table = SegmentTable::default();
     each_row(
         r,
         filter,
+        true,
         |names| {
             table.attributes = names.to_vec();
             Ok(())
         },
         |rows| {
-            table.rows.extend(rows);
+            table.rows.extend(rows.iter().map(|row| SegmentRow {
+                id: row.segment.id,
+                document: row.document.to_string(),
+                participant: row.participant.to_string(),
+                code: row.code.to_string(),
+                start: row.segment.range.start,
+                end: row.segment.range.end,
+                text: row.text.to_string(),
+                coder: row.coder.to_string(),
+                memo: row.segment.memo.clone(),
+                attributes: row.attributes.to_vec(),
+            }));
             Ok(())
         },
     )?;
@@ -92,15 +116,32 @@ pub fn write_csv_from(r: &Reader<'_>, filter: &SegmentFilter, out: impl Write) -
     each_row(
         r,
         filter,
+        false,
         |names| {
             let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
             header.extend(names.iter().map(String::as_str));
             super::write_safe_record(&mut *w.borrow_mut(), &header).map_err(failed)
         },
         |rows| {
+            let mut w = w.borrow_mut();
+            let mut number = String::new();
             for row in rows {
-                csv_record(&row, &mut record);
-                w.borrow_mut().write_record(&record).map_err(failed)?;
+                record.clear();
+                let safe = super::csv_safe;
+                record.push_field(&safe(row.document));
+                record.push_field(&safe(row.participant));
+                record.push_field(&safe(row.code));
+                for x in [row.segment.range.start, row.segment.range.end] {
+                    number.clear();
+                    let _ = std::fmt::Write::write_fmt(&mut number, format_args!("{x}"));
+                    record.push_field(&number);
+                }
+                record.push_field(&safe(row.text));
+                record.push_field(&safe(row.coder));
+                for a in row.attributes {
+                    record.push_field(&safe(a));
+                }
+                w.write_record(&record).map_err(failed)?;
                 n += 1;
             }
             Ok(())
@@ -128,12 +169,14 @@ fn csv_record(row: &SegmentRow, record: &mut csv::StringRecord) {
 }
 
 /// Visits the rows a document at a time, each document's sorted: first the
-/// attribute names, then each document's rows.
+/// attribute names, then each document's rows. Without `memos`, segments are
+/// read without their memos, GUIDs and timestamps, which the CSV has not.
 fn each_row(
     r: &Reader<'_>,
     filter: &SegmentFilter,
+    memos: bool,
     header: impl FnOnce(&[String]) -> Result<()>,
-    mut rows_of_document: impl FnMut(Vec<SegmentRow>) -> Result<()>,
+    mut rows_of_document: impl FnMut(&[RowRef<'_>]) -> Result<()>,
 ) -> Result<()> {
     let attributes = r.attributes()?;
     let mut values: HashMap<(ParticipantId, AttributeId), String> = HashMap::new();
@@ -148,11 +191,16 @@ fn each_row(
     let coders: HashMap<CoderId, String> =
         r.coders()?.into_iter().map(|c| (c.id, c.name)).collect();
     let tree = r.code_tree()?;
-    let mut paths: HashMap<CodeId, String> = HashMap::new();
+    let paths: HashMap<CodeId, String> = tree
+        .codes()
+        .iter()
+        .map(|c| (c.id, tree.path(c.id)))
+        .collect();
     let documents = r.documents()?;
-    let segments = match filter.code {
-        Some(c) => r.segments_of_code(c)?,
-        None => r.segments()?,
+    let segments = match (filter.code, memos) {
+        (Some(c), true) => r.segments_of_code(c)?,
+        (None, true) => r.segments()?,
+        (code, false) => r.segment_ranges(code)?,
     };
     let mut by_doc: HashMap<DocumentId, Vec<&Segment>> = HashMap::new();
     for s in &segments {
@@ -164,6 +212,7 @@ fn each_row(
             .map(|a| a.name.clone())
             .collect::<Vec<_>>(),
     )?;
+    let none = String::new();
     for doc in &documents {
         let Some(segs) = by_doc.get(&doc.id) else {
             continue;
@@ -182,10 +231,7 @@ fn each_row(
         }
         let text = r.document_text(doc.id)?;
         let index = CharIndex::new(&text);
-        let participant = pid
-            .and_then(|p| participants.get(&p))
-            .cloned()
-            .unwrap_or_default();
+        let participant = pid.and_then(|p| participants.get(&p)).unwrap_or(&none);
         let attrs: Vec<String> = attributes
             .iter()
             .map(|a| {
@@ -194,27 +240,26 @@ fn each_row(
                     .unwrap_or_default()
             })
             .collect();
-        let mut rows = Vec::with_capacity(segs.len());
-        for s in segs {
-            let code = paths
-                .entry(s.code)
-                .or_insert_with(|| tree.path(s.code))
-                .clone();
-            rows.push(SegmentRow {
-                id: s.id,
-                document: doc.name.clone(),
-                participant: participant.clone(),
-                code,
-                start: s.range.start,
-                end: s.range.end,
-                text: index.slice(s.range).to_string(),
-                coder: coders.get(&s.coder).cloned().unwrap_or_default(),
-                memo: s.memo.clone(),
-                attributes: attrs.clone(),
-            });
-        }
-        rows.sort_by(|a, b| (a.start, a.end, &a.code).cmp(&(b.start, b.end, &b.code)));
-        rows_of_document(rows)?;
+        let mut rows: Vec<RowRef<'_>> = segs
+            .iter()
+            .map(|s| RowRef {
+                segment: s,
+                document: &doc.name,
+                participant,
+                code: paths.get(&s.code).unwrap_or(&none),
+                text: index.slice(s.range),
+                coder: coders.get(&s.coder).unwrap_or(&none),
+                attributes: &attrs,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (a.segment.range.start, a.segment.range.end, a.code).cmp(&(
+                b.segment.range.start,
+                b.segment.range.end,
+                b.code,
+            ))
+        });
+        rows_of_document(&rows)?;
     }
     Ok(())
 }

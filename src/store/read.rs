@@ -671,19 +671,20 @@ impl<'c> Reader<'c> {
         )
     }
 
-    /// A snapshot for counting (matrices): every row as in [`Reader::snapshot`],
-    /// but segments without their GUID, timestamp and memo, which a matrix
-    /// never reads. Not for the window, which shows memos.
-    pub fn snapshot_for_counting(&self) -> Result<ProjectSnapshot> {
-        self.at_one_moment(|| self.snapshot_for_counting_now())
-    }
-
-    fn snapshot_for_counting_now(&self) -> Result<ProjectSnapshot> {
-        let mut s = self.snapshot_without_segments()?;
-        s.segments = self.list(
-            "SELECT id, document_id, code_id, start, \"end\", coder_id FROM segment
-             ORDER BY document_id, start, \"end\", code_id, id",
-            p![],
+    /// Segments without their GUID, timestamp and memo (empty), all of them
+    /// or one code's, sorted by document, start, end, code: for counting and
+    /// for exports that show none of those.
+    pub fn segment_ranges(&self, code: Option<CodeId>) -> Result<Vec<Segment>> {
+        let (filter, params) = match code {
+            Some(c) => ("WHERE code_id = ?1", vec![super::sql::P::Int(c.0)]),
+            None => ("", vec![]),
+        };
+        self.list(
+            &format!(
+                "SELECT id, document_id, code_id, start, \"end\", coder_id FROM segment {filter}
+                 ORDER BY document_id, start, \"end\", code_id, id"
+            ),
+            &params,
             |r| {
                 Ok(Segment {
                     id: SegmentId(r.get(0)?),
@@ -697,7 +698,19 @@ impl<'c> Reader<'c> {
                     exemplar: false,
                 })
             },
-        )?;
+        )
+    }
+
+    /// A snapshot for counting (matrices): every row as in [`Reader::snapshot`],
+    /// but segments without their GUID, timestamp and memo, which a matrix
+    /// never reads. Not for the window, which shows memos.
+    pub fn snapshot_for_counting(&self) -> Result<ProjectSnapshot> {
+        self.at_one_moment(|| self.snapshot_for_counting_now())
+    }
+
+    fn snapshot_for_counting_now(&self) -> Result<ProjectSnapshot> {
+        let mut s = self.snapshot_without_segments()?;
+        s.segments = self.segment_ranges(None)?;
         s.compute_stats();
         Ok(s)
     }
