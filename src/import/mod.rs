@@ -253,14 +253,36 @@ pub(crate) fn looks_binary(text: &str) -> bool {
     if text.as_bytes().contains(&0) {
         return true;
     }
-    // One pass over the first 64 Ki characters.
-    let (mut total, mut control) = (0usize, 0usize);
-    for c in text.chars().take(64 * 1024) {
-        total += 1;
-        // `char::is_control` is exactly these two ranges (category Cc); the
-        // comparison is cheaper than its table.
-        let cc = matches!(c as u32, 0..=0x1f | 0x7f..=0x9f);
-        control += usize::from(cc && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    // One pass over the first 64 Ki characters. `char::is_control` is
+    // exactly U+0000–U+001F and U+007F–U+009F (category Cc): in UTF-8 the
+    // first two ranges are single bytes and the third is C2 80 – C2 9F, so
+    // the bytes tell, eight at a time where they are all printable ASCII.
+    const LIMIT: usize = 64 * 1024;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let ones = |b: u8| u64::from_le_bytes([b; 8]);
+    let bytes = text.as_bytes();
+    let (mut total, mut control, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() && total < LIMIT {
+        if i + 8 <= bytes.len() && total + 8 <= LIMIT {
+            let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+            let below_space = w.wrapping_sub(ones(0x20)) & !w & HIGH;
+            let x = w ^ ones(0x7f);
+            let delete = x.wrapping_sub(ones(1)) & !x & HIGH;
+            if below_space | delete | (w & HIGH) == 0 {
+                total += 8;
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b & 0xC0 != 0x80 {
+            total += 1;
+            let cc = b < 0x20
+                || b == 0x7f
+                || (b == 0xC2 && matches!(bytes.get(i + 1), Some(0x80..=0x9f)));
+            control += usize::from(cc && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c));
+        }
+        i += 1;
     }
     control * 100 > total.max(1)
 }
@@ -361,5 +383,72 @@ mod read_many {
         std::fs::write(&paths[30], "").unwrap();
         let err = read_transcripts(&paths, None).unwrap_err().to_string();
         assert!(err.contains("T07.txt"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod looks_binary_tests {
+    use super::looks_binary;
+
+    /// What `looks_binary` decides, by characters, as it was first written.
+    fn by_chars(text: &str) -> bool {
+        if text.contains('\0') {
+            return true;
+        }
+        let (mut total, mut control) = (0usize, 0usize);
+        for c in text.chars().take(64 * 1024) {
+            total += 1;
+            control += usize::from(c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+        }
+        control * 100 > total.max(1)
+    }
+
+    #[test]
+    fn the_byte_count_decides_as_the_character_count() {
+        let pieces = [
+            "plain words ",
+            "é",
+            "\u{1}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{100}",
+            "😀",
+            "\n",
+            "\t",
+            "\u{c}",
+            "\r",
+            "\u{1b}[0m",
+            "家",
+        ];
+        let mut seed = 3u64;
+        for round in 0..400 {
+            let mut text = String::new();
+            // Around the 64 Ki limit too, where a late control must not count.
+            let n = if round % 10 == 0 { 9000 } else { round * 3 };
+            for _ in 0..n {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let k = (seed >> 33) as usize;
+                // Mostly plain text, some rounds full of controls.
+                let p = if k % 100 < 97 - (round % 7) * 10 {
+                    0
+                } else {
+                    k % pieces.len()
+                };
+                text.push_str(pieces[p]);
+            }
+            assert_eq!(looks_binary(&text), by_chars(&text), "round {round}");
+        }
+        assert!(looks_binary(&"\u{85}".repeat(10)));
+        assert!(!looks_binary(&"\u{a0}".repeat(10)));
+        assert!(looks_binary(&format!("{}\u{1}", "a".repeat(50))));
+        assert!(!looks_binary(&format!(
+            "{}{}",
+            "a".repeat(70_000),
+            "\u{1}".repeat(5_000)
+        )));
     }
 }
