@@ -265,11 +265,16 @@ pub(crate) fn looks_binary(text: &str) -> bool {
     while i < bytes.len() && total < LIMIT {
         if i + 8 <= bytes.len() && total + 8 <= LIMIT {
             let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+            // Any byte below a space, any 0x7F, any 0xC2 (which may lead
+            // U+0080–U+009F): else the word holds no control character, and
+            // its code points are the bytes that do not continue one.
+            let has = |b: u8| {
+                let x = w ^ ones(b);
+                x.wrapping_sub(ones(1)) & !x & HIGH
+            };
             let below_space = w.wrapping_sub(ones(0x20)) & !w & HIGH;
-            let x = w ^ ones(0x7f);
-            let delete = x.wrapping_sub(ones(1)) & !x & HIGH;
-            if below_space | delete | (w & HIGH) == 0 {
-                total += 8;
+            if below_space | has(0x7f) | has(0xC2) == 0 {
+                total += 8 - (w & !(w << 1) & HIGH).count_ones() as usize;
                 i += 8;
                 continue;
             }
