@@ -87,6 +87,9 @@ pub struct Store {
     /// On a team project, this login's role (`lead` or `coder`) when it is
     /// a member; its coder is then fixed by the team.
     team_role: Option<String>,
+    /// Whether changes go on the undo stack: not while [`Store::build`]
+    /// fills a new project, whose history it forgets anyway.
+    recording: bool,
 }
 
 /// One change in the change log (see [`Store::changes_since`]).
@@ -187,6 +190,10 @@ impl Store {
             .unwrap_or_default();
         let result = (|| {
             let mut store = Self::create_inner(&tmp, path, &name, guid)?;
+            // Nothing before the new project to undo to: its fill is not
+            // recorded (for a 100,000-coding .qdpx, the inverse and the
+            // witness were megabytes of JSON written only to be forgotten).
+            store.recording = false;
             let value = fill(&mut store)?;
             store.forget_history()?;
             // Closing commits the rollback journal away, so the partial is one
@@ -219,6 +226,7 @@ impl Store {
             read_only: false,
             last_logged: 0,
             team_role: None,
+            recording: true,
         };
         store.configure()?;
         let tx = store.db.begin_write()?;
@@ -276,6 +284,7 @@ impl Store {
             read_only,
             last_logged: 0,
             team_role: None,
+            recording: true,
         };
         store.configure()?;
         let version: i64 = store
@@ -309,6 +318,7 @@ impl Store {
             read_only: false,
             last_logged: 0,
             team_role: None,
+            recording: true,
         };
         let version = pg::schema_version(&store.db, &server)?;
         let known = migrations::latest_version();
@@ -653,14 +663,16 @@ impl Store {
                 crate::model::MAX_CODE_DEPTH
             )));
         }
-        w.clear_history("redo", Some(&self.coder))?;
-        w.push_history(
-            "undo",
-            label,
-            &self.coder,
-            &serde_json::to_string(&inverse)?,
-            &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
-        )?;
+        if self.recording {
+            w.clear_history("redo", Some(&self.coder))?;
+            w.push_history(
+                "undo",
+                label,
+                &self.coder,
+                &serde_json::to_string(&inverse)?,
+                &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
+            )?;
+        }
         let (guid, seq) = self.log_change(label, &edit)?;
         let committed = tx.commit();
         self.settle(committed, &guid, seq)?;
