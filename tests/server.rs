@@ -609,23 +609,27 @@ fn a_coder_may_change_only_their_own_coding_and_postgresql_itself_says_so() {
     // Through Weft, ben may not touch the codebook or another's segment.
     let err = fails_as(&s, "x", &["codes", "rename", &ben, "Outcomes", "Results"]);
     assert!(err.contains("does not allow"), "{err}");
+    // The demo's first segment, someone else's.
+    let segs = ok(&s, &["segments", &url, "--format", "csv"]);
+    let first: Vec<String> = segs
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let (doc, code, start, end) = (&first[0], &first[2], &first[3], &first[4]);
     let err = fails_as(
         &s,
         "x",
         &[
-            "uncode",
-            &ben,
-            "--doc",
-            "P01",
-            "--start",
-            "0",
-            "--end",
-            "10",
-            "--code",
-            "Engagement",
+            "uncode", &ben, "--doc", doc, "--start", start, "--end", end, "--code", code,
         ],
     );
-    assert!(!err.is_empty());
+    assert!(
+        err.contains("another coder's segment") && err.contains("does not allow"),
+        "{err}"
+    );
     // Nor through raw SQL: the server refuses, whatever the client.
     let psql_as = |login: &str, sql: &str| {
         std::process::Command::new(server.bin.join("psql"))

@@ -274,7 +274,31 @@ impl<'c> Writer<'c> {
             "UPDATE segment SET code_id = ?2, memo = ?3, exemplar = ?4 WHERE id = ?1",
             p![s.id.0, s.code.0, &s.memo, s.exemplar],
         )?;
-        changed(n, "the segment")
+        self.segment_changed(n, &[s.id])
+    }
+
+    /// [`changed`] for segments. On a team project row-level security makes
+    /// another coder's segment vanish from a coder's UPDATE or DELETE (it
+    /// stays visible to reads): say so, instead of "no longer exists".
+    fn segment_changed(&self, n: usize, ids: &[SegmentId]) -> Result<()> {
+        if n == ids.len() {
+            return Ok(());
+        }
+        if self.db.is_pg() {
+            let ids = serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            let there: i64 = self.db.value(
+                "SELECT count(*) FROM segment WHERE id IN
+                 (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON)))",
+                p![&ids],
+            )?;
+            if there as usize > n {
+                return Err(Error::Invalid(
+                    "another coder's segment: your role in this team project does not allow changing it (a coder adds, changes and removes only their own segments and memos; the rest is for a lead)".into(),
+                ));
+            }
+        }
+        changed(0, "the segment")
     }
 
     /// Moves segments from one code to another in one statement; refused
@@ -299,6 +323,8 @@ impl<'c> Writer<'c> {
             p![from.0, to.0, &list],
         )?;
         if n != ids.len() {
+            // Another coder's, on a team project? Say so.
+            self.segment_changed(n, ids)?;
             return Err(crate::Error::Invalid(
                 "some of these segments no longer exist or were recoded; they may have been changed elsewhere".into(),
             ));
@@ -310,7 +336,7 @@ impl<'c> Writer<'c> {
         let n = self
             .db
             .execute("DELETE FROM segment WHERE id = ?1", p![id.0])?;
-        changed(n, "the segment")
+        self.segment_changed(n, &[id])
     }
 
     pub(crate) fn set_decision(
