@@ -708,7 +708,17 @@ fn a_writer_that_waits_too_long_hears_the_project_is_busy() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Until the server shows the lock held.
+    for _ in 0..250 {
+        let held = server.psql(
+            &db,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        );
+        if held.trim() != "0" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let err = fails_as(
         &s,
         "ana",
