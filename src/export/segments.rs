@@ -62,13 +62,32 @@ pub struct SegmentTable {
 /// One row as [`each_row`] hands it out: borrowed from what the document's
 /// pass holds, so streaming it out allocates nothing per row.
 struct RowRef<'a> {
-    segment: &'a Segment,
+    id: SegmentId,
+    range: CharRange,
+    memo: &'a str,
     document: &'a str,
     participant: &'a str,
     code: &'a str,
     text: &'a str,
     coder: &'a str,
     attributes: &'a [String],
+}
+
+impl SegmentRow {
+    /// The row as the CSV writer takes it.
+    fn view(&self) -> RowRef<'_> {
+        RowRef {
+            id: self.id,
+            range: CharRange::new(self.start, self.end),
+            memo: &self.memo,
+            document: &self.document,
+            participant: &self.participant,
+            code: &self.code,
+            text: &self.text,
+            coder: &self.coder,
+            attributes: &self.attributes,
+        }
+    }
 }
 
 /// Builds the table from the project.
@@ -84,15 +103,15 @@ pub fn segment_table(r: &Reader<'_>, filter: &SegmentFilter) -> Result<SegmentTa
         },
         |rows| {
             table.rows.extend(rows.iter().map(|row| SegmentRow {
-                id: row.segment.id,
+                id: row.id,
                 document: row.document.to_string(),
                 participant: row.participant.to_string(),
                 code: row.code.to_string(),
-                start: row.segment.range.start,
-                end: row.segment.range.end,
+                start: row.range.start,
+                end: row.range.end,
                 text: row.text.to_string(),
                 coder: row.coder.to_string(),
-                memo: row.segment.memo.clone(),
+                memo: row.memo.to_string(),
                 attributes: row.attributes.to_vec(),
             }));
             Ok(())
@@ -124,23 +143,8 @@ pub fn write_csv_from(r: &Reader<'_>, filter: &SegmentFilter, out: impl Write) -
         },
         |rows| {
             let mut w = w.borrow_mut();
-            let mut number = String::new();
             for row in rows {
-                record.clear();
-                let safe = super::csv_safe;
-                record.push_field(&safe(row.document));
-                record.push_field(&safe(row.participant));
-                record.push_field(&safe(row.code));
-                for x in [row.segment.range.start, row.segment.range.end] {
-                    number.clear();
-                    let _ = std::fmt::Write::write_fmt(&mut number, format_args!("{x}"));
-                    record.push_field(&number);
-                }
-                record.push_field(&safe(row.text));
-                record.push_field(&safe(row.coder));
-                for a in row.attributes {
-                    record.push_field(&safe(a));
-                }
+                csv_record(row, &mut record);
                 w.write_record(&record).map_err(failed)?;
                 n += 1;
             }
@@ -153,17 +157,25 @@ pub fn write_csv_from(r: &Reader<'_>, filter: &SegmentFilter, out: impl Write) -
     Ok(n)
 }
 
-fn csv_record(row: &SegmentRow, record: &mut csv::StringRecord) {
+/// One row's CSV fields, in [`CSV_COLUMNS`] order then the attributes, every
+/// text through the formula guard. Allocates nothing for a row that needs
+/// no guard.
+fn csv_record(row: &RowRef<'_>, record: &mut csv::StringRecord) {
     record.clear();
     let safe = super::csv_safe;
-    record.push_field(&safe(&row.document));
-    record.push_field(&safe(&row.participant));
-    record.push_field(&safe(&row.code));
-    record.push_field(row.start.to_string().as_str());
-    record.push_field(row.end.to_string().as_str());
-    record.push_field(&safe(&row.text));
-    record.push_field(&safe(&row.coder));
-    for a in &row.attributes {
+    record.push_field(&safe(row.document));
+    record.push_field(&safe(row.participant));
+    record.push_field(&safe(row.code));
+    for x in [row.range.start, row.range.end] {
+        let mut digits = [0u8; 20];
+        let mut at = std::io::Cursor::new(&mut digits[..]);
+        let _ = write!(at, "{x}");
+        let len = at.position() as usize;
+        record.push_field(std::str::from_utf8(&digits[..len]).unwrap_or_default());
+    }
+    record.push_field(&safe(row.text));
+    record.push_field(&safe(row.coder));
+    for a in row.attributes {
         record.push_field(&safe(a));
     }
 }
@@ -243,7 +255,9 @@ fn each_row(
         let mut rows: Vec<RowRef<'_>> = segs
             .iter()
             .map(|s| RowRef {
-                segment: s,
+                id: s.id,
+                range: s.range,
+                memo: &s.memo,
                 document: &doc.name,
                 participant,
                 code: paths.get(&s.code).unwrap_or(&none),
@@ -253,11 +267,7 @@ fn each_row(
             })
             .collect();
         rows.sort_by(|a, b| {
-            (a.segment.range.start, a.segment.range.end, a.code).cmp(&(
-                b.segment.range.start,
-                b.segment.range.end,
-                b.code,
-            ))
+            (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code))
         });
         rows_of_document(&rows)?;
     }
@@ -283,7 +293,7 @@ pub fn write_csv(table: &SegmentTable, out: impl Write) -> csv::Result<()> {
     super::write_safe_record(&mut w, &header)?;
     let mut record = csv::StringRecord::new();
     for row in &table.rows {
-        csv_record(row, &mut record);
+        csv_record(&row.view(), &mut record);
         w.write_record(&record)?;
     }
     w.flush()?;
