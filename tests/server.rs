@@ -7,32 +7,13 @@ mod common;
 use common::Sandbox;
 use common::pg;
 
-/// Runs weft with the test server's password in PGPASSWORD.
-fn weft(s: &Sandbox, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
-        .args(args)
-        .current_dir(s.dir.path())
-        .env("WEFT_CODER", "tester")
-        .env("PGPASSWORD", pg::password())
-        .env("HOME", s.dir.path())
-        .output()
-        .unwrap()
-}
-
+/// Runs weft as the test coder (see [`weft_as`]) and asserts success.
 fn ok(s: &Sandbox, args: &[&str]) -> String {
-    let out = weft(s, args);
-    assert!(
-        out.status.success(),
-        "weft {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    ok_as(s, "tester", args)
 }
 
 fn fails(s: &Sandbox, args: &[&str]) -> String {
-    let out = weft(s, args);
-    assert!(!out.status.success(), "weft {args:?} should have failed");
-    String::from_utf8(out.stderr).unwrap()
+    fails_as(s, "tester", args)
 }
 
 /// Every table's rows, as the store dumps them, and the undo history's length.
@@ -347,7 +328,8 @@ fn a_push_killed_at_any_moment_leaves_nothing_or_everything() {
     assert!(seen.0 > 0, "no kill landed inside the push");
 }
 
-/// Runs weft as `coder` (WEFT_CODER) with the test password.
+/// Runs weft as `coder` (WEFT_CODER) with the test server's password in
+/// PGPASSWORD, and the sandbox as HOME (so no ~/.pgpass of the machine's).
 fn weft_as(s: &Sandbox, coder: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(args)
