@@ -202,10 +202,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE history ADD COLUMN witness TEXT NOT NULL DEFAULT '';
     "#,
     // 11: the change log: one row per change, in commit order, with a GUID
-    // so that a change whose commit went unanswered is never made twice.
-    // On a server each row holds the forward edit, which the other open
-    // windows read to patch their snapshots; a file leaves it empty (its
-    // windows reload when another connection writes).
+    // so that a change whose commit went unanswered is never made twice,
+    // and the forward edit, which the other open windows read to patch
+    // their snapshots. Only a server writes it; a file keeps the table (the
+    // same schema) empty, since its windows reload when another connection
+    // writes.
     r#"
     CREATE TABLE change_log (
         seq         INTEGER PRIMARY KEY,

@@ -155,6 +155,20 @@ impl HistoryEntry {
 }
 
 impl Store {
+    /// A store on an open connection, coding as the default coder.
+    fn on(db: Db, path: PathBuf, read_only: bool) -> Store {
+        Store {
+            db,
+            path,
+            server: None,
+            coder: crate::model::default_coder(),
+            read_only,
+            last_logged: 0,
+            team_role: None,
+            recording: true,
+        }
+    }
+
     /// Creates a new, empty project at `path`. Refuses to overwrite a file.
     pub fn create(path: &Path) -> Result<Store> {
         Ok(Self::build(path, None, |_| Ok(()))?.0)
@@ -218,16 +232,7 @@ impl Store {
     /// being built; [`Store::open`] turns on WAL once it is in place.
     fn create_inner(tmp: &Path, target: &Path, name: &str, guid: Option<&str>) -> Result<Store> {
         let conn = Connection::open(tmp).map_err(|e| sqlite_open_error(target, e))?;
-        let mut store = Store {
-            db: Db::Lite(conn),
-            path: target.to_path_buf(),
-            server: None,
-            coder: crate::model::default_coder(),
-            read_only: false,
-            last_logged: 0,
-            team_role: None,
-            recording: true,
-        };
+        let mut store = Store::on(Db::Lite(conn), target.to_path_buf(), false);
         store.configure()?;
         let tx = store.db.begin_write()?;
         let conn = store.lite();
@@ -276,16 +281,7 @@ impl Store {
             },
             Err(e) => return Err(e),
         };
-        let mut store = Store {
-            db: Db::Lite(conn),
-            path: path.to_path_buf(),
-            server: None,
-            coder: crate::model::default_coder(),
-            read_only,
-            last_logged: 0,
-            team_role: None,
-            recording: true,
-        };
+        let mut store = Store::on(Db::Lite(conn), path.to_path_buf(), read_only);
         store.configure()?;
         let version: i64 = store
             .lite()
@@ -310,23 +306,10 @@ impl Store {
     /// once upgrade it once).
     pub fn open_server(server: pg::Server) -> Result<Store> {
         let db = Db::pg(server.connect()?);
-        let mut store = Store {
-            db,
-            path: PathBuf::from(server.url()),
-            server: None,
-            coder: crate::model::default_coder(),
-            read_only: false,
-            last_logged: 0,
-            team_role: None,
-            recording: true,
-        };
+        let mut store = Store::on(db, PathBuf::from(server.url()), false);
         let version = pg::schema_version(&store.db, &server)?;
         let known = migrations::latest_version();
-        if version > known {
-            return Err(server.error(format!(
-                "the project was made by a newer Weft (schema version {version}, this Weft knows up to {known}); update Weft"
-            )));
-        }
+        pg::refuse_newer(&server, version)?;
         if version < known {
             let tx = store.db.begin_write()?;
             // Read again behind the lock: another coder may just have done it.
@@ -368,8 +351,9 @@ impl Store {
         self.retrying(|store| store.changes_since_now(seq))
     }
 
-    /// Runs a read; when it fails because a server's connection broke (the
-    /// network, a restarted server), connects again and runs it once more.
+    /// Runs a read (or opens a change's transaction); when it fails because
+    /// a server's connection broke (the network, a restarted server, or while
+    /// the project sat idle), connects again and runs it once more.
     fn retrying<T>(&mut self, read: impl Fn(&Store) -> Result<T>) -> Result<T> {
         self.reconnect_if_lost()?;
         match read(self) {
@@ -673,29 +657,28 @@ impl Store {
                 &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
             )?;
         }
-        let (guid, seq) = self.log_change(label, &edit)?;
+        let logged = self.log_change(label, &edit)?;
         let committed = tx.commit();
-        self.settle(committed, &guid, seq)?;
+        self.settle(committed, logged)?;
         Ok(Applied {
             forward: edit,
             inverse,
         })
     }
 
-    /// Appends a change to the change log, in its transaction: its place in
-    /// commit order (never reused), a GUID, and on a server the forward edit,
-    /// with a notification to the other windows (delivered at commit).
-    /// Keeps the newest [`CHANGE_LOG_KEPT`] entries; a window further behind
-    /// loads the project again.
-    fn log_change(&self, label: &str, edit: &Edit) -> Result<(String, i64)> {
-        let r = Reader::new(&self.db);
-        let seq = r.next_number("change_log", "seq")?;
+    /// Appends a change to a server project's change log, in its
+    /// transaction: its place in commit order (never reused), a GUID, the
+    /// forward edit, and a notification to the other windows (delivered at
+    /// commit). Keeps the newest [`CHANGE_LOG_KEPT`] entries; a window further
+    /// behind loads the project again. A file logs nothing: no one reads its
+    /// log (its windows reload when another connection writes, and its
+    /// commits are always answered). Returns the entry's GUID and number.
+    fn log_change(&self, label: &str, edit: &Edit) -> Result<Option<(String, i64)>> {
+        if !self.db.is_pg() {
+            return Ok(None);
+        }
+        let seq = Reader::new(&self.db).next_number("change_log", "seq")?;
         let guid = new_guid();
-        let json = if self.db.is_pg() {
-            serde_json::to_string(edit)?
-        } else {
-            String::new()
-        };
         self.db.execute(
             "INSERT INTO change_log (seq, guid, coder, label, edit, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -704,36 +687,36 @@ impl Store {
                 &guid,
                 &self.coder,
                 label,
-                &json,
+                &serde_json::to_string(edit)?,
                 now_rfc3339().as_str()
             ],
         )?;
-        let w = Writer::new(&self.db);
-        w.raise_high_water("change_log", std::iter::once(seq))?;
+        Writer::new(&self.db).raise_high_water("change_log", std::iter::once(seq))?;
         self.db.execute(
             "DELETE FROM change_log WHERE seq <= ?1",
             p![seq - CHANGE_LOG_KEPT],
         )?;
-        if self.db.is_pg() {
-            self.db.execute(
-                "SELECT pg_notify(?1, ?2)",
-                p![CHANGE_CHANNEL, &*seq.to_string()],
-            )?;
-        }
-        Ok((guid, seq))
+        self.db.execute(
+            "SELECT pg_notify(?1, ?2)",
+            p![CHANGE_CHANNEL, &*seq.to_string()],
+        )?;
+        Ok(Some((guid, seq)))
     }
 
     /// What a change's commit did. When a server does not answer the commit (the
     /// connection broke), the change may or may not have been made: Weft
     /// connects again and looks for the change's GUID in the log, so a
     /// change is reported made only if it was, and never made twice.
-    fn settle(&mut self, committed: Result<()>, guid: &str, seq: i64) -> Result<()> {
+    fn settle(&mut self, committed: Result<()>, logged: Option<(String, i64)>) -> Result<()> {
+        let Some((guid, seq)) = logged else {
+            return committed;
+        };
         let made = match committed {
             Err(Error::Postgres { code, .. }) if code.is_empty() && self.server.is_some() => {
                 self.reconnect()?;
                 let found: Option<i64> = self.db.one(
                     "SELECT seq FROM change_log WHERE guid = ?1",
-                    p![guid],
+                    p![&guid],
                     |r| r.get(0),
                 )?;
                 match found {
@@ -763,14 +746,7 @@ impl Store {
     /// while the project sat idle (the client learns it only when it next
     /// talks): then it connects again and opens it on the new connection.
     fn start_write(&mut self) -> Result<()> {
-        self.reconnect_if_lost()?;
-        match self.db.start_write() {
-            Err(_) if matches!(self.db.pg_client(), Some(c) if c.is_closed()) => {
-                self.reconnect()?;
-                self.db.start_write()
-            }
-            other => other,
-        }
+        self.retrying(|store| store.db.start_write())
     }
 
     fn reconnect(&mut self) -> Result<()> {
@@ -854,9 +830,9 @@ impl Store {
             &serde_json::to_string(&crate::edit::witness::Witness::of(&edit))?,
         )?;
         let what = if from == "undo" { "Undo" } else { "Redo" };
-        let (guid, seq) = self.log_change(&format!("{what} {label}"), &edit)?;
+        let logged = self.log_change(&format!("{what} {label}"), &edit)?;
         let committed = tx.commit();
-        self.settle(committed, &guid, seq)?;
+        self.settle(committed, logged)?;
         Ok(Some((label, edit)))
     }
 

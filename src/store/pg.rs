@@ -868,11 +868,8 @@ pub(crate) fn schema_version(db: &Db, server: &Server) -> Result<i64> {
 /// Brings a server project's schema from `from` to `target`, in the caller's
 /// transaction, and records the new version.
 pub(crate) fn migrate(db: &Db, from: i64, target: i64) -> Result<()> {
-    for (i, sql) in PG_MIGRATIONS.iter().enumerate() {
-        let version = i as i64 + 1;
-        if version > from && version <= target && !sql.is_empty() {
-            db.batch(sql)?;
-        }
+    for sql in steps(from, target) {
+        db.batch(sql)?;
     }
     db.execute(
         "UPDATE weft_meta SET value = ?1 WHERE key = 'schema_version'",
@@ -881,17 +878,20 @@ pub(crate) fn migrate(db: &Db, from: i64, target: i64) -> Result<()> {
     Ok(())
 }
 
-/// Brings a server database's schema to `target`, in the caller's transaction.
-fn pg_migrate(
-    tx: &mut postgres::Transaction<'_>,
-    from: i64,
-    target: i64,
-) -> Result<(), postgres::Error> {
-    for (i, sql) in PG_MIGRATIONS.iter().enumerate() {
-        let version = i as i64 + 1;
-        if version > from && version <= target && !sql.is_empty() {
-            tx.batch_execute(sql)?;
-        }
+/// The migrations that take a server project from schema `from` to `target`.
+fn steps(from: i64, target: i64) -> impl Iterator<Item = &'static str> {
+    (from.max(0) as usize..target.max(0) as usize)
+        .filter_map(|i| PG_MIGRATIONS.get(i).copied())
+        .filter(|sql| !sql.is_empty())
+}
+
+/// Refuses a server project made by a newer Weft than this one.
+pub(crate) fn refuse_newer(server: &Server, version: i64) -> Result<()> {
+    let known = migrations::latest_version();
+    if version > known {
+        return Err(server.error(format!(
+            "the project was made by a newer Weft (schema version {version}, this Weft knows up to {known}); update Weft"
+        )));
     }
     Ok(())
 }
@@ -1012,7 +1012,9 @@ pub fn push(path: &Path, server: &Server) -> Result<Moved> {
         }));
     }
     let version = migrations::latest_version();
-    pg_migrate(&mut tx, 0, version).map_err(fail)?;
+    for sql in steps(0, version) {
+        tx.batch_execute(sql).map_err(fail)?;
+    }
     // The project's own high-water marks replace the empty tables' ones.
     tx.batch_execute("DELETE FROM id_high_water")
         .map_err(fail)?;
@@ -1078,13 +1080,7 @@ pub fn pull(server: &Server, path: &Path) -> Result<Moved> {
     };
     // One moment of the project, however many coders write meanwhile.
     let read = db.begin_read()?;
-    let schema_version = schema_version(&db, server)?;
-    let version = migrations::latest_version();
-    if schema_version > version {
-        return Err(server.error(format!(
-            "the project was made by a newer Weft (schema version {schema_version}, this Weft knows up to {version}); update Weft"
-        )));
-    }
+    refuse_newer(server, schema_version(&db, server)?)?;
     let guid: String = db.value(
         "SELECT value FROM weft_meta WHERE key = 'project_guid'",
         p![],

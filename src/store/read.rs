@@ -493,17 +493,14 @@ impl<'c> Reader<'c> {
 
     /// The coded text of these segments (missing ids are left out).
     pub fn quotes(&self, ids: &[SegmentId]) -> Result<HashMap<SegmentId, String>> {
+        let sql = format!(
+            "SELECT {QUOTE}
+             FROM segment s JOIN document_text t ON t.document_id = s.document_id
+             WHERE s.id = ?1"
+        );
         let mut out = HashMap::with_capacity(ids.len());
         for &id in ids {
-            if let Some(q) = self.one(
-                &format!(
-                    "SELECT {QUOTE}
-                     FROM segment s JOIN document_text t ON t.document_id = s.document_id
-                     WHERE s.id = ?1"
-                ),
-                p![id.0],
-                |r| r.get::<String>(0),
-            )? {
+            if let Some(q) = self.one(&sql, p![id.0], |r| r.get::<String>(0))? {
                 out.insert(id, q);
             }
         }

@@ -285,12 +285,12 @@ impl<'c> Writer<'c> {
             return Ok(());
         }
         if self.db.is_pg() {
-            let ids = serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
-                .map_err(|e| Error::Invalid(e.to_string()))?;
             let there: i64 = self.db.value(
-                "SELECT count(*) FROM segment WHERE id IN
-                 (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON)))",
-                p![&ids],
+                &format!(
+                    "SELECT count(*) FROM segment WHERE id IN ({})",
+                    self.ids_in(1)
+                ),
+                p![&id_list(ids)?],
             )?;
             if there as usize > n {
                 return Err(Error::Invalid(
@@ -309,18 +309,12 @@ impl<'c> Writer<'c> {
         from: CodeId,
         to: CodeId,
     ) -> Result<()> {
-        let list = serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
-            .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-        let ids_of_list = if self.db.is_pg() {
-            "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?3 AS TEXT) AS JSON))"
-        } else {
-            "SELECT value FROM json_each(?3)"
-        };
         let n = self.db.execute(
             &format!(
-                "UPDATE segment SET code_id = ?2 WHERE code_id = ?1 AND id IN ({ids_of_list})"
+                "UPDATE segment SET code_id = ?2 WHERE code_id = ?1 AND id IN ({})",
+                self.ids_in(3)
             ),
-            p![from.0, to.0, &list],
+            p![from.0, to.0, &id_list(ids)?],
         )?;
         if n != ids.len() {
             // Another coder's, on a team project? Say so.
@@ -330,6 +324,18 @@ impl<'c> Writer<'c> {
             ));
         }
         Ok(())
+    }
+
+    /// A subquery of the ids in the JSON array passed as parameter `n`
+    /// ([`id_list`]), in this backend's dialect.
+    fn ids_in(&self, n: usize) -> String {
+        if self.db.is_pg() {
+            format!(
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?{n} AS TEXT) AS JSON))"
+            )
+        } else {
+            format!("SELECT value FROM json_each(?{n})")
+        }
     }
 
     pub(crate) fn delete_segment(&self, id: SegmentId) -> Result<()> {
@@ -477,6 +483,12 @@ impl<'c> Writer<'c> {
         };
         Ok(())
     }
+}
+
+/// Segment ids as a JSON array, one query parameter for [`Writer::ids_in`].
+fn id_list(ids: &[SegmentId]) -> Result<String> {
+    serde_json::to_string(&ids.iter().map(|i| i.0).collect::<Vec<_>>())
+        .map_err(|e| Error::Invalid(e.to_string()))
 }
 
 fn sibling_conflict(e: Error, name: &str) -> Error {
