@@ -69,6 +69,29 @@ fn action(
     median(times)
 }
 
+/// Merging `from` into `to`, from the command to the end of the next
+/// frame, undone after each of `n` runs; the median.
+fn merge_time(ctx: &Context, app: &mut WeftApp, n: usize, from: CodeId, to: CodeId) -> Duration {
+    action(
+        ctx,
+        app,
+        n,
+        |app| {
+            push(
+                app,
+                Command::Change(
+                    "Merge".into(),
+                    Box::new(move |r| ops::merge_codes(r, from, to)),
+                ),
+            )
+        },
+        |app, ctx| {
+            push(app, Command::Undo);
+            frame(ctx, app);
+        },
+    )
+}
+
 /// The median of 30 frames with nothing to do, after one that settles.
 fn idle(ctx: &Context, app: &mut WeftApp) -> Duration {
     frame(ctx, app);
@@ -256,28 +279,34 @@ fn main() {
     let merges = std::env::var("WEFT_BENCH_PROFILE_MERGE")
         .ok()
         .and_then(|v| v.parse::<usize>().ok());
-    let merge = action(
-        &ctx,
-        &mut app,
-        merges.unwrap_or(5),
-        |app| {
-            push(
-                app,
-                Command::Change(
-                    "Merge".into(),
-                    Box::new(move |r| ops::merge_codes(r, big, other)),
-                ),
-            )
-        },
-        |app, ctx| {
-            push(app, Command::Undo);
-            frame(ctx, app);
-        },
-    );
+    let merge = merge_time(&ctx, &mut app, merges.unwrap_or(5), big, other);
     println!(
         "merge a code of {held} segments into another: {}",
         ms(merge)
     );
+    if scale > 1 {
+        // The merge is of a code of about 1,700 segments: at 4 × L
+        // the same leaf holds 4× as many, so merge also a leaf holding about
+        // what it holds at L, for the growth figure.
+        let p = app.project.as_ref().unwrap();
+        let want = held / scale;
+        let same = p
+            .snap
+            .codes
+            .in_tree_order()
+            .into_iter()
+            .filter(|c| {
+                ![big, other, code].contains(c) && p.snap.codes.children(Some(*c)).is_empty()
+            })
+            .min_by_key(|c| p.snap.code_stats[c].segments.abs_diff(want))
+            .expect("leaves enough");
+        let n = p.snap.code_stats[&same].segments;
+        let t = merge_time(&ctx, &mut app, 5, same, other);
+        println!(
+            "merge a code of {n} segments (the size merged at L) into another: {}",
+            ms(t)
+        );
+    }
     if merges.is_some() {
         return;
     }

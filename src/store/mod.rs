@@ -516,6 +516,9 @@ impl Store {
         // thousands of segments, importing hundreds of transcripts) is not
         // spilled to the file half-way: 32 MiB at most, taken as used.
         conn.pragma_update(None, "cache_size", -32768)?;
+        // Room for every statement the store runs, including the few
+        // sizes of many-row inserts per table (`Db::insert_rows`).
+        conn.set_prepared_statement_cache_capacity(128);
         Ok(())
     }
 
