@@ -68,8 +68,9 @@ impl<'a> From<Option<&'a str>> for P<'a> {
     }
 }
 
-/// The most rows [`Db::insert_rows`] puts in one statement: 64 rows of ten
-/// columns stay far below either backend's limit on parameters.
+/// The most rows [`Db::insert_rows`] puts in one statement (a power of two):
+/// 64 rows of a few columns stay far below either backend's limit on
+/// parameters.
 pub(crate) const ROWS_PER_INSERT: usize = 64;
 
 /// `head VALUES (?1, …, ?N), (…)` for `rows` rows of `n` columns.
@@ -380,21 +381,25 @@ impl Db {
         let mut rows = rows.into_iter().peekable();
         let mut params: Vec<P<'a>> = Vec::with_capacity(ROWS_PER_INSERT * N);
         let mut buffered: Vec<[P<'a>; N]> = Vec::with_capacity(ROWS_PER_INSERT);
+        // The full chunk's statement, written once per call, not per chunk.
+        let mut full: Option<String> = None;
         while rows.peek().is_some() {
             buffered.clear();
             buffered.extend(rows.by_ref().take(ROWS_PER_INSERT));
             let mut rest = &buffered[..];
             while !rest.is_empty() {
-                let chunk = if rest.len() == ROWS_PER_INSERT {
-                    ROWS_PER_INSERT
-                } else {
-                    1 << rest.len().ilog2()
-                };
+                // A whole chunk, else the largest power of two that fits.
+                let chunk = 1 << rest.len().ilog2();
                 params.clear();
                 for row in &rest[..chunk] {
                     params.extend_from_slice(row);
                 }
-                self.execute(&values_statement(head, N, chunk), &params)?;
+                if chunk == ROWS_PER_INSERT {
+                    let sql = full.get_or_insert_with(|| values_statement(head, N, chunk));
+                    self.execute(sql, &params)?;
+                } else {
+                    self.execute(&values_statement(head, N, chunk), &params)?;
+                }
                 rest = &rest[chunk..];
             }
         }
