@@ -19,6 +19,7 @@
 //! - [`refi`]: REFI-QDA `.qdpx` projects and `.qdc` codebooks, both ways.
 //! - [`report`]: the codebook and a matrix's findings as HTML or DOCX.
 //! - [`demo`]: the demo project that newcomers and tests start from.
+//! - [`parallel`]: work spread over the machine's cores.
 //! - [`ui`]: the window (egui); the only module that uses egui or eframe.
 
 pub mod analysis;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod parallel;
 pub mod refi;
 pub mod report;
 pub mod store;

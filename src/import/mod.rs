@@ -69,39 +69,8 @@ pub fn read_transcripts(
     paths: &[PathBuf],
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<Vec<ParsedDocument>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len().max(1));
-    if workers <= 1 {
-        return paths.iter().map(|p| read_transcript(p, encoding)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<ParsedDocument>>> = (0..paths.len()).map(|_| None).collect();
-    let done: Vec<Vec<(usize, Result<ParsedDocument>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(p) = paths.get(i) else { break };
-                        mine.push((i, read_transcript(p, encoding)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a transcript reader panicked"))
-            .collect()
-    });
-    for (i, r) in done.into_iter().flatten() {
-        slots[i] = Some(r);
-    }
-    slots
+    crate::parallel::map_on_cores(paths, |p| read_transcript(p, encoding))
         .into_iter()
-        .map(|s| s.expect("every file was read"))
         .collect()
 }
 

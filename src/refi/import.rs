@@ -20,10 +20,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::path::Path;
-use std::rc::Rc;
 
-use quick_xml::events::Event;
-
+pub use super::positions::Positions;
+use super::positions::{Chosen, Counting, choose_counting};
+pub use super::xml::{El, parse_xml};
 use crate::edit::{Edit, ValueChange};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -47,150 +47,10 @@ impl Default for Limits {
         }
     }
 }
-/// The deepest XML nesting accepted.
-const MAX_DEPTH: usize = 200;
-
-/// A parsed XML element. Names are shared between elements (a project of
-/// 100,000 codings repeats a handful of names half a million times) and
-/// values are stored at their exact size, so the tree of a 46 MB
-/// `project.qde` takes about a third of the memory it took with a `String`
-/// each.
-#[derive(Debug, Clone, Default)]
-pub struct El {
-    /// Local name (namespace prefix dropped).
-    pub name: Rc<str>,
-    /// Attributes by local name.
-    pub attrs: Vec<(Rc<str>, Box<str>)>,
-    /// Child elements.
-    pub children: Vec<El>,
-    /// Text content directly inside.
-    pub text: String,
-}
-
-impl El {
-    /// An attribute's value.
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| &**v)
-    }
-
-    /// The first child with this name.
-    pub fn child(&self, name: &str) -> Option<&El> {
-        self.children.iter().find(|c| &*c.name == name)
-    }
-
-    /// Children with this name.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a El> + 'a {
-        self.children.iter().filter(move |c| &*c.name == name)
-    }
-}
-
-fn local(name: &str) -> String {
-    name.rsplit(':').next().unwrap_or(name).to_string()
-}
-
 /// A source's `plainTextPath` as (the file's path, its key in the archive).
 fn source_file(p: &str) -> (String, String) {
     let file = p.rsplit("://").next().unwrap_or(p).trim_start_matches('/');
     (file.to_string(), format!("sources/{}", file.to_lowercase()))
-}
-
-/// One copy of each element and attribute name.
-#[derive(Default)]
-struct Names(HashMap<String, Rc<str>>);
-
-impl Names {
-    fn get(&mut self, name: String) -> Rc<str> {
-        if let Some(n) = self.0.get(&name) {
-            return n.clone();
-        }
-        let n: Rc<str> = name.as_str().into();
-        self.0.insert(name, n.clone());
-        n
-    }
-}
-
-fn element(
-    e: &quick_xml::events::BytesStart<'_>,
-    names: &mut Names,
-) -> std::result::Result<El, String> {
-    let mut el = El {
-        name: names.get(local(e.name().as_ref())),
-        ..Default::default()
-    };
-    for a in e.attributes() {
-        let a = a.map_err(|e| format!("a malformed attribute ({e})"))?;
-        let v = a
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| format!("a malformed attribute value ({e})"))?;
-        el.attrs.push((
-            names.get(local(a.key.as_ref())),
-            v.into_owned().into_boxed_str(),
-        ));
-    }
-    el.attrs.shrink_to_fit();
-    Ok(el)
-}
-
-/// Parses XML into elements. No DTD is processed and no entity but the five
-/// predefined ones and character references is resolved.
-pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<El> = vec![El::default()];
-    let mut names = Names::default();
-    loop {
-        match reader
-            .read_event()
-            .map_err(|e| format!("not well-formed XML ({e})"))?
-        {
-            Event::Start(e) => {
-                if stack.len() > MAX_DEPTH {
-                    return Err("the XML nests too deeply".into());
-                }
-                stack.push(element(&e, &mut names)?);
-            }
-            Event::Empty(e) => {
-                let el = element(&e, &mut names)?;
-                stack.last_mut().expect("root").children.push(el);
-            }
-            Event::End(_) => {
-                if stack.len() < 2 {
-                    return Err("an end tag with no start".into());
-                }
-                let mut el = stack.pop().expect("checked");
-                el.children.shrink_to_fit();
-                el.text.shrink_to_fit();
-                stack.last_mut().expect("root").children.push(el);
-            }
-            Event::Text(t) => stack
-                .last_mut()
-                .expect("root")
-                .text
-                .push_str(&t.xml10_content()),
-            Event::CData(t) => stack
-                .last_mut()
-                .expect("root")
-                .text
-                .push_str(&t.into_inner()),
-            Event::GeneralRef(r) => {
-                if let Some(c) = crate::import::resolve_xml_ref(&r) {
-                    stack.last_mut().expect("root").text.push(c);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if stack.len() != 1 {
-        return Err("the XML ends before all elements are closed".into());
-    }
-    let root = stack.pop().expect("root");
-    root.children
-        .into_iter()
-        .next()
-        .ok_or_else(|| "the XML has no root element".into())
 }
 
 /// What an import did, for the user.
@@ -252,205 +112,6 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
-/// A position counting that tools use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Counting {
-    CodePoints,
-    CodePointsCrlfOne,
-    Utf16,
-    Utf16CrlfOne,
-}
-
-impl Counting {
-    fn describe(self) -> &'static str {
-        match self {
-            Counting::CodePoints => "code points (the standard)",
-            Counting::CodePointsCrlfOne => {
-                "code points with a line break as one (as ATLAS.ti writes)"
-            }
-            Counting::Utf16 => "UTF-16 units with CR and LF apart (as NVivo writes)",
-            Counting::Utf16CrlfOne => "UTF-16 units with a line break as one",
-        }
-    }
-}
-
-/// For each counting, the offset in the normalised text of every position.
-struct PositionMaps {
-    maps: Vec<(Counting, Vec<usize>)>,
-}
-
-impl PositionMaps {
-    /// `raw` is the source text after the BOM, before line endings are normalised.
-    fn new(raw: &str) -> Self {
-        let maps = [
-            Counting::CodePoints,
-            Counting::CodePointsCrlfOne,
-            Counting::Utf16,
-            Counting::Utf16CrlfOne,
-        ]
-        .into_iter()
-        .map(|c| (c, position_map(raw, c)))
-        .collect();
-        PositionMaps { maps }
-    }
-}
-
-/// For one counting, the offset in the normalised text of every position.
-fn position_map(raw: &str, counting: Counting) -> Vec<usize> {
-    let units_of = |c: char| match counting {
-        Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
-        Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
-    };
-    let crlf_one = matches!(
-        counting,
-        Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
-    );
-    let mut map = Vec::with_capacity(raw.len() + 1);
-    let mut norm = 0usize;
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() == Some(&'\n') {
-            chars.next();
-            // CR then LF become one \n at `norm`.
-            map.push(norm);
-            if !crlf_one {
-                map.push(norm);
-            }
-        } else {
-            for _ in 0..units_of(c) {
-                map.push(norm);
-            }
-        }
-        norm += 1;
-    }
-    map.push(norm);
-    map
-}
-
-fn on_boundary(text: &[char], p: usize) -> bool {
-    if p == 0 || p >= text.len() {
-        return true;
-    }
-    text[p - 1].is_alphanumeric() != text[p].is_alphanumeric()
-}
-
-/// How a user can force the positions of a `.qdpx` to be read
-/// (`weft import-qdpx --positions`), overriding the guess.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Positions {
-    /// Code points over the text as written (the REFI-QDA standard).
-    Standard,
-    /// UTF-16 units with CR and LF apart (as NVivo writes).
-    Utf16,
-    /// Code points with a CRLF line break as one (as ATLAS.ti writes).
-    CrlfAsOne,
-}
-
-impl Positions {
-    fn counting(self) -> Counting {
-        match self {
-            Positions::Standard => Counting::CodePoints,
-            Positions::Utf16 => Counting::Utf16,
-            Positions::CrlfAsOne => Counting::CodePointsCrlfOne,
-        }
-    }
-}
-
-/// How one source's positions were read, for the report.
-struct Chosen {
-    counting: Counting,
-    /// Why: forced, trusted (Weft's own file), or guessed with these scores.
-    why: String,
-    ranges: Vec<Option<CharRange>>,
-}
-
-/// Maps the positions with one counting. Returns the ranges and how many
-/// selection ends land on word boundaries (a selection that does not fit the
-/// text counts as none).
-fn map_with(
-    map: &[usize],
-    norm: &[char],
-    selections: &[(i64, i64)],
-) -> (Vec<Option<CharRange>>, usize) {
-    let mut fit = 0;
-    let ranges = selections
-        .iter()
-        .map(|&(s, e)| {
-            if s < 0 || e <= s || e as usize >= map.len() {
-                return None;
-            }
-            let r = CharRange::new(map[s as usize], map[e as usize]);
-            fit += usize::from(on_boundary(norm, r.start)) + usize::from(on_boundary(norm, r.end));
-            (!r.is_empty()).then_some(r)
-        })
-        .collect();
-    (ranges, fit)
-}
-
-/// Picks the counting for one source.
-///
-/// A forced counting wins; a file Weft wrote is read the standard way. Else
-/// the standard is kept unless another counting is clearly better: it puts at
-/// least 90% of the selection ends on word boundaries where the standard puts
-/// at most half, or the standard puts selections outside the text and the
-/// other does not. Selections that honestly start mid-word then stay where
-/// the file put them.
-fn choose_counting(
-    raw: &str,
-    norm: &[char],
-    selections: &[(i64, i64)],
-    forced: Option<Counting>,
-    ours: bool,
-) -> Chosen {
-    let fixed = match (forced, ours) {
-        (Some(c), _) => Some((c, "as you asked".to_string())),
-        (None, true) => Some((Counting::CodePoints, "Weft wrote this file".to_string())),
-        _ => None,
-    };
-    if let Some((counting, why)) = fixed {
-        // Only the one counting's map is needed.
-        let (ranges, _) = map_with(&position_map(raw, counting), norm, selections);
-        return Chosen {
-            counting,
-            why,
-            ranges,
-        };
-    }
-    let maps = PositionMaps::new(raw);
-    let of = |c: Counting| &maps.maps.iter().find(|(k, _)| *k == c).expect("four").1;
-    let ends = 2 * selections.len();
-    let (std_ranges, std_fit) = map_with(of(Counting::CodePoints), norm, selections);
-    let std_outside = std_ranges.iter().filter(|r| r.is_none()).count();
-    let mut best: Option<(usize, Counting, Vec<Option<CharRange>>, usize)> = None;
-    for &(counting, ref map) in &maps.maps {
-        if counting == Counting::CodePoints {
-            continue;
-        }
-        let (ranges, fit) = map_with(map, norm, selections);
-        let outside = ranges.iter().filter(|r| r.is_none()).count();
-        let by_boundaries = fit * 10 >= ends * 9 && std_fit * 2 <= ends;
-        let by_fitting = std_outside > 0 && outside < std_outside;
-        if (by_boundaries || by_fitting) && best.as_ref().is_none_or(|b| fit > b.0) {
-            best = Some((fit, counting, ranges, outside));
-        }
-    }
-    match best {
-        Some((fit, counting, ranges, _)) => Chosen {
-            counting,
-            why: format!(
-                "guessed: {fit} of {ends} selection ends fall on word boundaries this way, \
-                 {std_fit} the standard way; force a counting with --positions"
-            ),
-            ranges,
-        },
-        None => Chosen {
-            counting: Counting::CodePoints,
-            why: String::new(),
-            ranges: std_ranges,
-        },
-    }
-}
-
 /// Reads a zip's entries by lower-cased path, checking the caps and paths.
 fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<String, Vec<u8>>> {
     let bad = |m: String| Error::file(path, m);
@@ -503,6 +164,96 @@ fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<Str
         out.insert(name.to_lowercase(), data);
     }
     Ok(out)
+}
+
+/// How many sources' texts are read at once (see [`read_source_text`]).
+const SOURCES_PER_BATCH: usize = 64;
+
+/// A source's text as the file holds it: inside `project.qde`, or the bytes
+/// of a file in the archive.
+#[derive(Clone, Copy)]
+enum RawText<'a> {
+    Inline(&'a str),
+    File(&'a [u8]),
+}
+
+/// A text source as the walk over `project.qde` found it, before its text
+/// is read.
+struct SourceFound<'a> {
+    src: &'a El,
+    guid: String,
+    name: String,
+    selections: Vec<&'a El>,
+    /// The file that holds its text: its key among the readers, and its
+    /// path in the archive.
+    file_key: Option<(String, String)>,
+}
+
+/// A source's text read: what [`read_source_text`] works out for it.
+struct SourceText {
+    text: String,
+    char_len: usize,
+    chosen: Chosen,
+    turns: Vec<Turn>,
+}
+
+/// Why a source's text cannot be a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextProblem {
+    Binary,
+    Empty,
+}
+
+impl TextProblem {
+    fn message(self, source: &str) -> String {
+        match self {
+            TextProblem::Binary => format!(
+                "source \"{source}\" looks like a binary file, not a text transcript; remove it from the project in the other tool, or export it as text"
+            ),
+            TextProblem::Empty => format!(
+                "source \"{source}\" holds no text; remove it in the other tool and export again"
+            ),
+        }
+    }
+}
+
+/// Everything about one source's text that depends on nothing else: decoded,
+/// checked as `weft import` checks a transcript, normalised, its selections'
+/// positions mapped to code points and its speaker turns found. Sources are
+/// read this way on all cores.
+fn read_source_text(
+    raw: RawText<'_>,
+    positions: &[(i64, i64)],
+    forced: Option<Counting>,
+    ours: bool,
+) -> std::result::Result<SourceText, TextProblem> {
+    let decoded;
+    let raw: &str = match raw {
+        RawText::Inline(t) => t,
+        RawText::File(bytes) => {
+            decoded = crate::import::decode(bytes, None).text;
+            &decoded
+        }
+    };
+    let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    if crate::import::looks_binary(raw) {
+        return Err(TextProblem::Binary);
+    }
+    if raw.trim().is_empty() {
+        return Err(TextProblem::Empty);
+    }
+    let text = crate::text::normalise(raw);
+    let norm: Vec<char> = text.chars().collect();
+    let chosen = choose_counting(raw, &norm, positions, forced, ours);
+    let char_len = norm.len();
+    drop(norm);
+    let turns = crate::import::turns::detect_turns(&text);
+    Ok(SourceText {
+        text,
+        char_len,
+        chosen,
+        turns,
+    })
 }
 
 fn guid_of(el: &El, path: &Path, seen: &mut HashSet<String>) -> Result<String> {
@@ -839,25 +590,43 @@ pub fn read_qdpx_with(
             *readers.entry(source_file(p).1).or_default() += 1;
         }
     }
-    if let Some(sources) = root.child("Sources") {
-        for src in &sources.children {
-            if &*src.name != "TextSource" {
-                *report
-                    .skipped_elements
-                    .entry(src.name.to_string())
-                    .or_default() += 1;
-                continue;
-            }
+    // The names sources have so far, lower-cased (what `same_name` compares).
+    let mut taken: HashSet<String> = HashSet::new();
+    let text_sources: Vec<&El> = match root.child("Sources") {
+        Some(sources) => sources
+            .children
+            .iter()
+            .filter(|src| {
+                let text = &*src.name == "TextSource";
+                if !text {
+                    *report
+                        .skipped_elements
+                        .entry(src.name.to_string())
+                        .or_default() += 1;
+                }
+                text
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // The sources go in batches: a batch's texts are decoded, checked,
+    // normalised, mapped and split into turns on all cores (the work that
+    // grows with the text), then taken in order here. A batch bounds how
+    // many texts are in flight at once.
+    for (batch_no, batch) in text_sources.chunks(SOURCES_PER_BATCH).enumerate() {
+        let mut found: Vec<SourceFound<'_>> = Vec::with_capacity(batch.len());
+        let mut work: Vec<(RawText<'_>, Vec<(i64, i64)>)> = Vec::with_capacity(batch.len());
+        for (k, &src) in batch.iter().enumerate() {
             let g = guid_of(src, path, &mut seen)?;
             let mut name = src.attr("name").unwrap_or("").trim().to_string();
             if name.is_empty() {
-                name = format!("Source {}", records.len() + 1);
+                name = format!("Source {}", batch_no * SOURCES_PER_BATCH + k + 1);
                 report
                     .changes
                     .push(format!("a source with no name is called \"{name}\""));
             }
             let before = name.clone();
-            while records.iter().any(|r| same_name(&r.document.name, &name)) {
+            while taken.contains(&name.to_lowercase()) {
                 name.push_str(" (2)");
             }
             if name != before {
@@ -865,18 +634,18 @@ pub fn read_qdpx_with(
                     .changes
                     .push(format!("a second source \"{before}\" is called \"{name}\""));
             }
+            taken.insert(name.to_lowercase());
             // The text: inline, or a file under sources/ (any case).
-            let raw: String = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
-                (Some(c), _) => c.text.clone(),
+            let (raw, file_key) = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
+                (Some(c), _) => (RawText::Inline(&c.text), None),
                 (None, Some(p)) => {
                     let (file, key) = source_file(p);
-                    let lower = file.to_lowercase();
-                    let found = if files.contains_key(&key) {
+                    let in_archive = if files.contains_key(&key) {
                         key.clone()
                     } else {
-                        lower
+                        file.to_lowercase()
                     };
-                    let data = files.get(&found).ok_or_else(|| {
+                    let data = files.get(&in_archive).ok_or_else(|| {
                         Error::file(
                             path,
                             format!(
@@ -884,40 +653,63 @@ pub fn read_qdpx_with(
                             ),
                         )
                     })?;
-                    let text = crate::import::decode(data, None).text;
-                    let left = readers.get_mut(&key).map(|n| {
-                        *n -= 1;
-                        *n
-                    });
-                    if left == Some(0) {
-                        files.remove(&found);
-                    }
-                    text
+                    (RawText::File(data), Some((key, in_archive)))
                 }
                 (None, None) => {
                     return Err(Error::file(path, format!("source \"{name}\" has no text")));
                 }
             };
-            let raw = raw.strip_prefix('\u{feff}').unwrap_or(&raw).to_string();
-            // The same checks as `weft import`.
-            if crate::import::looks_binary(&raw) {
-                return Err(Error::file(
-                    path,
-                    format!(
-                        "source \"{name}\" looks like a binary file, not a text transcript; remove it from the project in the other tool, or export it as text"
-                    ),
-                ));
+            let selections: Vec<&El> = src.all("PlainTextSelection").collect();
+            let positions: Vec<(i64, i64)> = selections
+                .iter()
+                .map(|s| {
+                    let p = |a: &str| {
+                        s.attr(a)
+                            .and_then(|v| v.trim().parse::<i64>().ok())
+                            .unwrap_or(-1)
+                    };
+                    (p("startPosition"), p("endPosition"))
+                })
+                .collect();
+            work.push((raw, positions));
+            found.push(SourceFound {
+                src,
+                guid: g,
+                name,
+                selections,
+                file_key,
+            });
+        }
+        let read: Vec<std::result::Result<SourceText, TextProblem>> =
+            crate::parallel::map_on_cores(&work, |(raw, positions)| {
+                read_source_text(*raw, positions, forced, ours)
+            });
+        let positions: Vec<Vec<(i64, i64)>> = work.into_iter().map(|(_, p)| p).collect();
+        for source in &found {
+            if let Some((key, in_archive)) = &source.file_key {
+                let left = readers.get_mut(key).map(|n| {
+                    *n -= 1;
+                    *n
+                });
+                if left == Some(0) {
+                    files.remove(in_archive);
+                }
             }
-            if raw.trim().is_empty() {
-                return Err(Error::file(
-                    path,
-                    format!(
-                        "source \"{name}\" holds no text; remove it in the other tool and export again"
-                    ),
-                ));
-            }
-            let text = crate::text::normalise(&raw);
-            let norm: Vec<char> = text.chars().collect();
+        }
+        for ((source, read), positions) in found.into_iter().zip(read).zip(positions) {
+            let SourceFound {
+                src,
+                guid: g,
+                name,
+                selections: sels,
+                file_key: _,
+            } = source;
+            let SourceText {
+                text,
+                char_len,
+                chosen,
+                turns,
+            } = read.map_err(|problem| Error::file(path, problem.message(&name)))?;
             let doc_id = DocumentId(records.len() as i64 + 1);
             let participant = match participant_of_source.get(&g) {
                 Some(p) => *p,
@@ -935,19 +727,6 @@ pub fn read_qdpx_with(
                     id
                 }
             };
-            let sels: Vec<&El> = src.all("PlainTextSelection").collect();
-            let positions: Vec<(i64, i64)> = sels
-                .iter()
-                .map(|s| {
-                    let p = |a: &str| {
-                        s.attr(a)
-                            .and_then(|v| v.trim().parse::<i64>().ok())
-                            .unwrap_or(-1)
-                    };
-                    (p("startPosition"), p("endPosition"))
-                })
-                .collect();
-            let chosen = choose_counting(&raw, &norm, &positions, forced, ours);
             if !sels.is_empty() {
                 let mut how = chosen.counting.describe().to_string();
                 if !chosen.why.is_empty() {
@@ -1076,7 +855,7 @@ pub fn read_qdpx_with(
                     guid: g,
                     name,
                     participant: Some(participant),
-                    char_len: norm.len(),
+                    char_len,
                     source_file: path.to_string_lossy().into_owned(),
                     encoding: "UTF-8".into(),
                     imported_at: src
@@ -1085,7 +864,7 @@ pub fn read_qdpx_with(
                         .unwrap_or_else(|| now.clone()),
                     memo: notes_of(src),
                 },
-                turns: crate::import::turns::detect_turns(&text),
+                turns,
                 text,
                 cue_times: Vec::new(),
             });

@@ -10,6 +10,8 @@
 
 pub mod export;
 pub mod import;
+mod positions;
+mod xml;
 
 /// The project namespace.
 pub const PROJECT_NS: &str = "urn:QDA-XML:project:1.0";
