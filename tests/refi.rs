@@ -131,6 +131,22 @@ fn the_demo_round_trips_and_validates() {
         contents(&s.path("demo.weft")),
         contents(&s.path("back.weft"))
     );
+    // The import drops the segments' plain indexes while it fills the file;
+    // they are back, with the same definitions as in a project made new.
+    let indexes = |p: &std::path::Path| -> Vec<(String, String)> {
+        let c = rusqlite::Connection::open(p).unwrap();
+        let mut q = c
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let back = indexes(&s.path("back.weft"));
+    assert_eq!(indexes(&s.path("demo.weft")), back);
+    assert!(back.iter().any(|(n, _)| n == "segment_code"), "{back:?}");
+    assert!(back.iter().any(|(n, _)| n == "segment_coder"), "{back:?}");
     // Exporting twice gives the same GUIDs (the same file, in fact).
     s.ok(&["export-qdpx", "demo.weft", "again.qdpx"]);
     let a = std::fs::read_to_string(unzip_qde(&s.path("demo.qdpx"), s.dir.path())).unwrap();

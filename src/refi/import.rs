@@ -972,7 +972,7 @@ pub fn import_qdpx_with(
     let (edit, guid, report) = read_qdpx_with(qdpx, &bytes, limits, positions)?;
     drop(bytes);
     Store::build(project, guid.as_deref(), |store| {
-        store.change("Import REFI-QDA project", |_| Ok(edit))
+        store.fill_segments_in_bulk(|store| store.change("Import REFI-QDA project", |_| Ok(edit)))
     })?;
     Ok(report)
 }

@@ -845,6 +845,31 @@ impl Store {
     /// it would restore (a deleted document's text, say), and so does a
     /// server's change log. With `secure_delete` a file's entries' bytes are
     /// zeroed, and the write-ahead log that still holds older copies of those
+    /// Runs `fill`, which adds many segments to a project being built,
+    /// with the segments' two plain indexes (by code, by coder) dropped
+    /// and made again afterwards: one sort of every row instead of an index
+    /// update per row. The unique ones stay, so a duplicate is still
+    /// refused. For [`Store::build`]'s fill only: a file, nothing else
+    /// reading it.
+    pub fn fill_segments_in_bulk<T>(
+        &mut self,
+        fill: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<T> {
+        let conn = self
+            .db
+            .lite()
+            .ok_or_else(|| Error::Invalid("a bulk fill is for a new project file".into()))?;
+        conn.execute_batch("DROP INDEX segment_code; DROP INDEX segment_coder;")?;
+        let value = fill(self);
+        // The indexes come back whether or not the fill worked: a failed
+        // build is thrown away, but a store in use must keep its schema.
+        let conn = self.db.lite().expect("a file, checked above");
+        conn.execute_batch(
+            "CREATE INDEX segment_code ON segment(code_id); CREATE INDEX segment_coder ON segment(coder_id);",
+        )?;
+        value
+    }
+
     /// pages is checkpointed and truncated.
     pub fn forget_history(&mut self) -> Result<()> {
         self.refuse_read_only()?;
