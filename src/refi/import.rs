@@ -684,26 +684,26 @@ pub fn read_qdpx_with(
             crate::parallel::map_on_cores(&work, |(raw, positions)| {
                 read_source_text(*raw, positions, forced, ours)
             });
+        // Collected, so the texts' borrow of the archive ends here and a
+        // file read for the last time can be let go below.
         let positions: Vec<Vec<(i64, i64)>> = work.into_iter().map(|(_, p)| p).collect();
-        for source in &found {
-            if let Some((key, in_archive)) = &source.file_key {
-                let left = readers.get_mut(key).map(|n| {
-                    *n -= 1;
-                    *n
-                });
-                if left == Some(0) {
-                    files.remove(in_archive);
-                }
-            }
-        }
         for ((source, read), positions) in found.into_iter().zip(read).zip(positions) {
             let SourceFound {
                 src,
                 guid: g,
                 name,
                 selections: sels,
-                file_key: _,
+                file_key,
             } = source;
+            if let Some((key, in_archive)) = file_key {
+                let left = readers.get_mut(&key).map(|n| {
+                    *n -= 1;
+                    *n
+                });
+                if left == Some(0) {
+                    files.remove(&in_archive);
+                }
+            }
             let SourceText {
                 text,
                 char_len,

@@ -839,12 +839,6 @@ impl Store {
         Ok(Some((label, edit)))
     }
 
-    /// Empties the undo and redo stacks, e.g. after writing the demo project.
-    ///
-    /// This is how removed data is forgotten for good: an undo entry holds what
-    /// it would restore (a deleted document's text, say), and so does a
-    /// server's change log. With `secure_delete` a file's entries' bytes are
-    /// zeroed, and the write-ahead log that still holds older copies of those
     /// Runs `fill`, which adds many segments to a project being built,
     /// with the segments' two plain indexes (by code, by coder) dropped
     /// and made again afterwards: one sort of every row instead of an index
@@ -859,17 +853,34 @@ impl Store {
             .db
             .lite()
             .ok_or_else(|| Error::Invalid("a bulk fill is for a new project file".into()))?;
-        conn.execute_batch("DROP INDEX segment_code; DROP INDEX segment_coder;")?;
+        // The indexes are made again from their own definitions in the file,
+        // so this never drifts from the migrations that made them.
+        let mut definitions = Vec::new();
+        for name in ["segment_code", "segment_coder"] {
+            let sql: String = conn.query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )?;
+            conn.execute_batch(&format!("DROP INDEX {name}"))?;
+            definitions.push(sql);
+        }
         let value = fill(self);
         // The indexes come back whether or not the fill worked: a failed
         // build is thrown away, but a store in use must keep its schema.
         let conn = self.db.lite().expect("a file, checked above");
-        conn.execute_batch(
-            "CREATE INDEX segment_code ON segment(code_id); CREATE INDEX segment_coder ON segment(coder_id);",
-        )?;
+        for sql in &definitions {
+            conn.execute_batch(sql)?;
+        }
         value
     }
 
+    /// Empties the undo and redo stacks, e.g. after writing the demo project.
+    ///
+    /// This is how removed data is forgotten for good: an undo entry holds what
+    /// it would restore (a deleted document's text, say), and so does a
+    /// server's change log. With `secure_delete` a file's entries' bytes are
+    /// zeroed, and the write-ahead log that still holds older copies of those
     /// pages is checkpointed and truncated.
     pub fn forget_history(&mut self) -> Result<()> {
         self.refuse_read_only()?;
