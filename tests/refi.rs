@@ -116,6 +116,43 @@ fn contents(path: &Path) -> BTreeMap<String, Vec<String>> {
     out
 }
 
+/// The bulk fill checks references once, after the rows are in, not row by
+/// row: a segment of a code and document that are not there fails the whole
+/// build, and no file is left where the project would have been.
+#[test]
+fn a_bulk_fill_with_a_broken_reference_writes_nothing() {
+    use weft::edit::Edit;
+    use weft::model::{CharRange, CodeId, CoderId, DocumentId, Segment, SegmentId};
+    let s = Sandbox::new();
+    let path = s.path("broken.weft");
+    let segment = Segment {
+        id: SegmentId(1),
+        guid: weft::model::new_guid(),
+        document: DocumentId(41),
+        code: CodeId(42),
+        range: CharRange::new(0, 5),
+        coder: CoderId(43),
+        created_at: "2026-12-03T00:00:00Z".into(),
+        memo: String::new(),
+        exemplar: false,
+    };
+    let err = Store::build(&path, None, |store| {
+        store.fill_segments_in_bulk(|store| {
+            store.change("Broken fill", |_| Ok(Edit::InsertSegments(vec![segment])))
+        })
+    })
+    .err()
+    .expect("a segment of nothing must not be written");
+    let message = err.to_string();
+    assert!(
+        message.contains("segment") && message.contains("nothing was written"),
+        "{message}"
+    );
+    assert!(!path.exists(), "a failed build leaves no project behind");
+    let left: Vec<_> = std::fs::read_dir(s.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "no partial file either: {left:?}");
+}
+
 #[test]
 fn the_demo_round_trips_and_validates() {
     let s = Sandbox::new();

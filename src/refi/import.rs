@@ -243,10 +243,8 @@ fn read_source_text(
         return Err(TextProblem::Empty);
     }
     let text = crate::text::normalise(raw);
-    let norm: Vec<char> = text.chars().collect();
-    let chosen = choose_counting(raw, &norm, positions, forced, ours);
-    let char_len = norm.len();
-    drop(norm);
+    let chosen = choose_counting(raw, &text, positions, forced, ours);
+    let char_len = crate::text::CharIndex::new(&text).char_len();
     let turns = crate::import::turns::detect_turns(&text);
     Ok(SourceText {
         text,

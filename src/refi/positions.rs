@@ -28,57 +28,99 @@ impl Counting {
     }
 }
 
-/// For each counting, the offset in the normalised text of every position.
-struct PositionMaps {
-    maps: Vec<(Counting, Vec<usize>)>,
+/// Where positions counted one way fall in the normalised text, for the
+/// positions a source's selections name only: sorted, each with its
+/// offset. One walk over the raw text up to the last position asked about,
+/// instead of a table of every position (eight bytes a character, four
+/// times over for a guess).
+struct Placed {
+    at: Vec<(usize, usize)>,
 }
 
-impl PositionMaps {
-    /// `raw` is the source text after the BOM, before line endings are normalised.
-    fn new(raw: &str) -> Self {
-        let maps = [
-            Counting::CodePoints,
-            Counting::CodePointsCrlfOne,
-            Counting::Utf16,
-            Counting::Utf16CrlfOne,
-        ]
-        .into_iter()
-        .map(|c| (c, position_map(raw, c)))
-        .collect();
-        PositionMaps { maps }
-    }
-}
-
-/// For one counting, the offset in the normalised text of every position.
-fn position_map(raw: &str, counting: Counting) -> Vec<usize> {
-    let units_of = |c: char| match counting {
-        Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
-        Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
-    };
-    let crlf_one = matches!(
-        counting,
-        Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
-    );
-    let mut map = Vec::with_capacity(raw.len() + 1);
-    let mut norm = 0usize;
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() == Some(&'\n') {
-            chars.next();
-            // CR then LF become one \n at `norm`.
-            map.push(norm);
-            if !crlf_one {
-                map.push(norm);
+impl Placed {
+    /// `raw` is the source text after the BOM, before line endings are
+    /// normalised; `wanted` is sorted, without repeats.
+    fn new(raw: &str, counting: Counting, wanted: &[usize]) -> Self {
+        let units_of = |c: char| match counting {
+            Counting::CodePoints | Counting::CodePointsCrlfOne => 1,
+            Counting::Utf16 | Counting::Utf16CrlfOne => c.len_utf16(),
+        };
+        let crlf_one = matches!(
+            counting,
+            Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
+        );
+        let mut at = Vec::with_capacity(wanted.len());
+        let mut want = wanted.iter().copied().peekable();
+        // The next position, and the normalised offset it stands for.
+        let mut pos = 0usize;
+        let mut norm = 0usize;
+        let mut take = |norm: usize, at: &mut Vec<(usize, usize)>| {
+            if want.peek() == Some(&pos) {
+                at.push((pos, norm));
+                want.next();
             }
-        } else {
-            for _ in 0..units_of(c) {
-                map.push(norm);
+            pos += 1;
+            want.peek().is_some()
+        };
+        let mut chars = raw.chars().peekable();
+        let mut more = true;
+        while more && let Some(c) = chars.next() {
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+                // CR then LF become one \n at `norm`.
+                more = take(norm, &mut at);
+                if !crlf_one && more {
+                    more = take(norm, &mut at);
+                }
+            } else {
+                for _ in 0..units_of(c) {
+                    more = take(norm, &mut at);
+                    if !more {
+                        break;
+                    }
+                }
             }
+            norm += 1;
         }
-        norm += 1;
+        // The end of the text is a position too.
+        if more {
+            take(norm, &mut at);
+        }
+        Placed { at }
     }
-    map.push(norm);
-    map
+
+    /// The normalised offset of a position, if it is inside the text.
+    fn get(&self, position: i64) -> Option<usize> {
+        let p = usize::try_from(position).ok()?;
+        let i = self.at.binary_search_by_key(&p, |&(q, _)| q).ok()?;
+        Some(self.at[i].1)
+    }
+
+    /// The selections' ranges this way (`None`: it does not fit the text).
+    fn ranges(&self, selections: &[(i64, i64)]) -> Vec<Option<CharRange>> {
+        selections
+            .iter()
+            .map(|&(s, e)| {
+                if e <= s {
+                    return None;
+                }
+                let r = CharRange::new(self.get(s)?, self.get(e)?);
+                (!r.is_empty()).then_some(r)
+            })
+            .collect()
+    }
+}
+
+/// Every position the selections name, sorted, without repeats.
+fn wanted(selections: &[(i64, i64)]) -> Vec<usize> {
+    let mut w: Vec<usize> = selections
+        .iter()
+        .flat_map(|&(s, e)| [s, e])
+        .filter_map(|p| usize::try_from(p).ok())
+        .collect();
+    w.sort_unstable();
+    w.dedup();
+    w
 }
 
 fn on_boundary(text: &[char], p: usize) -> bool {
@@ -118,27 +160,14 @@ pub(super) struct Chosen {
     pub(super) ranges: Vec<Option<CharRange>>,
 }
 
-/// Maps the positions with one counting. Returns the ranges and how many
-/// selection ends land on word boundaries (a selection that does not fit the
-/// text counts as none).
-fn map_with(
-    map: &[usize],
-    norm: &[char],
-    selections: &[(i64, i64)],
-) -> (Vec<Option<CharRange>>, usize) {
-    let mut fit = 0;
-    let ranges = selections
+/// How many of the ranges' ends land on word boundaries (a selection that
+/// does not fit the text counts as none).
+fn fit(norm: &[char], ranges: &[Option<CharRange>]) -> usize {
+    ranges
         .iter()
-        .map(|&(s, e)| {
-            if s < 0 || e <= s || e as usize >= map.len() {
-                return None;
-            }
-            let r = CharRange::new(map[s as usize], map[e as usize]);
-            fit += usize::from(on_boundary(norm, r.start)) + usize::from(on_boundary(norm, r.end));
-            (!r.is_empty()).then_some(r)
-        })
-        .collect();
-    (ranges, fit)
+        .flatten()
+        .map(|r| usize::from(on_boundary(norm, r.start)) + usize::from(on_boundary(norm, r.end)))
+        .sum()
 }
 
 /// Picks the counting for one source.
@@ -151,7 +180,7 @@ fn map_with(
 /// the file put them.
 pub(super) fn choose_counting(
     raw: &str,
-    norm: &[char],
+    text: &str,
     selections: &[(i64, i64)],
     forced: Option<Counting>,
     ours: bool,
@@ -161,26 +190,28 @@ pub(super) fn choose_counting(
         (None, true) => Some((Counting::CodePoints, "Weft wrote this file".to_string())),
         _ => None,
     };
+    let wanted = wanted(selections);
     if let Some((counting, why)) = fixed {
-        // Only the one counting's map is needed.
-        let (ranges, _) = map_with(&position_map(raw, counting), norm, selections);
+        // Only the one counting is read, and nothing is scored.
         return Chosen {
             counting,
             why,
-            ranges,
+            ranges: Placed::new(raw, counting, &wanted).ranges(selections),
         };
     }
-    let maps = PositionMaps::new(raw);
-    let of = |c: Counting| &maps.maps.iter().find(|(k, _)| *k == c).expect("four").1;
+    let norm: Vec<char> = text.chars().collect();
     let ends = 2 * selections.len();
-    let (std_ranges, std_fit) = map_with(of(Counting::CodePoints), norm, selections);
+    let std_ranges = Placed::new(raw, Counting::CodePoints, &wanted).ranges(selections);
+    let std_fit = fit(&norm, &std_ranges);
     let std_outside = std_ranges.iter().filter(|r| r.is_none()).count();
     let mut best: Option<(usize, Counting, Vec<Option<CharRange>>, usize)> = None;
-    for &(counting, ref map) in &maps.maps {
-        if counting == Counting::CodePoints {
-            continue;
-        }
-        let (ranges, fit) = map_with(map, norm, selections);
+    for counting in [
+        Counting::CodePointsCrlfOne,
+        Counting::Utf16,
+        Counting::Utf16CrlfOne,
+    ] {
+        let ranges = Placed::new(raw, counting, &wanted).ranges(selections);
+        let fit = fit(&norm, &ranges);
         let outside = ranges.iter().filter(|r| r.is_none()).count();
         let by_boundaries = fit * 10 >= ends * 9 && std_fit * 2 <= ends;
         let by_fitting = std_outside > 0 && outside < std_outside;
@@ -202,5 +233,83 @@ pub(super) fn choose_counting(
             why: String::new(),
             ranges: std_ranges,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every position's offset, the plain way: a table of all of them.
+    fn table(raw: &str, counting: Counting) -> Vec<usize> {
+        let crlf_one = matches!(
+            counting,
+            Counting::CodePointsCrlfOne | Counting::Utf16CrlfOne
+        );
+        let utf16 = matches!(counting, Counting::Utf16 | Counting::Utf16CrlfOne);
+        let chars: Vec<char> = raw.chars().collect();
+        let mut map = Vec::new();
+        let mut norm = 0;
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '\r' && chars.get(i + 1) == Some(&'\n') {
+                map.extend(std::iter::repeat_n(norm, if crlf_one { 1 } else { 2 }));
+                i += 2;
+            } else {
+                let units = if utf16 { chars[i].len_utf16() } else { 1 };
+                map.extend(std::iter::repeat_n(norm, units));
+                i += 1;
+            }
+            norm += 1;
+        }
+        map.push(norm);
+        map
+    }
+
+    #[test]
+    fn placed_positions_match_a_table_of_every_position() {
+        let pieces = ["a", "word ", "\r\n", "\n", "\r", "é", "😀", "中文", " "];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..300 {
+            let raw: String = (0..next(60)).map(|_| pieces[next(pieces.len())]).collect();
+            for counting in [
+                Counting::CodePoints,
+                Counting::CodePointsCrlfOne,
+                Counting::Utf16,
+                Counting::Utf16CrlfOne,
+            ] {
+                let table = table(&raw, counting);
+                let selections: Vec<(i64, i64)> = (0..next(8))
+                    .map(|_| {
+                        let s = next(table.len() + 3) as i64 - 1;
+                        (s, s + next(10) as i64 - 2)
+                    })
+                    .collect();
+                let placed = Placed::new(&raw, counting, &wanted(&selections));
+                for &(s, e) in &selections {
+                    for p in [s, e] {
+                        let expect = usize::try_from(p).ok().and_then(|p| table.get(p).copied());
+                        assert_eq!(placed.get(p), expect, "{raw:?} {counting:?} {p}");
+                    }
+                }
+                let expect: Vec<Option<CharRange>> = selections
+                    .iter()
+                    .map(|&(s, e)| {
+                        if s < 0 || e <= s || e as usize >= table.len() {
+                            return None;
+                        }
+                        let r = CharRange::new(table[s as usize], table[e as usize]);
+                        (!r.is_empty()).then_some(r)
+                    })
+                    .collect();
+                assert_eq!(placed.ranges(&selections), expect, "{raw:?} {counting:?}");
+            }
+        }
     }
 }

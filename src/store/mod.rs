@@ -843,8 +843,9 @@ impl Store {
     /// with the segments' two plain indexes (by code, by coder) dropped
     /// and made again afterwards: one sort of every row instead of an index
     /// update per row. The unique ones stay, so a duplicate is still
-    /// refused. For [`Store::build`]'s fill only: a file, nothing else
-    /// reading it.
+    /// refused. References are checked once, after the fill, instead of
+    /// row by row; a broken one fails the fill. For [`Store::build`]'s fill
+    /// only: a file, nothing else reading it, thrown away if this fails.
     pub fn fill_segments_in_bulk<T>(
         &mut self,
         fill: impl FnOnce(&mut Store) -> Result<T>,
@@ -865,14 +866,32 @@ impl Store {
             conn.execute_batch(&format!("DROP INDEX {name}"))?;
             definitions.push(sql);
         }
+        // Nor are references checked row by row (three lookups for every
+        // segment): all of them are checked once the fill is in, below.
+        conn.pragma_update(None, "foreign_keys", false)?;
         let value = fill(self);
-        // The indexes come back whether or not the fill worked: a failed
-        // build is thrown away, but a store in use must keep its schema.
+        // The indexes and the checks come back whether or not the fill
+        // worked: a failed build is thrown away, but a store in use must
+        // keep its schema.
         let conn = self.db.lite().expect("a file, checked above");
+        conn.pragma_update(None, "foreign_keys", true)?;
         for sql in &definitions {
             conn.execute_batch(sql)?;
         }
-        value
+        let value = value?;
+        let broken: Option<String> = conn
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some(table) = broken {
+            return Err(Error::Invalid(format!(
+                "a row of {table} refers to one that is not there; nothing was written"
+            )));
+        }
+        Ok(value)
     }
 
     /// Empties the undo and redo stacks, e.g. after writing the demo project.

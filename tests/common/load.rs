@@ -7,7 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use weft::model::{CharRange, ProjectSnapshot};
@@ -71,10 +71,17 @@ fn catch_up(store: &mut Store, snap: &mut ProjectSnapshot, pos: &mut i64) -> Vec
 pub fn run(url: &str, coders: usize, duration: Duration) -> Report {
     let committed: Arc<Mutex<HashMap<i64, Instant>>> = Default::default();
     let stop = Arc::new(AtomicBool::new(false));
+    // Every client's last change is in before any reads the log a last time.
+    let done = Arc::new(Barrier::new(coders));
     let start = Instant::now();
     let threads: Vec<_> = (0..coders)
         .map(|i| {
-            let (url, committed, stop) = (url.to_string(), committed.clone(), stop.clone());
+            let (url, committed, stop, done) = (
+                url.to_string(),
+                committed.clone(),
+                stop.clone(),
+                done.clone(),
+            );
             std::thread::spawn(move || {
                 let name = format!("load{i:02}");
                 let mut store = Store::open(Path::new(&url)).unwrap();
@@ -153,8 +160,10 @@ pub fn run(url: &str, coders: usize, duration: Duration) -> Report {
                         Err(_) => failed += 1,
                     }
                 }
-                // The last changes, then the snapshot as the client holds it.
-                std::thread::sleep(Duration::from_millis(300));
+                // The others' last changes (a commit still in flight when
+                // `stop` was seen lands after it), then the snapshot as the
+                // client holds it.
+                done.wait();
                 catch_up(&mut store, &mut snap, &mut pos);
                 (acked, failed, latencies, snap)
             })
