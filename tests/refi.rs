@@ -503,6 +503,41 @@ fn hostile_files_are_refused_and_leave_nothing() {
         },
         "zip bomb",
     );
+    // The same bomb with its entry declaring 1,000 bytes, under the cap: it
+    // is read no further than it declares, so it never unpacks past it.
+    let mut liar = std::fs::read(&bomb).unwrap();
+    let declared = (8u32 << 20).to_le_bytes();
+    let mut patched = 0;
+    for i in 0..liar.len() - 4 {
+        let size_at = match &liar[i..i + 4] {
+            b"PK\x03\x04" => i + 22,
+            b"PK\x01\x02" => i + 24,
+            _ => continue,
+        };
+        if liar[size_at..size_at + 4] == declared {
+            liar[size_at..size_at + 4].copy_from_slice(&1000u32.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "the local and the central header");
+    let liar_path = dir.path().join("liar.qdpx");
+    std::fs::write(&liar_path, liar).unwrap();
+    let project = liar_path.with_extension("weft");
+    let err = import_qdpx(
+        &liar_path,
+        &project,
+        Limits {
+            entries: 100,
+            unpacked_bytes: 4 << 20,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("zip bomb") || err.contains("damaged archive entry"),
+        "{err}"
+    );
+    assert!(!project.exists(), "nothing half-imported");
     // Too many entries.
     let many: Vec<(String, Vec<u8>)> = (0..50)
         .map(|i| (format!("sources/x{i}.txt"), vec![b'a']))

@@ -20,7 +20,7 @@ pub mod turns;
 use std::path::{Path, PathBuf};
 
 pub use codebook::{CodebookEntry, parse_codebook, read_codebook};
-pub use decode::{Decoded, decode, encoding_by_label};
+pub use decode::{Decoded, decode, decode_owned, encoding_by_label};
 pub use participants::{
     ParticipantSheet, SheetColumn, SheetRow, parse_participants, read_participants,
 };

@@ -112,11 +112,43 @@ impl std::fmt::Display for ImportReport {
     }
 }
 
-/// Reads a zip's entries by lower-cased path, checking the caps and paths.
-fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<String, Vec<u8>>> {
+/// A file in the archive: its index and the size it declares.
+#[derive(Debug, Clone, Copy)]
+struct Listed {
+    index: usize,
+    size: u64,
+}
+
+/// The archive opened on its bytes.
+type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+fn open_archive<'a>(path: &Path, bytes: &'a [u8]) -> Result<Archive<'a>> {
+    zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
+        Error::file(
+            path,
+            "not a REFI-QDA project: the file is not a zip archive",
+        )
+    })
+}
+
+fn too_big(path: &Path, limits: Limits) -> Error {
+    Error::file(
+        path,
+        format!(
+            "the archive unpacks to more than {} MB; it may be a zip bomb",
+            limits.unpacked_bytes >> 20
+        ),
+    )
+}
+
+/// Lists a zip's files by lower-cased path, checking the caps and paths
+/// before anything is unpacked: the entry count, every path, and the sizes
+/// the entries declare, which together must fit the cap. Each entry is
+/// then read no further than its declared size ([`unpack`]), so the
+/// archive cannot unpack to more than the cap however it lies.
+fn list_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<String, Listed>> {
     let bad = |m: String| Error::file(path, m);
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| bad("not a REFI-QDA project: the file is not a zip archive".into()))?;
+    let mut zip = open_archive(path, bytes)?;
     if zip.len() > limits.entries {
         return Err(bad(format!(
             "the archive holds {} entries, more than the {} Weft accepts",
@@ -126,9 +158,9 @@ fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<Str
     }
     let mut total = 0u64;
     let mut out = HashMap::new();
-    for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
+    for index in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(index)
             .map_err(|e| bad(format!("a damaged archive entry ({e})")))?;
         let name = entry
             .name()
@@ -142,39 +174,83 @@ fn read_archive(path: &Path, bytes: &[u8], limits: Limits) -> Result<HashMap<Str
         if entry.is_dir() {
             continue;
         }
-        let room = limits.unpacked_bytes.saturating_sub(total);
-        let too_big = || {
-            bad(format!(
-                "the archive unpacks to more than {} MB; it may be a zip bomb",
-                limits.unpacked_bytes >> 20
-            ))
-        };
-        if entry.size() > room {
-            return Err(too_big());
-        }
-        let mut data = Vec::new();
-        (&mut entry)
-            .take(room + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| bad(format!("a damaged archive entry ({e})")))?;
-        total += data.len() as u64;
+        total = total.saturating_add(entry.size());
         if total > limits.unpacked_bytes {
-            return Err(too_big());
+            return Err(too_big(path, limits));
         }
-        out.insert(name.to_lowercase(), data);
+        out.insert(
+            name.to_lowercase(),
+            Listed {
+                index,
+                size: entry.size(),
+            },
+        );
     }
     Ok(out)
 }
 
-/// How many sources' texts are read at once (see [`read_source_text`]).
+/// One file's bytes, read no further than the size it declares (an entry
+/// that unpacks to more is refused as a bomb).
+fn unpack(zip: &mut Archive<'_>, listed: Listed, path: &Path, limits: Limits) -> Result<Vec<u8>> {
+    let damaged = |e: String| Error::file(path, format!("a damaged archive entry ({e})"));
+    let mut entry = zip
+        .by_index(listed.index)
+        .map_err(|e| damaged(e.to_string()))?;
+    let mut data = Vec::with_capacity(listed.size.min(limits.unpacked_bytes) as usize);
+    (&mut entry)
+        .take(listed.size + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| damaged(e.to_string()))?;
+    if data.len() as u64 > listed.size {
+        return Err(too_big(path, limits));
+    }
+    Ok(data)
+}
+
+/// A file of the archive other than `project.qde`, read while the main
+/// thread parses that: a `.txt` file already prepared as a transcript
+/// ([`prepare_text`]), anything else as its bytes (prepared only if a
+/// source names it).
+enum Ahead {
+    Text(std::result::Result<Prepared, TextProblem>),
+    Other(Vec<u8>),
+}
+
+/// Unpacks every file but `project.qde` on its own reader of the archive,
+/// and prepares the `.txt` ones: the work on the sources' texts that needs
+/// nothing from `project.qde`, done on a second core while it is parsed.
+fn read_ahead(
+    path: &Path,
+    bytes: &[u8],
+    listed: &HashMap<String, Listed>,
+    limits: Limits,
+) -> Result<HashMap<String, Ahead>> {
+    let mut zip = open_archive(path, bytes)?;
+    let mut out = HashMap::with_capacity(listed.len());
+    for (name, &entry) in listed {
+        if name == "project.qde" {
+            continue;
+        }
+        let data = unpack(&mut zip, entry, path, limits)?;
+        let file = if name.ends_with(".txt") {
+            Ahead::Text(prepare_text(crate::import::decode_owned(data)))
+        } else {
+            Ahead::Other(data)
+        };
+        out.insert(name.clone(), file);
+    }
+    Ok(out)
+}
+
+/// How many sources' positions are mapped at once (see [`SourceWork`]).
 const SOURCES_PER_BATCH: usize = 64;
 
-/// A source's text as the file holds it: inside `project.qde`, or the bytes
-/// of a file in the archive.
-#[derive(Clone, Copy)]
-enum RawText<'a> {
+/// A source's text before its positions are mapped: inside `project.qde`,
+/// the bytes of a file in the archive, or a file already prepared.
+enum SourceWork<'a> {
     Inline(&'a str),
-    File(&'a [u8]),
+    File(Vec<u8>),
+    Ready(std::result::Result<Prepared, TextProblem>),
 }
 
 /// A text source as the walk over `project.qde` found it, before its text
@@ -184,16 +260,17 @@ struct SourceFound<'a> {
     guid: String,
     name: String,
     selections: Vec<&'a El>,
-    /// The file that holds its text: its key among the readers, and its
-    /// path in the archive.
-    file_key: Option<(String, String)>,
 }
 
-/// A source's text read: what [`read_source_text`] works out for it.
-struct SourceText {
+/// A transcript's text made ready: decoded, checked as `weft import`
+/// checks a transcript, normalised, and its speaker turns found.
+#[derive(Clone)]
+struct Prepared {
+    /// The text as the file holds it (decoded, BOM dropped), where
+    /// normalising changed it; else it is `text`.
+    raw: Option<String>,
     text: String,
     char_len: usize,
-    chosen: Chosen,
     turns: Vec<Turn>,
 }
 
@@ -217,41 +294,54 @@ impl TextProblem {
     }
 }
 
-/// Everything about one source's text that depends on nothing else: decoded,
-/// checked as `weft import` checks a transcript, normalised, its selections'
-/// positions mapped to code points and its speaker turns found. Sources are
-/// read this way on all cores.
-fn read_source_text(
-    raw: RawText<'_>,
-    positions: &[(i64, i64)],
-    forced: Option<Counting>,
-    ours: bool,
-) -> std::result::Result<SourceText, TextProblem> {
-    let decoded;
-    let raw: &str = match raw {
-        RawText::Inline(t) => t,
-        RawText::File(bytes) => {
-            decoded = crate::import::decode(bytes, None).text;
-            &decoded
-        }
-    };
-    let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
-    if crate::import::looks_binary(raw) {
+/// Everything about a text that depends on nothing else: `raw` (decoded)
+/// checked, normalised and split into turns.
+fn prepare_text(mut raw: String) -> std::result::Result<Prepared, TextProblem> {
+    if raw.starts_with('\u{feff}') {
+        raw.drain(..'\u{feff}'.len_utf8());
+    }
+    if crate::import::looks_binary(&raw) {
         return Err(TextProblem::Binary);
     }
     if raw.trim().is_empty() {
         return Err(TextProblem::Empty);
     }
-    let text = crate::text::normalise(raw);
-    let chosen = choose_counting(raw, &text, positions, forced, ours);
+    let (raw, text) = if raw.contains('\r') {
+        let text = crate::text::normalise(&raw);
+        (Some(raw), text)
+    } else {
+        (None, raw)
+    };
     let char_len = crate::text::CharIndex::new(&text).char_len();
     let turns = crate::import::turns::detect_turns(&text);
-    Ok(SourceText {
+    Ok(Prepared {
+        raw,
         text,
         char_len,
-        chosen,
         turns,
     })
+}
+
+/// A source's text prepared (unless it was prepared ahead) and its
+/// selections' positions mapped to code points. Sources go through this
+/// a batch at a time on all cores.
+fn read_source_text(
+    work: &SourceWork<'_>,
+    positions: &[(i64, i64)],
+    forced: Option<Counting>,
+    ours: bool,
+) -> std::result::Result<(Option<Prepared>, Chosen), TextProblem> {
+    let mut made = None;
+    let p: &Prepared = match work {
+        SourceWork::Ready(ready) => ready.as_ref().map_err(|problem| *problem)?,
+        SourceWork::Inline(t) => made.insert(prepare_text(t.to_string())?),
+        SourceWork::File(bytes) => {
+            made.insert(prepare_text(crate::import::decode_owned(bytes.clone()))?)
+        }
+    };
+    let raw = p.raw.as_deref().unwrap_or(&p.text);
+    let chosen = choose_counting(raw, &p.text, positions, forced, ours);
+    Ok((made, chosen))
 }
 
 fn guid_of(el: &El, path: &Path, seen: &mut HashSet<String>) -> Result<String> {
@@ -304,14 +394,32 @@ pub fn read_qdpx_with(
     positions: Option<Positions>,
 ) -> Result<(Edit, Option<String>, ImportReport)> {
     let forced = positions.map(Positions::counting);
-    let mut files = read_archive(path, bytes, limits)?;
-    let qde = files
-        .remove("project.qde")
+    let listed = list_archive(path, bytes, limits)?;
+    let qde = *listed
+        .get("project.qde")
         .ok_or_else(|| Error::file(path, "not a REFI-QDA project: no project.qde inside"))?;
-    let text = crate::import::decode(&qde, None).text;
-    // The archive's copy and then the text go as soon as they are read: on
-    // a project of 100,000 codings each is tens of megabytes.
-    drop(qde);
+    // The sources' files are unpacked and prepared on a second thread
+    // while this one unpacks and parses project.qde.
+    std::thread::scope(|scope| {
+        let ahead = scope.spawn(|| read_ahead(path, bytes, &listed, limits));
+        read_project(path, bytes, qde, limits, forced, ahead)
+    })
+}
+
+/// [`read_qdpx_with`] once the archive is listed: `ahead` is the thread
+/// reading the other files ([`read_ahead`]).
+fn read_project(
+    path: &Path,
+    bytes: &[u8],
+    qde: Listed,
+    limits: Limits,
+    forced: Option<Counting>,
+    ahead: std::thread::ScopedJoinHandle<'_, Result<HashMap<String, Ahead>>>,
+) -> Result<(Edit, Option<String>, ImportReport)> {
+    let qde = unpack(&mut open_archive(path, bytes)?, qde, path, limits)?;
+    // The text takes the unpacked bytes without a copy, and goes as soon as
+    // it is parsed: on a project of 100,000 codings it is tens of megabytes.
+    let text = crate::import::decode_owned(qde);
     let root = parse_xml(&text).map_err(|m| Error::file(path, format!("project.qde: {m}")))?;
     drop(text);
     if &*root.name != "Project" {
@@ -576,8 +684,12 @@ pub fn read_qdpx_with(
         });
         id
     };
-    // How many sources name each text file, so each file's bytes are let go
-    // as soon as its last reader has decoded them.
+    // The other files, read meanwhile.
+    let mut files = ahead
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    // How many sources name each text file, so each file is let go to its
+    // last reader instead of copied.
     let mut readers: HashMap<String, usize> = HashMap::new();
     if let Some(sources) = root.child("Sources") {
         for p in sources
@@ -607,13 +719,12 @@ pub fn read_qdpx_with(
             .collect(),
         None => Vec::new(),
     };
-    // The sources go in batches: a batch's texts are decoded, checked,
-    // normalised, mapped and split into turns on all cores (the work that
-    // grows with the text), then taken in order here. A batch bounds how
-    // many texts are in flight at once.
+    // The sources go in batches: a batch's selections are mapped to code
+    // points on all cores (with the texts not prepared ahead, inline ones),
+    // then taken in order here.
     for (batch_no, batch) in text_sources.chunks(SOURCES_PER_BATCH).enumerate() {
         let mut found: Vec<SourceFound<'_>> = Vec::with_capacity(batch.len());
-        let mut work: Vec<(RawText<'_>, Vec<(i64, i64)>)> = Vec::with_capacity(batch.len());
+        let mut work: Vec<(SourceWork<'_>, Vec<(i64, i64)>)> = Vec::with_capacity(batch.len());
         for (k, &src) in batch.iter().enumerate() {
             let g = guid_of(src, path, &mut seen)?;
             let mut name = src.attr("name").unwrap_or("").trim().to_string();
@@ -634,8 +745,8 @@ pub fn read_qdpx_with(
             }
             taken.insert(name.to_lowercase());
             // The text: inline, or a file under sources/ (any case).
-            let (raw, file_key) = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
-                (Some(c), _) => (RawText::Inline(&c.text), None),
+            let raw = match (src.child("PlainTextContent"), src.attr("plainTextPath")) {
+                (Some(c), _) => SourceWork::Inline(&c.text),
                 (None, Some(p)) => {
                     let (file, key) = source_file(p);
                     let in_archive = if files.contains_key(&key) {
@@ -643,15 +754,30 @@ pub fn read_qdpx_with(
                     } else {
                         file.to_lowercase()
                     };
-                    let data = files.get(&in_archive).ok_or_else(|| {
+                    let missing = || {
                         Error::file(
                             path,
                             format!(
                                 "the text of source \"{name}\" ({file}) is missing from the archive"
                             ),
                         )
-                    })?;
-                    (RawText::File(data), Some((key, in_archive)))
+                    };
+                    let left = readers.get_mut(&key).map(|n| {
+                        *n -= 1;
+                        *n
+                    });
+                    let ahead = if left == Some(0) {
+                        files.remove(&in_archive).ok_or_else(missing)?
+                    } else {
+                        match files.get(&in_archive).ok_or_else(missing)? {
+                            Ahead::Text(t) => Ahead::Text(t.clone()),
+                            Ahead::Other(b) => Ahead::Other(b.clone()),
+                        }
+                    };
+                    match ahead {
+                        Ahead::Text(t) => SourceWork::Ready(t),
+                        Ahead::Other(b) => SourceWork::File(b),
+                    }
                 }
                 (None, None) => {
                     return Err(Error::file(path, format!("source \"{name}\" has no text")));
@@ -675,39 +801,30 @@ pub fn read_qdpx_with(
                 guid: g,
                 name,
                 selections,
-                file_key,
             });
         }
-        let read: Vec<std::result::Result<SourceText, TextProblem>> =
+        let read: Vec<std::result::Result<(Option<Prepared>, Chosen), TextProblem>> =
             crate::parallel::map_on_cores(&work, |(raw, positions)| {
-                read_source_text(*raw, positions, forced, ours)
+                read_source_text(raw, positions, forced, ours)
             });
-        // Collected, so the texts' borrow of the archive ends here and a
-        // file read for the last time can be let go below.
-        let positions: Vec<Vec<(i64, i64)>> = work.into_iter().map(|(_, p)| p).collect();
-        for ((source, read), positions) in found.into_iter().zip(read).zip(positions) {
+        for ((source, read), (work, positions)) in found.into_iter().zip(read).zip(work) {
             let SourceFound {
                 src,
                 guid: g,
                 name,
                 selections: sels,
-                file_key,
             } = source;
-            if let Some((key, in_archive)) = file_key {
-                let left = readers.get_mut(&key).map(|n| {
-                    *n -= 1;
-                    *n
-                });
-                if left == Some(0) {
-                    files.remove(&in_archive);
-                }
-            }
-            let SourceText {
+            let (made, chosen) =
+                read.map_err(|problem| Error::file(path, problem.message(&name)))?;
+            let Prepared {
                 text,
                 char_len,
-                chosen,
                 turns,
-            } = read.map_err(|problem| Error::file(path, problem.message(&name)))?;
+                ..
+            } = match (made, work) {
+                (Some(p), _) | (None, SourceWork::Ready(Ok(p))) => p,
+                (None, _) => unreachable!("a text not prepared ahead is prepared in its batch"),
+            };
             let doc_id = DocumentId(records.len() as i64 + 1);
             let participant = match participant_of_source.get(&g) {
                 Some(p) => *p,
