@@ -393,6 +393,39 @@ pub fn read_qdpx_with(
     limits: Limits,
     positions: Option<Positions>,
 ) -> Result<(Edit, Option<String>, ImportReport)> {
+    let (mut guid, mut edits) = (None, Vec::new());
+    let report = read_pieces(path, bytes, limits, positions, &mut |piece| {
+        match piece {
+            Piece::Guid(g) => guid = g,
+            Piece::Edit(e) => edits.push(e),
+            Piece::End => {}
+        }
+        Ok(())
+    })?;
+    Ok((Edit::Batch(edits), guid, report))
+}
+
+/// What reading a `.qdpx` hands on as it goes: first the GUID the new
+/// project takes (from the project memo's note, if any), then the edits
+/// that fill it, each referring only to rows of the ones before it; the
+/// end is said apart, so that a reading cut short is never taken for a
+/// whole one.
+enum Piece {
+    Guid(Option<String>),
+    Edit(Edit),
+    End,
+}
+
+/// Reads a `.qdpx`, handing on its pieces ([`Piece`]; all but `End`) as
+/// they are read: what the sources refer to first, then each batch of
+/// sources' documents and segments.
+fn read_pieces(
+    path: &Path,
+    bytes: &[u8],
+    limits: Limits,
+    positions: Option<Positions>,
+    out: &mut dyn FnMut(Piece) -> Result<()>,
+) -> Result<ImportReport> {
     let forced = positions.map(Positions::counting);
     let listed = list_archive(path, bytes, limits)?;
     let qde = *listed
@@ -402,11 +435,48 @@ pub fn read_qdpx_with(
     // while this one unpacks and parses project.qde.
     std::thread::scope(|scope| {
         let ahead = scope.spawn(|| read_ahead(path, bytes, &listed, limits));
-        read_project(path, bytes, qde, limits, forced, ahead)
+        read_project(path, bytes, qde, limits, forced, ahead, out)
     })
 }
 
-/// [`read_qdpx_with`] once the archive is listed: `ahead` is the thread
+/// How much of the coders, codes and participants has been handed on.
+#[derive(Default)]
+struct Sent {
+    coders: usize,
+    codes: usize,
+    participants: usize,
+}
+
+impl Sent {
+    /// Hands on the coders, codes and participants made since last time.
+    fn flush(
+        &mut self,
+        coders: &[Coder],
+        codes: &[Code],
+        participants: &[Participant],
+        out: &mut dyn FnMut(Piece) -> Result<()>,
+    ) -> Result<()> {
+        if coders.len() > self.coders {
+            out(Piece::Edit(Edit::InsertCoders(
+                coders[self.coders..].to_vec(),
+            )))?;
+            self.coders = coders.len();
+        }
+        if codes.len() > self.codes {
+            out(Piece::Edit(Edit::InsertCodes(codes[self.codes..].to_vec())))?;
+            self.codes = codes.len();
+        }
+        if participants.len() > self.participants {
+            out(Piece::Edit(Edit::InsertParticipants(
+                participants[self.participants..].to_vec(),
+            )))?;
+            self.participants = participants.len();
+        }
+        Ok(())
+    }
+}
+
+/// [`read_pieces`] once the archive is listed: `ahead` is the thread
 /// reading the other files ([`read_ahead`]).
 fn read_project(
     path: &Path,
@@ -415,7 +485,8 @@ fn read_project(
     limits: Limits,
     forced: Option<Counting>,
     ahead: std::thread::ScopedJoinHandle<'_, Result<HashMap<String, Ahead>>>,
-) -> Result<(Edit, Option<String>, ImportReport)> {
+    out: &mut dyn FnMut(Piece) -> Result<()>,
+) -> Result<ImportReport> {
     let qde = unpack(&mut open_archive(path, bytes)?, qde, path, limits)?;
     // The text takes the unpacked bytes without a copy, and goes as soon as
     // it is parsed: on a project of 100,000 codings it is tens of megabytes.
@@ -429,6 +500,11 @@ fn read_project(
         ));
     }
     let ours = root.attr("origin").is_some_and(|o| o.starts_with("Weft"));
+    out(Piece::Guid(
+        root.child("NoteRef")
+            .and_then(|r| r.attr("targetGUID"))
+            .map(|g| g.trim_matches(|c| c == '{' || c == '}').to_lowercase()),
+    ))?;
     let mut report = ImportReport::default();
     let mut seen = HashSet::new();
     let now = now_rfc3339();
@@ -563,7 +639,7 @@ fn read_project(
         mut codes,
         by_guid: code_by_guid,
         changes,
-        exemplars,
+        mut exemplars,
     } = read;
     report.changes.extend(changes);
 
@@ -667,9 +743,19 @@ fn read_project(
         }
     }
 
-    // Sources and their selections.
+    // What the sources refer to goes first. What they add to it (a
+    // participant for a source with no case, the "imported" coder, the
+    // code for uncoded selections) goes before each batch that adds it.
+    out(Piece::Edit(Edit::InsertAttributes(attributes)))?;
+    let mut sent = Sent::default();
+    sent.flush(&coders, &codes, &participants, out)?;
+    out(Piece::Edit(Edit::SetValues(values)))?;
+
+    // Sources and their selections, a batch at a time: the batch's records
+    // and segments, and how many went before them.
     let mut records: Vec<DocumentRecord> = Vec::new();
     let mut segments: Vec<Segment> = Vec::new();
+    let (mut documents_before, mut segments_before) = (0, 0);
     let mut segment_keys: HashSet<(DocumentId, CodeId, usize, usize, CoderId)> = HashSet::new();
     let mut uncoded: Option<CodeId> = None;
     let default_coder = |coders: &mut Vec<Coder>| -> CoderId {
@@ -825,7 +911,7 @@ fn read_project(
                 (Some(p), _) | (None, SourceWork::Ready(Ok(p))) => p,
                 (None, _) => unreachable!("a text not prepared ahead is prepared in its batch"),
             };
-            let doc_id = DocumentId(records.len() as i64 + 1);
+            let doc_id = DocumentId((documents_before + records.len()) as i64 + 1);
             let participant = match participant_of_source.get(&g) {
                 Some(p) => *p,
                 None => {
@@ -889,7 +975,7 @@ fn read_project(
                         .unwrap_or_default();
                     let coder = coder_of(sel).unwrap_or_else(|| default_coder(&mut coders));
                     segments.push(Segment {
-                        id: SegmentId(segments.len() as i64 + 1),
+                        id: SegmentId((segments_before + segments.len()) as i64 + 1),
                         guid: sel_guid.clone(),
                         document: doc_id,
                         code,
@@ -936,7 +1022,7 @@ fn read_project(
                         super::derived_guid(&sel_guid, &format!("coding{k}"))
                     };
                     segments.push(Segment {
-                        id: SegmentId(segments.len() as i64 + 1),
+                        id: SegmentId((segments_before + segments.len()) as i64 + 1),
                         guid,
                         document: doc_id,
                         code,
@@ -984,6 +1070,16 @@ fn read_project(
                 cue_times: Vec::new(),
             });
         }
+        sent.flush(&coders, &codes, &participants, out)?;
+        pin_exemplars(&mut segments, &records, &mut exemplars);
+        documents_before += records.len();
+        segments_before += segments.len();
+        out(Piece::Edit(Edit::InsertDocuments(std::mem::take(
+            &mut records,
+        ))))?;
+        out(Piece::Edit(Edit::InsertSegments(std::mem::take(
+            &mut segments,
+        ))))?;
     }
     for other in &root.children {
         if !matches!(
@@ -1003,43 +1099,32 @@ fn read_project(
                 .or_default() += 1;
         }
     }
-    pin_exemplars(&mut segments, &records, &exemplars);
-    report.documents = records.len();
+    sent.flush(&coders, &codes, &participants, out)?;
+    out(Piece::Edit(Edit::SetProjectMemo(notes_of(&root))))?;
+    report.documents = documents_before;
     report.codes = codes.len();
-    report.segments = segments.len();
+    report.segments = segments_before;
     report.participants = participants.len();
-    let edit = Edit::Batch(vec![
-        Edit::InsertCoders(coders),
-        Edit::InsertCodes(codes),
-        Edit::InsertParticipants(participants),
-        Edit::InsertAttributes(attributes),
-        Edit::SetValues(values),
-        Edit::InsertDocuments(records),
-        Edit::InsertSegments(segments),
-        Edit::SetProjectMemo(notes_of(&root)),
-    ]);
-    let project_guid = root
-        .child("NoteRef")
-        .and_then(|r| r.attr("targetGUID"))
-        .map(|g| g.trim_matches(|c| c == '{' || c == '}').to_lowercase());
-    Ok((edit, project_guid, report))
+    Ok(report)
 }
 
 /// Pins, for each exemplar quote a code's description lists, the first of
 /// the code's segments whose text is that quote (REFI-QDA has no place for
-/// the pin itself, so the quote's text carries it).
+/// the pin itself, so the quote's text carries it). Segments come a batch
+/// of documents at a time, in document order: a quote met in a batch is
+/// taken out of `quotes`, so later batches pin only the quotes still unmet.
 fn pin_exemplars(
     segments: &mut [Segment],
     records: &[DocumentRecord],
-    exemplars: &HashMap<CodeId, Vec<String>>,
+    quotes: &mut HashMap<CodeId, Vec<String>>,
 ) {
-    if exemplars.is_empty() {
+    if quotes.is_empty() {
         return;
     }
     // Only the documents that hold a segment of such a code are indexed.
     let holding: HashSet<DocumentId> = segments
         .iter()
-        .filter(|s| exemplars.contains_key(&s.code))
+        .filter(|s| quotes.contains_key(&s.code))
         .map(|s| s.document)
         .collect();
     let texts: HashMap<DocumentId, crate::text::CharIndex<'_>> = records
@@ -1048,7 +1133,7 @@ fn pin_exemplars(
         .map(|r| (r.document.id, crate::text::CharIndex::new(&r.text)))
         .collect();
     let mut pin = HashSet::new();
-    for (code, quotes) in exemplars {
+    for (code, unmet) in quotes.iter_mut() {
         let mut candidates: Vec<(&Segment, &str)> = segments
             .iter()
             .filter(|s| s.code == *code)
@@ -1062,8 +1147,16 @@ fn pin_exemplars(
             .iter()
             .map(|(s, t)| (s.id, *t, s.exemplar))
             .collect();
-        pin.extend(exemplars_to_pin(quotes, &candidates));
+        for id in exemplars_to_pin(unmet, &candidates) {
+            if let Some((_, text, _)) = candidates.iter().find(|c| c.0 == id)
+                && let Some(i) = unmet.iter().position(|q| q == text)
+            {
+                unmet.remove(i);
+            }
+            pin.insert(id);
+        }
     }
+    quotes.retain(|_, unmet| !unmet.is_empty());
     for s in segments.iter_mut().filter(|s| pin.contains(&s.id)) {
         s.exemplar = true;
     }
@@ -1084,12 +1177,56 @@ pub fn import_qdpx_with(
     positions: Option<Positions>,
 ) -> Result<ImportReport> {
     let bytes = std::fs::read(qdpx).map_err(|e| Error::io(qdpx, e))?;
-    let (edit, guid, report) = read_qdpx_with(qdpx, &bytes, limits, positions)?;
-    drop(bytes);
+    // The project is written on this thread while another reads the
+    // archive: each batch of documents and segments goes in as soon as it
+    // is read. The channel holds two pieces at most, which bounds the
+    // memory in flight.
+    let (send, pieces) = std::sync::mpsc::sync_channel::<Piece>(2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut writer_gone = false;
+            let mut hand_on = |piece| {
+                send.send(piece).map_err(|_| {
+                    writer_gone = true;
+                    Error::Invalid("the import stopped".into())
+                })
+            };
+            let read = read_pieces(qdpx, &bytes, limits, positions, &mut hand_on)
+                .and_then(|report| hand_on(Piece::End).map(|()| report));
+            (read, writer_gone)
+        });
+        let written = write_pieces(project, &pieces);
+        // A reader still handing on pieces stops at its next one.
+        drop(pieces);
+        let (read, writer_gone) = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match (read, written) {
+            (Ok(report), Ok(())) => Ok(report),
+            // The writer's error stopped the reader: it is the one to tell.
+            (Err(_), Err(e)) if writer_gone => Err(e),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        }
+    })
+}
+
+/// Builds the new project from the pieces a reader hands on, in one
+/// transaction that commits only once the reader says it has ended.
+fn write_pieces(project: &Path, pieces: &std::sync::mpsc::Receiver<Piece>) -> Result<()> {
+    let stopped = || Error::Invalid("the reading of the project stopped".into());
+    let Ok(Piece::Guid(guid)) = pieces.recv() else {
+        return Err(stopped());
+    };
     Store::build(project, guid.as_deref(), |store| {
-        store.fill_segments_in_bulk(|store| store.change("Import REFI-QDA project", |_| Ok(edit)))
+        store.fill_segments_in_bulk(|store| {
+            store.fill_in_pieces(std::iter::from_fn(|| match pieces.recv() {
+                Ok(Piece::Edit(edit)) => Some(Ok(edit)),
+                Ok(Piece::End) => None,
+                Ok(Piece::Guid(_)) | Err(_) => Some(Err(stopped())),
+            }))
+        })
     })?;
-    Ok(report)
+    Ok(())
 }
 
 /// Reads a `.qdc` codebook into codebook entries.

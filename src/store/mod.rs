@@ -643,12 +643,9 @@ impl Store {
         }
         let w = Writer::new(&self.db);
         let inverse = edit.apply(&w)?;
-        if edit.touches_codes() && w.reader().code_tree_depth()? > crate::model::MAX_CODE_DEPTH {
+        if edit.touches_codes() {
             // Dropping the transaction rolls the change back.
-            return Err(Error::Invalid(format!(
-                "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
-                crate::model::MAX_CODE_DEPTH
-            )));
+            refuse_deep_codes(&w)?;
         }
         if self.recording {
             w.clear_history("redo", Some(&self.coder))?;
@@ -894,6 +891,32 @@ impl Store {
         Ok(value)
     }
 
+    /// A new project's fill that arrives in pieces while it is read (a
+    /// large `.qdpx`'s documents and segments, a batch at a time, see
+    /// `refi::import`): each edit is applied as it comes, all of them in one
+    /// transaction, which commits only if every piece is there and applies;
+    /// an `Err` among the pieces, or one that fails, rolls all of it back.
+    /// For [`Store::build`]'s fill only: nothing is recorded to undo.
+    pub fn fill_in_pieces(&mut self, pieces: impl IntoIterator<Item = Result<Edit>>) -> Result<()> {
+        if self.recording {
+            return Err(Error::Invalid(
+                "a fill in pieces is for building a new project".into(),
+            ));
+        }
+        let tx = self.db.begin_write()?;
+        let w = Writer::new(&self.db);
+        let mut codes = false;
+        for piece in pieces {
+            let edit = piece?;
+            codes |= edit.touches_codes();
+            edit.apply(&w)?;
+        }
+        if codes {
+            refuse_deep_codes(&w)?;
+        }
+        tx.commit()
+    }
+
     /// Empties the undo and redo stacks, e.g. after writing the demo project.
     ///
     /// This is how removed data is forgotten for good: an undo entry holds what
@@ -981,6 +1004,17 @@ fn refuse_hard_links(path: &Path) -> Result<()> {
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Refuses a change that leaves the codebook nested deeper than Weft allows.
+fn refuse_deep_codes(w: &Writer<'_>) -> Result<()> {
+    if w.reader().code_tree_depth()? > crate::model::MAX_CODE_DEPTH {
+        return Err(Error::Invalid(format!(
+            "this would nest codes more than {} levels deep, which Weft does not allow; flatten the deepest levels",
+            crate::model::MAX_CODE_DEPTH
+        )));
     }
     Ok(())
 }
