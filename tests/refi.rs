@@ -832,3 +832,156 @@ fn two_sources_may_share_one_text_file() {
         );
     }
 }
+
+/// A project of `n` sources over three batches, each source's text in its
+/// own file with one coded selection of its second word; `break_source`
+/// names one whose file is left out, or `binary` whose file is not text.
+fn many_sources(n: usize, codes: &str) -> String {
+    let sources: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"    <TextSource guid="{}" name="Doc {i}" plainTextPath="internal://s{i}.txt"><PlainTextSelection guid="{}" startPosition="3" endPosition="{}"><Coding guid="{}"><CodeRef targetGUID="{GC}"/></Coding></PlainTextSelection></TextSource>
+"#,
+                weft::refi::derived_guid(G1, &format!("source{i}")),
+                weft::refi::derived_guid(G1, &format!("selection{i}")),
+                3 + format!("word{i}").chars().count(),
+                weft::refi::derived_guid(G1, &format!("coding{i}")),
+            )
+        })
+        .collect();
+    format!(
+        r##"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="q">
+  <CodeBook><Codes>{codes}</Codes></CodeBook>
+  <Sources>
+{sources}  </Sources>
+</Project>"##
+    )
+}
+
+#[test]
+fn a_qdpx_read_and_written_in_batches_is_whole_or_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let theme = format!(r##"<Code guid="{GC}" name="Theme" isCodable="true" color="#ff0000"/>"##);
+    let n = 150;
+    let qde = many_sources(n, &theme);
+    let texts: Vec<(String, Vec<u8>)> = (0..n)
+        .map(|i| {
+            (
+                format!("sources/s{i}.txt"),
+                format!("P: word{i} and more\n").into_bytes(),
+            )
+        })
+        .collect();
+    let files = |skip: Option<usize>, binary: Option<usize>| -> Vec<(String, Vec<u8>)> {
+        texts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(i, (name, data))| {
+                let data = if Some(i) == binary {
+                    b"\0\0\0".to_vec()
+                } else {
+                    data.clone()
+                };
+                (name.clone(), data)
+            })
+            .collect()
+    };
+    let write = |name: &str, qde: &str, files: &[(String, Vec<u8>)]| {
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        qdpx(dir.path(), name, qde, &refs)
+    };
+    let left_in = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".qdpx"))
+            .collect();
+        names.sort();
+        names
+    };
+
+    // Whole: every batch's documents and segments, with ids that run on
+    // across batches, each segment on its own document's text.
+    let whole = write("whole.qdpx", &qde, &files(None, None));
+    let project = dir.path().join("whole.weft");
+    let report = import_qdpx(&whole, &project, Limits::default()).unwrap();
+    assert_eq!((report.documents, report.segments), (n, n));
+    let store = Store::open(&project).unwrap();
+    let r = store.read();
+    let snap = r.snapshot().unwrap();
+    assert_eq!(snap.documents.len(), n);
+    let ids: Vec<_> = snap.segments.iter().map(|s| s.id).collect();
+    let quotes = r.quotes(&ids).unwrap();
+    for s in &snap.segments {
+        let doc = snap.documents.iter().find(|d| d.id == s.document).unwrap();
+        let i: usize = doc.name.trim_start_matches("Doc ").parse().unwrap();
+        assert_eq!(quotes[&s.id], format!("word{i}"), "segment {:?}", s.id);
+    }
+    drop(store);
+
+    // A source in the third batch whose file is missing, or is not text:
+    // the first two batches were already written, and are rolled back.
+    for (name, skip, binary, says) in [
+        (
+            "missing.qdpx",
+            Some(140),
+            None,
+            "(s140.txt) is missing from the archive",
+        ),
+        ("binary.qdpx", None, Some(140), "looks like a binary file"),
+    ] {
+        let p = write(name, &qde, &files(skip, binary));
+        let sub = tempfile::tempdir().unwrap();
+        let project = sub.path().join("new.weft");
+        let err = import_qdpx(&p, &project, Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(err.contains("Doc 140"), "{name} names the source: {err}");
+        assert_eq!(
+            left_in(sub.path()),
+            Vec::<String>::new(),
+            "{name}: nothing left"
+        );
+    }
+
+    // The writer refusing a document of the first batch (a name with an
+    // invisible direction mark) while the reader goes on: the reader stops
+    // at its next piece, and the writer's reason is the one told.
+    let p = write(
+        "bad-name.qdpx",
+        &qde.replace(r#"name="Doc 3""#, r#"name="Doc 3&#x202E;""#),
+        &files(None, None),
+    );
+    let sub = tempfile::tempdir().unwrap();
+    let project = sub.path().join("new.weft");
+    let err = import_qdpx(&p, &project, Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("invisible direction mark"), "{err}");
+    assert_eq!(left_in(sub.path()), Vec::<String>::new(), "nothing left");
+
+    // Nor is anything left when the writer refuses only once every piece is
+    // in: codes nested deeper than Weft allows.
+    let mut deep = theme.replace("/>", ">");
+    for level in 0..weft::model::MAX_CODE_DEPTH + 1 {
+        deep.push_str(&format!(
+            r#"<Code guid="{}" name="Level {level}" isCodable="true">"#,
+            weft::refi::derived_guid(GC, &format!("level{level}"))
+        ));
+    }
+    deep.push_str(&"</Code>".repeat(weft::model::MAX_CODE_DEPTH + 2));
+    let p = write("deep.qdpx", &many_sources(n, &deep), &files(None, None));
+    let sub = tempfile::tempdir().unwrap();
+    let project = sub.path().join("new.weft");
+    let err = import_qdpx(&p, &project, Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("levels deep"), "{err}");
+    assert_eq!(left_in(sub.path()), Vec::<String>::new(), "nothing left");
+}

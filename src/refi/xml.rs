@@ -47,22 +47,40 @@ impl El {
     }
 }
 
-fn local(name: &str) -> String {
-    name.rsplit(':').next().unwrap_or(name).to_string()
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
 }
 
-/// One copy of each element and attribute name.
+/// One copy of each element and attribute name, found without making a
+/// string (the names are looked up half a million times).
 #[derive(Default)]
 struct Names(HashMap<String, Rc<str>>);
 
 impl Names {
-    fn get(&mut self, name: String) -> Rc<str> {
-        if let Some(n) = self.0.get(&name) {
+    fn get(&mut self, name: &str) -> Rc<str> {
+        if let Some(n) = self.0.get(name) {
             return n.clone();
         }
-        let n: Rc<str> = name.as_str().into();
-        self.0.insert(name, n.clone());
+        let n: Rc<str> = name.into();
+        self.0.insert(name.to_string(), n.clone());
         n
+    }
+}
+
+/// Puts `child` in `parent`. Whitespace before an element's first child is
+/// layout, not text, and is let go (one string fewer per element).
+fn adopt(parent: &mut El, child: El) {
+    if parent.children.is_empty() && parent.text.trim().is_empty() {
+        parent.text = String::new();
+    }
+    parent.children.push(child);
+}
+
+/// Text inside `el`; whitespace between its child elements is layout and
+/// is left out.
+fn add_text(el: &mut El, text: &str) {
+    if el.children.is_empty() || !text.trim().is_empty() {
+        el.text.push_str(text);
     }
 }
 
@@ -107,7 +125,7 @@ pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
             }
             Event::Empty(e) => {
                 let el = element(&e, &mut names)?;
-                stack.last_mut().expect("root").children.push(el);
+                adopt(stack.last_mut().expect("root"), el);
             }
             Event::End(_) => {
                 if stack.len() < 2 {
@@ -116,18 +134,10 @@ pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
                 let mut el = stack.pop().expect("checked");
                 el.children.shrink_to_fit();
                 el.text.shrink_to_fit();
-                stack.last_mut().expect("root").children.push(el);
+                adopt(stack.last_mut().expect("root"), el);
             }
-            Event::Text(t) => stack
-                .last_mut()
-                .expect("root")
-                .text
-                .push_str(&t.xml10_content()),
-            Event::CData(t) => stack
-                .last_mut()
-                .expect("root")
-                .text
-                .push_str(&t.into_inner()),
+            Event::Text(t) => add_text(stack.last_mut().expect("root"), &t.xml10_content()),
+            Event::CData(t) => add_text(stack.last_mut().expect("root"), &t.into_inner()),
             Event::GeneralRef(r) => {
                 if let Some(c) = crate::import::resolve_xml_ref(&r) {
                     stack.last_mut().expect("root").text.push(c);
@@ -145,4 +155,33 @@ pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
         .into_iter()
         .next()
         .ok_or_else(|| "the XML has no root element".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_whitespace_goes_and_text_stays() {
+        let root = parse_xml(
+            "<r:Project xmlns:r=\"x\">\n  <A k=\"1\">\n    <B/>\n    <C>  spaced  </C>\n  </A>\n  <D>  </D>\n  <E>one &amp; <![CDATA[two]]></E>\n</r:Project>",
+        )
+        .unwrap();
+        assert_eq!(&*root.name, "Project");
+        assert_eq!(root.text, "", "only layout between the children");
+        let a = root.child("A").unwrap();
+        assert_eq!((a.text.as_str(), a.attr("k")), ("", Some("1")));
+        assert_eq!(a.child("C").unwrap().text, "  spaced  ");
+        assert_eq!(
+            root.child("D").unwrap().text,
+            "  ",
+            "a leaf keeps its whitespace"
+        );
+        assert_eq!(root.child("E").unwrap().text, "one & two");
+        // Names are shared, not copied per element.
+        let b = a.child("B").unwrap();
+        let again = parse_xml("<A><B/><B/></A>").unwrap();
+        assert!(Rc::ptr_eq(&again.children[0].name, &again.children[1].name));
+        assert_eq!(&*b.name, "B");
+    }
 }
