@@ -416,9 +416,9 @@ enum Piece {
     End,
 }
 
-/// Reads a `.qdpx`, handing on its pieces ([`Piece`]; all but `End`) as
-/// they are read: what the sources refer to first, then each batch of
-/// sources' documents and segments.
+/// Reads a `.qdpx`, handing on its pieces ([`Piece`]) as they are read:
+/// what the sources refer to first, then each batch of sources' documents
+/// and segments, and `End` once all of it is read.
 fn read_pieces(
     path: &Path,
     bytes: &[u8],
@@ -1105,6 +1105,8 @@ fn read_project(
     report.codes = codes.len();
     report.segments = segments_before;
     report.participants = participants.len();
+    // Said here, so the writer commits while the element tree is let go.
+    out(Piece::End)?;
     Ok(report)
 }
 
@@ -1191,8 +1193,7 @@ pub fn import_qdpx_with(
                     Error::Invalid("the import stopped".into())
                 })
             };
-            let read = read_pieces(qdpx, &bytes, limits, positions, &mut hand_on)
-                .and_then(|report| hand_on(Piece::End).map(|()| report));
+            let read = read_pieces(qdpx, &bytes, limits, positions, &mut hand_on);
             (read, writer_gone)
         });
         let written = write_pieces(project, &pieces);

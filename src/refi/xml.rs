@@ -67,91 +67,140 @@ impl Names {
     }
 }
 
-/// Puts `child` in `parent`. Whitespace before an element's first child is
-/// layout, not text, and is let go (one string fewer per element).
-fn adopt(parent: &mut El, child: El) {
-    if parent.children.is_empty() && parent.text.trim().is_empty() {
-        parent.text = String::new();
-    }
-    parent.children.push(child);
+/// An element being read, and where its children start among the closed
+/// elements not yet given to a parent.
+struct Open {
+    el: El,
+    first_child: usize,
 }
 
-/// Text inside `el`; whitespace between its child elements is layout and
-/// is left out.
-fn add_text(el: &mut El, text: &str) {
-    if el.children.is_empty() || !text.trim().is_empty() {
-        el.text.push_str(text);
+/// The elements being read (the innermost last) and the closed ones
+/// waiting for their parent to close. A closed element's children are
+/// moved out in one piece, at their exact number, instead of a vector
+/// grown child by child for every element.
+struct Tree {
+    open: Vec<Open>,
+    closed: Vec<El>,
+}
+
+impl Tree {
+    fn top(&mut self) -> &mut Open {
+        self.open
+            .last_mut()
+            .expect("the document's own root is never closed")
+    }
+
+    /// Puts `child` in the innermost open element. Whitespace before an
+    /// element's first child is layout, not text, and is let go.
+    fn adopt(&mut self, child: El) {
+        let n = self.closed.len();
+        let top = self.top();
+        if n == top.first_child && top.el.text.trim().is_empty() {
+            top.el.text = String::new();
+        }
+        self.closed.push(child);
+    }
+
+    /// Text inside the innermost open element; whitespace between its child
+    /// elements is layout and is left out.
+    fn add_text(&mut self, text: &str) {
+        let n = self.closed.len();
+        let top = self.top();
+        if n == top.first_child || !text.trim().is_empty() {
+            top.el.text.push_str(text);
+        }
+    }
+
+    fn close(&mut self) -> std::result::Result<(), String> {
+        if self.open.len() < 2 {
+            return Err("an end tag with no start".into());
+        }
+        let Open {
+            mut el,
+            first_child,
+        } = self.open.pop().expect("checked");
+        el.children = self.closed.split_off(first_child);
+        el.text.shrink_to_fit();
+        self.adopt(el);
+        Ok(())
     }
 }
 
+/// An element's name and attributes; `scratch` gathers the attributes, so
+/// the element's own list is made once at its exact size.
 fn element(
     e: &quick_xml::events::BytesStart<'_>,
     names: &mut Names,
+    scratch: &mut Vec<(Rc<str>, Box<str>)>,
 ) -> std::result::Result<El, String> {
-    let mut el = El {
-        name: names.get(local(e.name().as_ref())),
-        ..Default::default()
-    };
+    scratch.clear();
     for a in e.attributes() {
         let a = a.map_err(|e| format!("a malformed attribute ({e})"))?;
         let v = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| format!("a malformed attribute value ({e})"))?;
-        el.attrs.push((
+        scratch.push((
             names.get(local(a.key.as_ref())),
             v.into_owned().into_boxed_str(),
         ));
     }
-    el.attrs.shrink_to_fit();
-    Ok(el)
+    // Moved, not taken: the list gets exactly its length, the scratch keeps
+    // its room for the next element.
+    let mut attrs = Vec::with_capacity(scratch.len());
+    attrs.append(scratch);
+    Ok(El {
+        name: names.get(local(e.name().as_ref())),
+        attrs,
+        ..Default::default()
+    })
 }
 
 /// Parses XML into elements. No DTD is processed and no entity but the five
 /// predefined ones and character references is resolved.
 pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<El> = vec![El::default()];
+    let mut tree = Tree {
+        open: vec![Open {
+            el: El::default(),
+            first_child: 0,
+        }],
+        closed: Vec::new(),
+    };
     let mut names = Names::default();
+    let mut scratch = Vec::new();
     loop {
         match reader
             .read_event()
             .map_err(|e| format!("not well-formed XML ({e})"))?
         {
             Event::Start(e) => {
-                if stack.len() > MAX_DEPTH {
+                if tree.open.len() > MAX_DEPTH {
                     return Err("the XML nests too deeply".into());
                 }
-                stack.push(element(&e, &mut names)?);
+                let el = element(&e, &mut names, &mut scratch)?;
+                let first_child = tree.closed.len();
+                tree.open.push(Open { el, first_child });
             }
             Event::Empty(e) => {
-                let el = element(&e, &mut names)?;
-                adopt(stack.last_mut().expect("root"), el);
+                let el = element(&e, &mut names, &mut scratch)?;
+                tree.adopt(el);
             }
-            Event::End(_) => {
-                if stack.len() < 2 {
-                    return Err("an end tag with no start".into());
-                }
-                let mut el = stack.pop().expect("checked");
-                el.children.shrink_to_fit();
-                el.text.shrink_to_fit();
-                adopt(stack.last_mut().expect("root"), el);
-            }
-            Event::Text(t) => add_text(stack.last_mut().expect("root"), &t.xml10_content()),
-            Event::CData(t) => add_text(stack.last_mut().expect("root"), &t.into_inner()),
+            Event::End(_) => tree.close()?,
+            Event::Text(t) => tree.add_text(&t.xml10_content()),
+            Event::CData(t) => tree.add_text(&t.into_inner()),
             Event::GeneralRef(r) => {
                 if let Some(c) = crate::import::resolve_xml_ref(&r) {
-                    stack.last_mut().expect("root").text.push(c);
+                    tree.top().el.text.push(c);
                 }
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if stack.len() != 1 {
+    if tree.open.len() != 1 {
         return Err("the XML ends before all elements are closed".into());
     }
-    let root = stack.pop().expect("root");
-    root.children
+    tree.closed
         .into_iter()
         .next()
         .ok_or_else(|| "the XML has no root element".into())

@@ -204,6 +204,11 @@ impl Store {
             .unwrap_or_default();
         let result = (|| {
             let mut store = Self::create_inner(&tmp, path, &name, guid)?;
+            // The fill's commits are not synced one by one: the partial file
+            // is synced once, whole, below, before it takes the target's
+            // name, and a partial left by a crash is never opened (the next
+            // build removes it).
+            store.lite().pragma_update(None, "synchronous", "OFF")?;
             // Nothing before the new project to undo to: its fill is not
             // recorded (for a 100,000-coding .qdpx, the inverse and the
             // witness were megabytes of JSON written only to be forgotten).
