@@ -895,14 +895,20 @@ fn a_qdpx_read_and_written_in_batches_is_whole_or_not_there() {
             .collect();
         qdpx(dir.path(), name, qde, &refs)
     };
-    let left_in = |dir: &Path| -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.ends_with(".qdpx"))
-            .collect();
-        names.sort();
-        names
+    // Imports `p` into a folder of its own, which must be left empty (no
+    // target, no partial); returns the error.
+    let refused = |p: &Path| -> String {
+        let sub = tempfile::tempdir().unwrap();
+        let err = import_qdpx(p, &sub.path().join("new.weft"), Limits::default())
+            .unwrap_err()
+            .to_string();
+        let left: Vec<_> = std::fs::read_dir(sub.path()).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "{}: nothing left, found {left:?}",
+            p.display()
+        );
+        err
     };
 
     // Whole: every batch's documents and segments, with ids that run on
@@ -935,36 +941,20 @@ fn a_qdpx_read_and_written_in_batches_is_whole_or_not_there() {
         ),
         ("binary.qdpx", None, Some(140), "looks like a binary file"),
     ] {
-        let p = write(name, &qde, &files(skip, binary));
-        let sub = tempfile::tempdir().unwrap();
-        let project = sub.path().join("new.weft");
-        let err = import_qdpx(&p, &project, Limits::default())
-            .unwrap_err()
-            .to_string();
+        let err = refused(&write(name, &qde, &files(skip, binary)));
         assert!(err.contains(says), "{name}: {err}");
         assert!(err.contains("Doc 140"), "{name} names the source: {err}");
-        assert_eq!(
-            left_in(sub.path()),
-            Vec::<String>::new(),
-            "{name}: nothing left"
-        );
     }
 
     // The writer refusing a document of the first batch (a name with an
     // invisible direction mark) while the reader goes on: the reader stops
     // at its next piece, and the writer's reason is the one told.
-    let p = write(
+    let err = refused(&write(
         "bad-name.qdpx",
         &qde.replace(r#"name="Doc 3""#, r#"name="Doc 3&#x202E;""#),
         &files(None, None),
-    );
-    let sub = tempfile::tempdir().unwrap();
-    let project = sub.path().join("new.weft");
-    let err = import_qdpx(&p, &project, Limits::default())
-        .unwrap_err()
-        .to_string();
+    ));
     assert!(err.contains("invisible direction mark"), "{err}");
-    assert_eq!(left_in(sub.path()), Vec::<String>::new(), "nothing left");
 
     // Nor is anything left when the writer refuses only once every piece is
     // in: codes nested deeper than Weft allows.
@@ -976,12 +966,10 @@ fn a_qdpx_read_and_written_in_batches_is_whole_or_not_there() {
         ));
     }
     deep.push_str(&"</Code>".repeat(weft::model::MAX_CODE_DEPTH + 2));
-    let p = write("deep.qdpx", &many_sources(n, &deep), &files(None, None));
-    let sub = tempfile::tempdir().unwrap();
-    let project = sub.path().join("new.weft");
-    let err = import_qdpx(&p, &project, Limits::default())
-        .unwrap_err()
-        .to_string();
+    let err = refused(&write(
+        "deep.qdpx",
+        &many_sources(n, &deep),
+        &files(None, None),
+    ));
     assert!(err.contains("levels deep"), "{err}");
-    assert_eq!(left_in(sub.path()), Vec::<String>::new(), "nothing left");
 }

@@ -211,6 +211,7 @@ fn unpack(zip: &mut Archive<'_>, listed: Listed, path: &Path, limits: Limits) ->
 /// thread parses that: a `.txt` file already prepared as a transcript
 /// ([`prepare_text`]), anything else as its bytes (prepared only if a
 /// source names it).
+#[derive(Clone)]
 enum Ahead {
     Text(std::result::Result<Prepared, TextProblem>),
     Other(Vec<u8>),
@@ -336,7 +337,7 @@ fn read_source_text(
         SourceWork::Ready(ready) => ready.as_ref().map_err(|problem| *problem)?,
         SourceWork::Inline(t) => made.insert(prepare_text(t.to_string())?),
         SourceWork::File(bytes) => {
-            made.insert(prepare_text(crate::import::decode_owned(bytes.clone()))?)
+            made.insert(prepare_text(crate::import::decode(bytes, None).text)?)
         }
     };
     let raw = p.raw.as_deref().unwrap_or(&p.text);
@@ -456,24 +457,24 @@ impl Sent {
         participants: &[Participant],
         out: &mut dyn FnMut(Piece) -> Result<()>,
     ) -> Result<()> {
-        if coders.len() > self.coders {
-            out(Piece::Edit(Edit::InsertCoders(
-                coders[self.coders..].to_vec(),
-            )))?;
-            self.coders = coders.len();
+        if let Some(new) = made_since(coders, &mut self.coders) {
+            out(Piece::Edit(Edit::InsertCoders(new)))?;
         }
-        if codes.len() > self.codes {
-            out(Piece::Edit(Edit::InsertCodes(codes[self.codes..].to_vec())))?;
-            self.codes = codes.len();
+        if let Some(new) = made_since(codes, &mut self.codes) {
+            out(Piece::Edit(Edit::InsertCodes(new)))?;
         }
-        if participants.len() > self.participants {
-            out(Piece::Edit(Edit::InsertParticipants(
-                participants[self.participants..].to_vec(),
-            )))?;
-            self.participants = participants.len();
+        if let Some(new) = made_since(participants, &mut self.participants) {
+            out(Piece::Edit(Edit::InsertParticipants(new)))?;
         }
         Ok(())
     }
+}
+
+/// The items of `list` after the first `sent`, if any, counting them sent.
+fn made_since<T: Clone>(list: &[T], sent: &mut usize) -> Option<Vec<T>> {
+    let new = list.get(*sent..).filter(|n| !n.is_empty())?.to_vec();
+    *sent = list.len();
+    Some(new)
 }
 
 /// [`read_pieces`] once the archive is listed: `ahead` is the thread
@@ -853,14 +854,11 @@ fn read_project(
                         *n
                     });
                     let ahead = if left == Some(0) {
-                        files.remove(&in_archive).ok_or_else(missing)?
+                        files.remove(&in_archive)
                     } else {
-                        match files.get(&in_archive).ok_or_else(missing)? {
-                            Ahead::Text(t) => Ahead::Text(t.clone()),
-                            Ahead::Other(b) => Ahead::Other(b.clone()),
-                        }
+                        files.get(&in_archive).cloned()
                     };
-                    match ahead {
+                    match ahead.ok_or_else(missing)? {
                         Ahead::Text(t) => SourceWork::Ready(t),
                         Ahead::Other(b) => SourceWork::File(b),
                     }
