@@ -123,6 +123,16 @@ impl<'a> CharIndex<'a> {
     }
 }
 
+/// [`normalise`] of a string it may keep: one with no `\r` and no BOM, as
+/// most are, comes back as it is, without a copy.
+pub fn normalise_owned(text: String) -> String {
+    if text.starts_with('\u{feff}') || text.contains('\r') {
+        normalise(&text)
+    } else {
+        text
+    }
+}
+
 /// Line endings become `\n` and a leading BOM is dropped: the form every stored text has.
 pub fn normalise(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -368,6 +378,9 @@ mod tests {
     #[test]
     fn normalise_drops_bom_and_crlf() {
         assert_eq!(normalise("\u{feff}a\r\nb\rc\n"), "a\nb\nc\n");
+        for t in ["\u{feff}a\r\nb\rc\n", "a\nb", "\u{feff}x", "x\r", ""] {
+            assert_eq!(normalise_owned(t.to_string()), normalise(t), "{t:?}");
+        }
     }
 
     #[test]

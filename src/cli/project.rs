@@ -80,23 +80,16 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut store = Store::open(&args.project)?;
-    // Files are read and parsed on every core; the change is still one.
-    let parsed = import::read_transcripts(&args.files, encoding)?;
-    for (f, doc) in args.files.iter().zip(&parsed) {
+    let label = format!("Import {} transcript(s)", args.files.len());
+    let done = import::import_transcripts(&mut store, &label, &args.files, encoding, |_, doc| {
         for n in &doc.notices {
-            eprintln!("note: {}: {n}", f.display());
+            eprintln!("note: {}: {n}", doc.source_file.display());
         }
-    }
-    let (n, turns) = (
-        parsed.len(),
-        parsed.iter().map(|d| d.turns.len()).sum::<usize>(),
-    );
-    let before = store.read().counts()?.participants;
-    let label = format!("Import {n} transcript(s)");
-    store.change(&label, |r| ops::import_documents(r, parsed))?;
-    let new_participants = store.read().counts()?.participants - before;
+        Ok(())
+    })?;
     println!(
-        "Imported {n} document(s), {turns} speaker turn(s), {new_participants} new participant(s)"
+        "Imported {} document(s), {} speaker turn(s), {} new participant(s)",
+        done.documents, done.turns, done.participants
     );
     Ok(())
 }

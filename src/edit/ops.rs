@@ -587,18 +587,100 @@ pub fn delete_document(r: &Reader<'_>, name: &str) -> Result<(Edit, usize, Docum
 /// when new). A name already in the project, or twice in the batch, is refused
 /// and nothing is added.
 pub fn import_documents(r: &Reader<'_>, docs: Vec<ParsedDocument>) -> Result<Edit> {
-    let mut names = HashSet::new();
+    let mut import = DocumentImport::new(r)?;
     for d in &docs {
-        if let Some(there) = r.document_by_name(&d.name)? {
+        import.admit(d)?;
+    }
+    let mut new_participants = Vec::new();
+    let mut records = Vec::with_capacity(docs.len());
+    for d in docs {
+        let (participant, record) = import.place(d);
+        new_participants.extend(participant);
+        records.push(record);
+    }
+    Ok(Edit::Batch(vec![
+        Edit::InsertParticipants(new_participants),
+        Edit::InsertDocuments(records),
+    ]))
+}
+
+/// Transcripts added to one change, as [`import_documents`] adds them, or
+/// one at a time ([`DocumentImport::piece`]) while later files are still
+/// being read. What it needs of the project is read once, at the start:
+/// the names of its documents and participants, and the next free ids.
+pub struct DocumentImport {
+    /// The project's documents: lower-cased name, then the name as written.
+    documents: HashMap<String, String>,
+    /// This import's names, lower-cased.
+    batch: HashSet<String>,
+    /// Participants by exact name, then by lower-cased name (the first in
+    /// name order), the project's and those this import makes.
+    exact: HashMap<String, ParticipantId>,
+    folded: HashMap<String, ParticipantId>,
+    next_document: i64,
+    next_participant: i64,
+    made: usize,
+    now: String,
+}
+
+impl DocumentImport {
+    /// Reads what the import checks against.
+    pub fn new(r: &Reader<'_>) -> Result<Self> {
+        let mut import = DocumentImport {
+            documents: HashMap::new(),
+            batch: HashSet::new(),
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+            next_document: r.next_id("document")?,
+            next_participant: r.next_id("participant")?,
+            made: 0,
+            now: now_rfc3339(),
+        };
+        for d in r.documents()? {
+            import
+                .documents
+                .entry(d.name.to_lowercase())
+                .or_insert(d.name);
+        }
+        for p in r.participants()? {
+            import.know(&p.name, p.id);
+        }
+        Ok(import)
+    }
+
+    /// How many participants the documents so far have made.
+    pub fn participants_made(&self) -> usize {
+        self.made
+    }
+
+    fn know(&mut self, name: &str, id: ParticipantId) {
+        self.exact.entry(name.to_string()).or_insert(id);
+        self.folded.entry(name.to_lowercase()).or_insert(id);
+    }
+
+    /// The next transcript as its own edit: the participant it makes, if
+    /// any, and the document.
+    pub fn piece(&mut self, d: ParsedDocument) -> Result<Edit> {
+        self.admit(&d)?;
+        let (participant, record) = self.place(d);
+        Ok(Edit::Batch(vec![
+            Edit::InsertParticipants(participant.into_iter().collect()),
+            Edit::InsertDocuments(vec![record]),
+        ]))
+    }
+
+    /// Refuses a name already in the project, or already in this import.
+    fn admit(&mut self, d: &ParsedDocument) -> Result<()> {
+        let folded = d.name.to_lowercase();
+        if let Some(there) = self.documents.get(&folded) {
             return Err(Error::file(
                 &d.source_file,
                 format!(
-                    "a document named \"{}\" is already in the project; rename the file to import it as another document",
-                    there.name
+                    "a document named \"{there}\" is already in the project; rename the file to import it as another document"
                 ),
             ));
         }
-        if !names.insert(d.name.to_lowercase()) {
+        if !self.batch.insert(folded) {
             return Err(Error::file(
                 &d.source_file,
                 format!(
@@ -607,33 +689,34 @@ pub fn import_documents(r: &Reader<'_>, docs: Vec<ParsedDocument>) -> Result<Edi
                 ),
             ));
         }
+        Ok(())
     }
-    let mut next_participant = r.next_id("participant")?;
-    let mut new_participants: Vec<Participant> = Vec::new();
-    let mut records = Vec::with_capacity(docs.len());
-    let now = now_rfc3339();
-    for (next_doc, d) in (r.next_id("document")?..).zip(docs) {
-        let participant = match r.participant_by_name(&d.participant)? {
-            Some(p) => p.id,
-            None => match new_participants
-                .iter()
-                .find(|p| same_name(&p.name, &d.participant))
-            {
-                Some(p) => p.id,
-                None => {
-                    let id = ParticipantId(next_participant);
-                    next_participant += 1;
-                    new_participants.push(Participant {
-                        id,
-                        guid: new_guid(),
-                        name: d.participant.clone(),
-                    });
-                    id
-                }
-            },
+
+    /// The document's record, and its participant when it is a new one.
+    fn place(&mut self, d: ParsedDocument) -> (Option<Participant>, DocumentRecord) {
+        let found = self
+            .exact
+            .get(&d.participant)
+            .or_else(|| self.folded.get(&d.participant.to_lowercase()))
+            .copied();
+        let (participant, new) = match found {
+            Some(id) => (id, None),
+            None => {
+                let id = ParticipantId(self.next_participant);
+                self.next_participant += 1;
+                self.made += 1;
+                self.know(&d.participant, id);
+                let p = Participant {
+                    id,
+                    guid: new_guid(),
+                    name: d.participant.clone(),
+                };
+                (id, Some(p))
+            }
         };
-        let id = DocumentId(next_doc);
-        records.push(DocumentRecord {
+        let id = DocumentId(self.next_document);
+        self.next_document += 1;
+        let record = DocumentRecord {
             document: Document {
                 id,
                 guid: new_guid(),
@@ -642,18 +725,15 @@ pub fn import_documents(r: &Reader<'_>, docs: Vec<ParsedDocument>) -> Result<Edi
                 char_len: d.text.chars().count(),
                 source_file: d.source_file.to_string_lossy().into_owned(),
                 encoding: d.encoding,
-                imported_at: now.clone(),
+                imported_at: self.now.clone(),
                 memo: String::new(),
             },
             text: d.text,
             turns: d.turns,
             cue_times: d.cue_times,
-        });
+        };
+        (new, record)
     }
-    Ok(Edit::Batch(vec![
-        Edit::InsertParticipants(new_participants),
-        Edit::InsertDocuments(records),
-    ]))
 }
 
 /// Options for importing a participants sheet.

@@ -2,8 +2,9 @@
 //!
 //! Parsing is pure: each reader turns a file into plain data ([`ParsedDocument`],
 //! [`ParticipantSheet`], [`CodebookEntry`]) or an error naming the file, line and
-//! column. Nothing touches the project until the whole batch has parsed; then one
-//! edit from [`crate::edit::ops`] writes it in one transaction.
+//! column. Edits from [`crate::edit::ops`] write what was parsed in one
+//! transaction. [`import_transcripts`] writes each transcript while the next
+//! ones parse, still as one change that commits only once all have.
 
 mod codebook;
 /// The JSON codebook format, shared with the exporter.
@@ -20,7 +21,7 @@ pub mod turns;
 use std::path::{Path, PathBuf};
 
 pub use codebook::{CodebookEntry, parse_codebook, read_codebook};
-pub use decode::{Decoded, decode, decode_owned, encoding_by_label};
+pub use decode::{Decoded, decode, decode_owned, decode_vec, encoding_by_label};
 pub use participants::{
     ParticipantSheet, SheetColumn, SheetRow, parse_participants, read_participants,
 };
@@ -63,15 +64,55 @@ pub fn extension(path: &Path) -> String {
 /// The file types Weft imports as transcripts.
 pub const TRANSCRIPT_EXTENSIONS: &[&str] = &["txt", "md", "docx", "vtt", "srt"];
 
-/// Reads and parses many transcripts, spread over the machine's cores, in
-/// the order given. The first file (in that order) that fails gives the error.
-pub fn read_transcripts(
+/// What [`import_transcripts`] added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub documents: usize,
+    pub turns: usize,
+    /// Participants made for documents whose names the project did not have.
+    pub participants: usize,
+}
+
+/// Reads, parses and adds transcripts, in the order given, as one change
+/// (one step of undo): a file is written while the files after it are read
+/// and parsed on the other cores. The first file (in that order) that fails
+/// to read or to add gives the error, and nothing is added. `each` is told
+/// of every document (its place in the order, what was parsed) before it is
+/// written, for notices and progress; its error stops the import, and
+/// nothing is added either.
+pub fn import_transcripts(
+    store: &mut crate::store::Store,
+    label: &str,
     paths: &[PathBuf],
     encoding: Option<&'static encoding_rs::Encoding>,
-) -> Result<Vec<ParsedDocument>> {
-    crate::parallel::map_on_cores(paths, |p| read_transcript(p, encoding))
-        .into_iter()
-        .collect()
+    mut each: impl FnMut(usize, &ParsedDocument) -> Result<()>,
+) -> Result<Imported> {
+    let mut done = Imported::default();
+    // A few parsed transcripts at most wait for the writer.
+    crate::parallel::stream_on_cores(
+        paths,
+        8,
+        |p| read_transcript(p, encoding),
+        |docs| {
+            let mut import = None;
+            store.change_in_pieces(label, |r| {
+                let import = match &mut import {
+                    Some(i) => i,
+                    None => import.insert(crate::edit::ops::DocumentImport::new(r)?),
+                };
+                let Some(doc) = docs.next() else {
+                    done.participants = import.participants_made();
+                    return Ok(None);
+                };
+                let doc = doc?;
+                each(done.documents, &doc)?;
+                done.documents += 1;
+                done.turns += doc.turns.len();
+                import.piece(doc).map(Some)
+            })
+        },
+    )?;
+    Ok(done)
 }
 
 /// Reads one transcript file. `encoding` overrides detection for text formats.
@@ -116,7 +157,7 @@ pub fn read_transcript(
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_transcript(path, &bytes, encoding)
+    parse_transcript_owned(path, bytes, encoding)
 }
 
 /// Parses a transcript already in memory; `path` gives its name, its type (by
@@ -126,23 +167,34 @@ pub fn parse_transcript(
     bytes: &[u8],
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<ParsedDocument> {
+    parse_transcript_owned(path, bytes.to_vec(), encoding)
+}
+
+/// [`parse_transcript`] of bytes it may keep: a UTF-8 file's bytes become
+/// its text without a copy.
+pub fn parse_transcript_owned(
+    path: &Path,
+    bytes: Vec<u8>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<ParsedDocument> {
     let ext = extension(path);
     let mut notices = Vec::new();
     let (text, encoding_name, cue_times) = match ext.as_str() {
         "docx" => (
-            docx::read_docx(path, bytes)?,
+            docx::read_docx(path, &bytes)?,
             "UTF-8".to_string(),
             Vec::new(),
         ),
         _ => {
-            let decoded = decode(bytes, encoding);
+            let (decoded, bytes) = decode_vec(bytes, encoding);
             if looks_binary(&decoded.text) {
+                let bytes = bytes.as_deref().unwrap_or(decoded.text.as_bytes());
                 return Err(binary_error(path, bytes, encoding));
             }
             if let Some(n) = decoded.notice {
                 notices.push(n);
             }
-            let text = crate::text::normalise(&decoded.text);
+            let text = crate::text::normalise_owned(decoded.text);
             match ext.as_str() {
                 "vtt" | "srt" => {
                     let (t, cues) = subtitles::read_subtitles(path, &text, ext == "vtt")?;
@@ -335,28 +387,108 @@ mod csv_quote_tests {
 }
 
 #[cfg(test)]
-mod read_many {
+mod import_many {
     use super::*;
+    use crate::store::Store;
 
-    /// Many files are read in the order given, whatever core read each, and
-    /// the first bad file (in that order) is the one the error names.
+    /// Many files go in, in the order given, as one change that one undo
+    /// takes back; the first bad file (in that order), a name twice, or a
+    /// stop asked for part-way, leaves the project as it was and names why.
     #[test]
-    fn many_transcripts_come_back_in_order_and_the_first_bad_one_is_named() {
+    fn many_transcripts_go_in_whole_in_order_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
         let mut paths = Vec::new();
         for i in 0..40 {
             let p = dir.path().join(format!("T{i:02}.txt"));
-            std::fs::write(&p, format!("Interviewer: Hello {i}.\nT{i}: Hi.\n")).unwrap();
+            let crlf = if i % 3 == 0 { "\r\n" } else { "\n" };
+            std::fs::write(
+                &p,
+                format!("Interviewer: Hello {i}.{crlf}T{i}: Hi, “café”.{crlf}"),
+            )
+            .unwrap();
             paths.push(p);
         }
-        let docs = read_transcripts(&paths, None).unwrap();
-        let names: Vec<_> = docs.iter().map(|d| d.name.clone()).collect();
-        let want: Vec<_> = (0..40).map(|i| format!("T{i:02}")).collect();
-        assert_eq!(names, want);
-        std::fs::write(&paths[7], [0u8, 1, 2, 3]).unwrap();
-        std::fs::write(&paths[30], "").unwrap();
-        let err = read_transcripts(&paths, None).unwrap_err().to_string();
-        assert!(err.contains("T07.txt"), "{err}");
+        let project = dir.path().join("p.weft");
+        let mut store = Store::create(&project).unwrap();
+        let empty = store.read().counts().unwrap();
+        let import = |store: &mut Store, paths: &[PathBuf]| {
+            let mut seen = Vec::new();
+            let done = import_transcripts(store, "Import", paths, None, |i, d| {
+                seen.push((i, d.name.clone()));
+                Ok(())
+            });
+            (done, seen)
+        };
+
+        // A bad file late in the order, and an empty one after it.
+        let bad = paths[30].clone();
+        std::fs::write(&bad, [7u8, 1, 2, 3, 5, 6]).unwrap();
+        std::fs::write(&paths[35], "").unwrap();
+        let (done, seen) = import(&mut store, &paths);
+        let err = done.unwrap_err().to_string();
+        assert!(err.contains("T30.txt") && err.contains("binary"), "{err}");
+        assert_eq!(seen.len(), 30, "the files before it were read and added");
+        assert_eq!(store.read().counts().unwrap(), empty);
+
+        // The writer's own refusal: a name twice in one import.
+        std::fs::write(&bad, "Interviewer: Back.\n").unwrap();
+        std::fs::write(&paths[35], "Interviewer: Back too.\n").unwrap();
+        let mut twice = paths.clone();
+        twice.insert(12, paths[3].clone());
+        let err = import(&mut store, &twice).0.unwrap_err().to_string();
+        assert!(
+            err.contains("T03.txt") && err.contains("both named"),
+            "{err}"
+        );
+        assert_eq!(store.read().counts().unwrap(), empty);
+
+        // A stop asked for part-way.
+        let err = import_transcripts(&mut store, "Import", &paths, None, |i, _| {
+            if i == 25 {
+                Err(Error::Invalid("cancelled".into()))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "cancelled");
+        assert_eq!(store.read().counts().unwrap(), empty);
+
+        // All of them.
+        let (done, seen) = import(&mut store, &paths);
+        let done = done.unwrap();
+        assert_eq!(
+            done,
+            Imported {
+                documents: 40,
+                turns: 78,
+                participants: 40
+            }
+        );
+        let order: Vec<_> = (0..40).map(|i| (i, format!("T{i:02}"))).collect();
+        assert_eq!(seen, order);
+        let r = store.read();
+        let docs = r.documents().unwrap();
+        assert_eq!(docs.len(), 40);
+        for (i, p) in paths.iter().enumerate() {
+            let d = r.document_by_name(&format!("T{i:02}")).unwrap().unwrap();
+            // Ids in the order given; each text as one file read alone.
+            assert_eq!(d.id.0, i as i64 + 1);
+            let alone = read_transcript(p, None).unwrap();
+            assert_eq!(r.document_text(d.id).unwrap(), alone.text);
+            assert_eq!(d.char_len, alone.text.chars().count());
+            assert_eq!(r.turns(d.id).unwrap(), alone.turns);
+        }
+
+        // The same names again are refused, whole.
+        let before = store.read().counts().unwrap();
+        let err = import(&mut store, &paths[..5]).0.unwrap_err().to_string();
+        assert!(err.contains("already in the project"), "{err}");
+        assert_eq!(store.read().counts().unwrap(), before);
+
+        // One undo takes the whole import back.
+        store.undo().unwrap();
+        assert_eq!(store.read().counts().unwrap(), empty);
     }
 }
 

@@ -635,20 +635,49 @@ impl Store {
     where
         F: FnOnce(&Reader<'_>) -> Result<Edit>,
     {
+        let mut build = Some(build);
+        self.change_in_pieces(label, |r| build.take().map(|b| b(r)).transpose())
+    }
+
+    /// One change made of pieces, each applied as soon as `next` builds it,
+    /// so the next can be read or parsed while this one is written: `next`
+    /// is called again (seeing every piece so far) until it returns `None`.
+    /// All of it is one transaction and one step of undo: a piece that fails
+    /// to build or apply rolls back every piece before it. With one piece
+    /// this is [`Store::change_applied`]; with more, the edit applied is a
+    /// [`Edit::Batch`] of the pieces in order.
+    pub fn change_in_pieces<F>(&mut self, label: &str, mut next: F) -> Result<Applied>
+    where
+        F: FnMut(&Reader<'_>) -> Result<Option<Edit>>,
+    {
         self.refuse_read_only()?;
         self.start_write()?;
         let tx = self.db.adopt();
-        let edit = build(&Reader::new(&self.db))?;
-        if edit.is_empty() {
-            // Nothing to do, so nothing to undo either.
-            return Ok(Applied {
-                forward: Edit::Batch(vec![]),
-                inverse: Edit::Batch(vec![]),
-            });
-        }
         let w = Writer::new(&self.db);
-        let inverse = edit.apply(&w)?;
-        if edit.touches_codes() {
+        let (mut forwards, mut inverses, mut codes) = (Vec::new(), Vec::new(), false);
+        while let Some(piece) = next(&w.reader())? {
+            if piece.is_empty() {
+                continue;
+            }
+            inverses.push(piece.apply(&w)?);
+            codes |= piece.touches_codes();
+            forwards.push(piece);
+        }
+        let (edit, inverse) = match forwards.len() {
+            // Nothing to do, so nothing to undo either.
+            0 => {
+                return Ok(Applied {
+                    forward: Edit::Batch(vec![]),
+                    inverse: Edit::Batch(vec![]),
+                });
+            }
+            1 => (forwards.remove(0), inverses.remove(0)),
+            _ => {
+                inverses.reverse();
+                (Edit::Batch(forwards), Edit::Batch(inverses))
+            }
+        };
+        if codes {
             // Dropping the transaction rolls the change back.
             refuse_deep_codes(&w)?;
         }

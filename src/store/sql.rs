@@ -19,6 +19,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use rusqlite::types::ValueRef;
@@ -74,7 +75,29 @@ impl<'a> From<Option<&'a str>> for P<'a> {
 pub(crate) const ROWS_PER_INSERT: usize = 64;
 
 /// `head VALUES (?1, …, ?N), (…)` for `rows` rows of `n` columns.
-fn values_statement(head: &str, n: usize, rows: usize) -> String {
+fn values_statement(head: &str, n: usize, rows: usize) -> Rc<str> {
+    // Written once per statement and kept: writing it each time cost more
+    // than running it (150,000 speaker turns are 2,400 statements).
+    thread_local! {
+        static WRITTEN: RefCell<HashMap<String, Vec<Option<Rc<str>>>>> =
+            RefCell::new(HashMap::new());
+    }
+    let size = rows.ilog2() as usize;
+    WRITTEN.with_borrow_mut(|written| {
+        if !written.contains_key(head) {
+            written.insert(head.to_string(), Vec::new());
+        }
+        let sizes = written.get_mut(head).expect("just put in");
+        if sizes.len() <= size {
+            sizes.resize(size + 1, None);
+        }
+        sizes[size]
+            .get_or_insert_with(|| write_values_statement(head, n, rows).into())
+            .clone()
+    })
+}
+
+fn write_values_statement(head: &str, n: usize, rows: usize) -> String {
     use std::fmt::Write as _;
     let mut sql = String::with_capacity(head.len() + 8 + rows * n * 6);
     sql.push_str(head);
@@ -381,8 +404,6 @@ impl Db {
         let mut rows = rows.into_iter().peekable();
         let mut params: Vec<P<'a>> = Vec::with_capacity(ROWS_PER_INSERT * N);
         let mut buffered: Vec<[P<'a>; N]> = Vec::with_capacity(ROWS_PER_INSERT);
-        // The full chunk's statement, written once per call, not per chunk.
-        let mut full: Option<String> = None;
         while rows.peek().is_some() {
             buffered.clear();
             buffered.extend(rows.by_ref().take(ROWS_PER_INSERT));
@@ -394,12 +415,7 @@ impl Db {
                 for row in &rest[..chunk] {
                     params.extend_from_slice(row);
                 }
-                if chunk == ROWS_PER_INSERT {
-                    let sql = full.get_or_insert_with(|| values_statement(head, N, chunk));
-                    self.execute(sql, &params)?;
-                } else {
-                    self.execute(&values_statement(head, N, chunk), &params)?;
-                }
+                self.execute(&values_statement(head, N, chunk), &params)?;
                 rest = &rest[chunk..];
             }
         }
@@ -656,8 +672,21 @@ mod tests {
             assert_eq!(got, want, "{count} rows");
         }
         assert_eq!(
-            values_statement("INSERT INTO t (a, b)", 2, 2),
+            &*values_statement("INSERT INTO t (a, b)", 2, 2),
             "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4)"
         );
+        // Kept, and kept apart by size and by head.
+        assert_eq!(
+            &*values_statement("INSERT INTO t (a, b)", 2, 1),
+            "INSERT INTO t (a, b) VALUES (?1, ?2)"
+        );
+        assert_eq!(
+            &*values_statement("INSERT INTO u (a, b)", 2, 2),
+            "INSERT INTO u (a, b) VALUES (?1, ?2), (?3, ?4)"
+        );
+        assert!(Rc::ptr_eq(
+            &values_statement("INSERT INTO t (a, b)", 2, 2),
+            &values_statement("INSERT INTO t (a, b)", 2, 2)
+        ));
     }
 }

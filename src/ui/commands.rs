@@ -396,27 +396,27 @@ impl WeftApp {
             ctx,
             format!("Importing {} transcript(s)", files.len()),
             move |jc| {
-                let mut parsed = Vec::with_capacity(files.len());
-                for (i, f) in files.iter().enumerate() {
-                    if jc.cancelled() {
-                        anyhow::bail!("cancelled");
-                    }
-                    jc.report(
-                        i as f32 / files.len() as f32,
-                        format!("Reading {}", f.display()),
-                    );
-                    parsed.push(crate::import::read_transcript(f, None)?);
-                }
-                if jc.cancelled() {
-                    anyhow::bail!("cancelled");
-                }
-                jc.report(0.95, "Saving");
-                let n = parsed.len();
                 let mut store = reopen.open()?;
                 store.set_coder(&coder);
-                store.change(&format!("Import {n} transcript(s)"), |r| {
-                    ops::import_documents(r, parsed)
-                })?;
+                let n = files.len();
+                // Each file is written as the next ones are read; it all
+                // commits at the end, or, cancelled or refused, not at all.
+                crate::import::import_transcripts(
+                    &mut store,
+                    &format!("Import {n} transcript(s)"),
+                    &files,
+                    None,
+                    |i, doc| {
+                        if jc.cancelled() {
+                            return Err(crate::Error::Invalid("cancelled".into()));
+                        }
+                        jc.report(
+                            i as f32 / n as f32,
+                            format!("Adding {}", doc.source_file.display()),
+                        );
+                        Ok(())
+                    },
+                )?;
                 Ok(format!("Imported {n} transcript(s)"))
             },
         ));
