@@ -285,11 +285,15 @@ fn a_unicode_and_crlf_project_round_trips() {
 
 /// Writes a .qdpx from a project.qde and source files.
 fn qdpx(dir: &Path, name: &str, qde: &str, sources: &[(&str, &[u8])]) -> PathBuf {
+    qdpx_bytes(dir, name, qde.as_bytes(), sources)
+}
+
+fn qdpx_bytes(dir: &Path, name: &str, qde: &[u8], sources: &[(&str, &[u8])]) -> PathBuf {
     let path = dir.join(name);
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
     let opts = zip::write::SimpleFileOptions::default();
     zip.start_file("project.qde", opts).unwrap();
-    zip.write_all(qde.as_bytes()).unwrap();
+    zip.write_all(qde).unwrap();
     for (n, data) in sources {
         zip.start_file(*n, opts).unwrap();
         zip.write_all(data).unwrap();
@@ -370,6 +374,53 @@ fn quirk_capital_sources_folder_bom_and_crlf_with_standard_positions() {
     let (texts, report) = coded(&p);
     assert_eq!(texts, ["Fine thanks", "really"]);
     assert!(report.contains("code points (the standard)"), "{report}");
+}
+
+/// project.qde reads the same in UTF-8 (parsed as it is unpacked), with a
+/// byte-order mark, in UTF-16 and in Windows-1252 (decoded first, as a
+/// transcript is); cut short, it is refused with the reason.
+#[test]
+fn project_qde_reads_the_same_in_any_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = "Q: Où?\nA: Au café, merci\n";
+    let start = raw.chars().position(|c| c == 'c').unwrap();
+    let qde = one_source(&format!("{G1}.txt"), &selection(G2, start, start + 4))
+        .replace("name=\"Theme\"", "name=\"Thème\"");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(qde.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let (latin, _, lossy) = encoding_rs::WINDOWS_1252.encode(&qde);
+    assert!(!lossy);
+    let mut bom = b"\xef\xbb\xbf".to_vec();
+    bom.extend(qde.as_bytes());
+    let source = [(format!("sources/{G1}.txt"), raw.as_bytes())];
+    let sources: Vec<(&str, &[u8])> = source.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    for (i, bytes) in [qde.as_bytes(), &bom, &utf16, &latin]
+        .into_iter()
+        .enumerate()
+    {
+        let p = qdpx_bytes(dir.path(), &format!("e{i}.qdpx"), bytes, &sources);
+        let (texts, _) = coded(&p);
+        assert_eq!(texts, ["café"], "variant {i}");
+        let store = Store::open(&p.with_extension("weft")).unwrap();
+        let codes = store.read().codes().unwrap();
+        assert_eq!(
+            codes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            ["Thème"]
+        );
+    }
+    let cut = qdpx_bytes(
+        dir.path(),
+        "cut.qdpx",
+        &qde.as_bytes()[..qde.len() - 30],
+        &sources,
+    );
+    let err = import_qdpx(&cut, &dir.path().join("cut.weft"), Limits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("project.qde: "), "{err}");
+    assert!(!dir.path().join("cut.weft").exists());
 }
 
 #[test]

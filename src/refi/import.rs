@@ -18,11 +18,12 @@
 //! - Duplicate GUIDs or a missing source are errors, and nothing is imported.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 use std::path::Path;
 
 pub use super::positions::Positions;
 use super::positions::{Chosen, Counting, choose_counting};
+use super::xml::parse_xml_from;
 pub use super::xml::{El, parse_xml};
 use crate::edit::{Edit, ValueChange};
 use crate::error::{Error, Result};
@@ -205,6 +206,92 @@ fn unpack(zip: &mut Archive<'_>, listed: Listed, path: &Path, limits: Limits) ->
         return Err(too_big(path, limits));
     }
     Ok(data)
+}
+
+/// `project.qde` parsed as it is unpacked on another thread, so the two
+/// take the time of the longer instead of both, and the unpacked text is
+/// never held whole. None when anything goes wrong (a damaged entry, one
+/// that unpacks past its size, a byte-order mark, text that is not UTF-8,
+/// XML that is not well-formed): the careful way then reads it again and
+/// gives the reason, or decodes it as other text is decoded.
+fn parse_while_unpacking(path: &Path, bytes: &[u8], qde: Listed, limits: Limits) -> Option<El> {
+    const CHUNK: u64 = 256 * 1024;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    std::thread::scope(|scope| {
+        let unpacking = scope.spawn(move || -> Option<()> {
+            let mut zip = open_archive(path, bytes).ok()?;
+            let mut entry = zip.by_index(qde.index).ok()?;
+            let mut total = 0u64;
+            loop {
+                let mut chunk = Vec::with_capacity(CHUNK as usize);
+                (&mut entry).take(CHUNK).read_to_end(&mut chunk).ok()?;
+                if chunk.is_empty() {
+                    return Some(());
+                }
+                if total == 0
+                    && (chunk.starts_with(b"\xef\xbb\xbf")
+                        || chunk.starts_with(b"\xff\xfe")
+                        || chunk.starts_with(b"\xfe\xff"))
+                {
+                    return None;
+                }
+                total += chunk.len() as u64;
+                if total > qde.size.min(limits.unpacked_bytes) {
+                    return None;
+                }
+                tx.send(chunk).ok()?;
+            }
+        });
+        let parsed = parse_xml_from(Chunks {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        });
+        // Whatever the parse made of a stream cut short, the unpacking's
+        // own answer decides.
+        let unpacked = unpacking.join().ok().flatten();
+        parsed.ok().filter(|_| unpacked.is_some())
+    })
+}
+
+/// The chunks of a file being unpacked, read as one stream; the stream
+/// ends when the unpacking thread stops sending.
+struct Chunks {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let have = self.fill_buf()?;
+            let n = have.len().min(out.len());
+            out[..n].copy_from_slice(&have[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Chunks {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    self.chunk = next;
+                    self.at = 0;
+                }
+                Err(_) => return Ok(&[]),
+            }
+        }
+        Ok(&self.chunk[self.at..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at = (self.at + n).min(self.chunk.len());
+    }
 }
 
 /// A file of the archive other than `project.qde`, read while the main
@@ -488,12 +575,21 @@ fn read_project(
     ahead: std::thread::ScopedJoinHandle<'_, Result<HashMap<String, Ahead>>>,
     out: &mut dyn FnMut(Piece) -> Result<()>,
 ) -> Result<ImportReport> {
-    let qde = unpack(&mut open_archive(path, bytes)?, qde, path, limits)?;
-    // The text takes the unpacked bytes without a copy, and goes as soon as
-    // it is parsed: on a project of 100,000 codings it is tens of megabytes.
-    let text = crate::import::decode_owned(qde);
-    let root = parse_xml(&text).map_err(|m| Error::file(path, format!("project.qde: {m}")))?;
-    drop(text);
+    let root = match parse_while_unpacking(path, bytes, qde, limits) {
+        Some(root) => root,
+        None => {
+            // The careful way, for a file that is not plain UTF-8 (decoded
+            // as `weft import` decodes a transcript), or for the reason a
+            // damaged or malformed one is refused. The text takes the
+            // unpacked bytes without a copy, and goes as soon as it is
+            // parsed: on a project of 100,000 codings it is tens of megabytes.
+            let qde = unpack(&mut open_archive(path, bytes)?, qde, path, limits)?;
+            let text = crate::import::decode_owned(qde);
+            let root = parse_xml(&text);
+            drop(text);
+            root.map_err(|m| Error::file(path, format!("project.qde: {m}")))?
+        }
+    };
     if &*root.name != "Project" {
         return Err(Error::file(
             path,
@@ -1276,4 +1372,52 @@ pub fn parse_qdc(path: &Path, bytes: &[u8]) -> Result<Vec<crate::import::Codeboo
     }
     walk(codes, &[], &mut out);
     Ok(out)
+}
+
+#[cfg(test)]
+mod unpacking_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn archive(qde: &[u8]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("project.qde", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(qde).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn streamed(qde: &[u8]) -> Option<El> {
+        let bytes = archive(qde);
+        let path = Path::new("t.qdpx");
+        let listed = list_archive(path, &bytes, Limits::default()).unwrap();
+        parse_while_unpacking(path, &bytes, listed["project.qde"], Limits::default())
+    }
+
+    /// Plain UTF-8 is parsed as it is unpacked, to the same tree as the
+    /// careful way, across many chunks (elements and characters cut where
+    /// the chunks meet); anything else is left to the careful way.
+    #[test]
+    fn project_qde_is_parsed_while_unpacked_or_left_to_the_careful_way() {
+        let mut xml = String::from("<Project a=\"é\">");
+        for i in 0..20_000 {
+            xml.push_str(&format!(
+                "<Source guid=\"{i}\" name=\"café “{i}”\"><T>Ágnes &amp; 家 {i}</T></Source>\n"
+            ));
+        }
+        xml.push_str("</Project>");
+        assert!(xml.len() > 4 * 256 * 1024);
+        let got = streamed(xml.as_bytes()).expect("plain UTF-8 goes the fast way");
+        assert_eq!(
+            format!("{got:?}"),
+            format!("{:?}", parse_xml(&xml).unwrap())
+        );
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend(xml.as_bytes());
+        assert!(streamed(&bom).is_none());
+        assert!(streamed(b"<Project name=\"caf\xe9\"/>").is_none());
+        assert!(streamed(&xml.as_bytes()[..xml.len() / 2]).is_none());
+        assert!(streamed(b"<Project><A></B></Project>").is_none());
+    }
 }

@@ -158,7 +158,13 @@ fn element(
 /// Parses XML into elements. No DTD is processed and no entity but the five
 /// predefined ones and character references is resolved.
 pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
-    let mut reader = quick_xml::Reader::from_str(xml);
+    parse_xml_from(xml.as_bytes())
+}
+
+/// [`parse_xml`] of XML read as it comes, such as a file being unpacked
+/// on another thread. Text that is not UTF-8 is an error.
+pub fn parse_xml_from(input: impl std::io::BufRead) -> std::result::Result<El, String> {
+    let mut reader = quick_xml::Reader::from_reader(input);
     let mut tree = Tree {
         open: vec![Open {
             el: El::default(),
@@ -168,9 +174,11 @@ pub fn parse_xml(xml: &str) -> std::result::Result<El, String> {
     };
     let mut names = Names::default();
     let mut scratch = Vec::new();
+    let mut buf = Vec::new();
     loop {
+        buf.clear();
         match reader
-            .read_event()
+            .read_event_into(&mut buf)
             .map_err(|e| format!("not well-formed XML ({e})"))?
         {
             Event::Start(e) => {
