@@ -1646,3 +1646,74 @@ fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload()
     );
     assert!(ben.state().error.is_none(), "{:?}", ben.state().error);
 }
+
+/// A large project's coding is read on its own thread behind the first
+/// frame (forced here on the demo): the window shows the documents and the
+/// codes at once, a change asked for meanwhile waits and writes nothing, and
+/// once the coding is in, the window shows and does what it does with a
+/// project read at once.
+#[test]
+fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let fresh = Store::open(&path).unwrap().read().snapshot().unwrap();
+    let mut app = WeftApp::with_settings(Settings {
+        coder: "tester".into(),
+        ..Default::default()
+    });
+    app.load_in_background_from = 0;
+    app.open_project(&path);
+    assert!(app.error.is_none(), "{:?}", app.error);
+    let p = app.project.as_ref().unwrap();
+    assert!(p.is_loading(), "read behind the first frame");
+    assert!(p.snap.segments.is_empty());
+    assert_eq!(p.snap.documents, fresh.documents);
+    assert_eq!(p.snap.codes, fresh.codes);
+    assert!(p.view.is_some(), "the first document is shown at once");
+
+    let outcomes = fresh.codes.find_path("Outcomes").unwrap();
+    app.queue.push(weft::ui::app::Command::Change(
+        "Rename code".into(),
+        Box::new(move |r| weft::edit::ops::rename_code(r, outcomes, "Changes")),
+    ));
+    app.run_commands(&egui::Context::default());
+    assert_eq!(app.queue.len(), 1, "the change waits for the coding");
+    let tree = Store::open(&path).unwrap().read().code_tree().unwrap();
+    assert!(tree.find_path("Outcomes").is_some(), "nothing written yet");
+
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    for _ in 0..500 {
+        if !h.state().project.as_ref().unwrap().is_loading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run();
+    }
+    h.run();
+    let app = h.state();
+    assert!(app.error.is_none(), "{:?}", app.error);
+    let p = app.project.as_ref().unwrap();
+    assert!(!p.is_loading(), "the coding came in");
+    assert!(app.queue.is_empty(), "the waiting change ran");
+    let now = Store::open(&path).unwrap().read().snapshot().unwrap();
+    assert!(now.codes.find_path("Changes").is_some(), "renamed");
+    assert_eq!(p.snap, now, "the window's snapshot is the file's");
+    assert_eq!(p.snap.segments, fresh.segments);
+
+    // The tree shows the counts the coding gives.
+    let code = fresh
+        .codes
+        .find_path("Types of support/Emotional/Encouragement")
+        .unwrap();
+    let stats = fresh.code_stats[&code];
+    let label = format!(
+        "Encouragement  {} · {}p",
+        stats.segments, stats.participants
+    );
+    h.get_by_label_contains(&label).scroll_to_me();
+    h.run();
+    h.get_by_label_contains(&label);
+}

@@ -402,6 +402,16 @@ impl Store {
         })
     }
 
+    /// [`Store::snapshot_at`] without the segments and the counts made from
+    /// them, for a window that reads those on another connection
+    /// ([`Reader::snapshot`]) while it already shows the rest.
+    pub fn snapshot_without_segments_at(&mut self) -> Result<(crate::model::ProjectSnapshot, i64)> {
+        self.retrying(|store| {
+            let r = store.read();
+            r.at_one_moment(|| Ok((r.snapshot_without_segments()?, store.data_version()?)))
+        })
+    }
+
     /// This login's role in a team project (`lead` or `coder`), if the
     /// team lists it.
     pub fn team_role(&self) -> Option<&str> {

@@ -107,6 +107,11 @@ impl<'c> Reader<'c> {
         self.db.one(sql, params, f)
     }
 
+    /// How many segments the project holds.
+    pub fn segment_count(&self) -> Result<usize> {
+        Ok(self.db.value::<i64>("SELECT count(*) FROM segment", p![])? as usize)
+    }
+
     /// How many of each thing the project holds.
     pub fn counts(&self) -> Result<Counts> {
         let n = |table: &str| -> Result<usize> {
@@ -405,13 +410,16 @@ impl<'c> Reader<'c> {
 
     /// All segments, sorted by document, start, end and code.
     pub fn segments(&self) -> Result<Vec<Segment>> {
-        self.list(
-            &format!(
-                "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY document_id, start, \"end\", code_id, id"
-            ),
+        // Read in the table's own order and sorted here: SQLite's ORDER BY
+        // walks `segment_once` and looks each row up from there, which
+        // takes about twice as long on a project of 100,000 segments.
+        let mut all = self.list(
+            &format!("SELECT {SEGMENT_COLUMNS} FROM segment"),
             p![],
             segment_row,
-        )
+        )?;
+        all.sort_unstable_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
+        Ok(all)
     }
 
     /// A document's segments, sorted by start, end and code.
@@ -735,7 +743,9 @@ impl<'c> Reader<'c> {
         Ok(value)
     }
 
-    fn snapshot_without_segments(&self) -> Result<ProjectSnapshot> {
+    /// Everything [`Reader::snapshot`] reads but the segments: the counts
+    /// made from them are empty.
+    pub(crate) fn snapshot_without_segments(&self) -> Result<ProjectSnapshot> {
         let (name, memo) = self.project()?;
         let s = ProjectSnapshot {
             name,

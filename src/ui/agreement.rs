@@ -254,6 +254,9 @@ fn name_cell(ui: &mut Ui, picked: bool, name: &str) -> bool {
 /// Draws the tab.
 pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     let Some(p) = &mut app.project else { return };
+    if super::widgets::reading_the_coding(ui, p) {
+        return;
+    }
     let coders: Vec<(CoderId, String)> = p
         .snap
         .coders

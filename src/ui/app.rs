@@ -68,6 +68,9 @@ pub struct WeftApp {
     pub job: Option<Job>,
     /// The central tab.
     pub tab: Tab,
+    /// Projects with this many segments or more have their coding read
+    /// behind the first frame ([`super::project::Loading`]).
+    pub load_in_background_from: usize,
     /// The quick-code box.
     pub quick: QuickCode,
     /// The find bar.
@@ -147,6 +150,7 @@ impl WeftApp {
             dialog: None,
             job: None,
             tab: Tab::Coding,
+            load_in_background_from: super::project::LOAD_IN_BACKGROUND_FROM,
             quick: QuickCode::default(),
             find: FindBar::default(),
             doc_filter: String::new(),
@@ -240,10 +244,11 @@ impl WeftApp {
         open: impl FnOnce() -> crate::Result<Store>,
     ) -> Result<(), String> {
         let coder = self.settings.coder.clone();
+        let background_from = self.load_in_background_from;
         let opened = open().and_then(|mut store| {
             store.set_coder(&coder);
             store.defer_checkpoints()?;
-            OpenProject::open(store)
+            OpenProject::open(store, background_from)
         });
         match opened {
             Ok(mut p) => {
@@ -291,6 +296,26 @@ impl WeftApp {
                     ctx.request_repaint();
                 },
             ));
+        }
+        match p.poll_loading() {
+            Ok(true) => {
+                self.status = format!("Read the coding: {} segments", p.snap.segments.len());
+            }
+            Ok(false) => {}
+            Err(e) => {
+                // Nothing was changed, but the window cannot show the
+                // project without its coding.
+                self.error = Some(format!(
+                    "{e}; the project was closed, and nothing in it changed"
+                ));
+                self.project = None;
+                return;
+            }
+        }
+        if p.is_loading() {
+            // Woken until the coding is in, as a running job is.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            return;
         }
         match p.refresh_if_changed_elsewhere() {
             Ok(true) => self.status = "Updated with changes made elsewhere".into(),

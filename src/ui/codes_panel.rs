@@ -118,16 +118,20 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
                         open = Some(row.id);
                     }
                     resp.context_menu(|ui| {
-                        if ui.button("Delete document…").clicked() {
+                        // Its count of segments is not known yet.
+                        let delete_button = egui::Button::new("Delete document…");
+                        if ui.add_enabled(!p.is_loading(), delete_button).clicked() {
                             delete = Some((row.name.clone(), p.snap.segments_of(row.id).len()));
                             ui.close();
                         }
                     });
-                    ui.add(
-                        egui::ProgressBar::new(coverage)
-                            .desired_width(60.0)
-                            .text(format!("{:.0}%", coverage * 100.0)),
-                    )
+                    ui.add(egui::ProgressBar::new(coverage).desired_width(60.0).text(
+                        if p.is_loading() {
+                            "…".to_string()
+                        } else {
+                            format!("{:.0}%", coverage * 100.0)
+                        },
+                    ))
                     .on_hover_text("share of the text that is coded");
                 });
             }
@@ -204,6 +208,7 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
     let children = p.snap.codes.children(Some(id)).to_vec();
     let stats = p.snap.code_stats.get(&id).copied().unwrap_or_default();
     let selected = p.selected_code == Some(id);
+    let loading = p.is_loading();
     let has_selection = p
         .view
         .as_ref()
@@ -263,10 +268,15 @@ fn code_row(app: &mut WeftApp, ui: &mut Ui, id: CodeId, depth: usize, quick: &[O
                 }
                 return resp;
             }
-            let mut text = format!(
-                "{}  {} · {}p",
-                code.name, stats.segments, stats.participants
-            );
+            let mut text = if loading {
+                // The counts come with the coding.
+                format!("{}  …", code.name)
+            } else {
+                format!(
+                    "{}  {} · {}p",
+                    code.name, stats.segments, stats.participants
+                )
+            };
             if let Some(k) = key {
                 text = format!("[{}] {text}", k + 1);
             }

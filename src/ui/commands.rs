@@ -110,11 +110,35 @@ pub fn commands_for_dropped(files: Vec<PathBuf>) -> Vec<Command> {
     out
 }
 
+impl Command {
+    /// What can run while a large project's coding is still being read
+    /// ([`super::project::Loading`]): reading a transcript, and leaving
+    /// the project for another or for good. The rest wait for it.
+    fn runs_while_loading(&self) -> bool {
+        matches!(
+            self,
+            Command::OpenDocument(..)
+                | Command::NewProject(_)
+                | Command::OpenProject(_)
+                | Command::OpenTeamProject { .. }
+                | Command::Quit
+        )
+    }
+}
+
 impl WeftApp {
     /// Runs the queued commands. The window calls this after each frame; tests
     /// call it through [`WeftApp::ui`] too.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
         for command in std::mem::take(&mut self.queue) {
+            if self.project.as_ref().is_some_and(|p| p.is_loading())
+                && !command.runs_while_loading()
+            {
+                // Run once the coding is in: changes are patched into the
+                // whole snapshot, and most commands read it.
+                self.queue.push(command);
+                continue;
+            }
             if let Err(e) = self.run_command(ctx, command) {
                 self.error = Some(e);
             }

@@ -506,6 +506,9 @@ fn exemplars_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
 
 fn retrieval_ui(app: &mut WeftApp, ui: &mut Ui, code: crate::model::CodeId) {
     let Some(p) = &mut app.project else { return };
+    if super::widgets::reading_the_coding(ui, p) {
+        return;
+    }
     let mut hidden: Vec<_> = p.hidden_coders.iter().copied().collect();
     hidden.sort_unstable();
     let key = (code, app.retrieval_filter.clone(), hidden);

@@ -187,6 +187,9 @@ fn measure_name(m: Measure) -> &'static str {
 /// Draws the tab.
 pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
     let Some(p) = &app.project else { return };
+    if super::widgets::reading_the_coding(ui, p) {
+        return;
+    }
     let attrs: Vec<(AttributeId, String, AttributeKind)> = p
         .snap
         .attributes

@@ -420,6 +420,13 @@ impl WeftApp {
             } else {
                 ui.label(&self.status);
             }
+            if let Some(loading) = self.project.as_ref().and_then(|p| p.loading.as_ref()) {
+                ui.add(egui::Spinner::new());
+                ui.label(format!(
+                    "Reading the coding: {} segments…",
+                    loading.segments
+                ));
+            }
             if let Some(p) = &self.project {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let c = &p.snap;
@@ -427,7 +434,7 @@ impl WeftApp {
                         "{} documents · {} codes · {} segments · coder: {}",
                         c.documents.len(),
                         c.codes.codes().len(),
-                        c.segments.len(),
+                        p.loading.as_ref().map_or(c.segments.len(), |l| l.segments),
                         // A team member codes as the coder the team gave them.
                         p.store.coder()
                     ));

@@ -73,6 +73,9 @@ impl WeftApp {
 /// Draws the tab.
 pub fn practice_ui(app: &mut WeftApp, ui: &mut Ui) {
     let Some(p) = &app.project else { return };
+    if super::widgets::reading_the_coding(ui, p) {
+        return;
+    }
     let Some(practice) = p.practice.clone() else {
         ui.heading("Practice");
         ui.label("This project is not a practice project. Help, Open the practice project, or `weft practice make` turns some coded documents into one.");

@@ -77,13 +77,57 @@ pub struct OpenProject {
     /// last asked.
     pub others: Vec<String>,
     pub others_at: Option<std::time::Instant>,
+    /// A large project's coding, still being read on its own thread while
+    /// the window shows the rest ([`OpenProject::open`]).
+    pub loading: Option<Loading>,
 }
 
+/// A large project's whole snapshot, read on its own connection and thread
+/// so that the window shows the documents, codes and participants at once.
+/// Until it is in, changes wait ([`OpenProject::is_loading`]).
+pub struct Loading {
+    /// How many segments are being read, for the status bar.
+    pub segments: usize,
+    handle: std::thread::JoinHandle<crate::Result<ProjectSnapshot>>,
+}
+
+/// Projects with at least this many segments are opened with their coding
+/// read behind the first frame; smaller ones are read at once.
+pub const LOAD_IN_BACKGROUND_FROM: usize = 20_000;
+
 impl OpenProject {
-    pub(super) fn open(mut store: Store) -> crate::Result<Self> {
+    /// Opens the project's snapshot. A project file with at least
+    /// `background_from` segments gets everything but the segments now, and
+    /// the whole snapshot is read again on another connection and thread
+    /// ([`Loading`]), so the first frame does not wait for it.
+    pub(super) fn open(mut store: Store, background_from: usize) -> crate::Result<Self> {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
-        let (snap, data_version) = store.snapshot_at()?;
+        let segments = match store.server() {
+            None => store.read().segment_count()?,
+            Some(_) => 0,
+        };
+        let loading = segments >= background_from && store.server().is_none();
+        let (snap, data_version) = if loading {
+            store.snapshot_without_segments_at()?
+        } else {
+            store.snapshot_at()?
+        };
+        // Started after the moment read above, so what it reads is as new
+        // or newer; a change made elsewhere in between moves the data
+        // version, and the window reads the project again as it would anyway.
+        let loading = loading
+            .then(|| -> crate::Result<Loading> {
+                let reopen = store.reopener();
+                Ok(Loading {
+                    segments,
+                    handle: std::thread::Builder::new()
+                        .name("weft-load".into())
+                        .spawn(move || reopen.open()?.read().snapshot())
+                        .map_err(|e| crate::Error::Invalid(format!("cannot start reading: {e}")))?,
+                })
+            })
+            .transpose()?;
         let practice = store.read().practice()?;
         let mut p = OpenProject {
             store,
@@ -112,6 +156,7 @@ impl OpenProject {
             rings: 0,
             others: Vec::new(),
             others_at: None,
+            loading,
         };
         p.exemplars = exemplars_in(&p.snap);
         p.derive();
@@ -135,6 +180,46 @@ impl OpenProject {
             self.selected_segment = None;
         }
         self.update_highlights();
+    }
+
+    /// Whether the coding is still being read ([`Loading`]): changes wait,
+    /// and what is made from the segments is not shown yet.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Takes in the whole snapshot once its thread is done (the window asks
+    /// on every frame; [`OpenProject::finish_loading`] waits for it).
+    /// Returns whether it came in now.
+    pub fn poll_loading(&mut self) -> crate::Result<bool> {
+        if !self
+            .loading
+            .as_ref()
+            .is_some_and(|l| l.handle.is_finished())
+        {
+            return Ok(false);
+        }
+        self.finish_loading()?;
+        Ok(true)
+    }
+
+    /// Waits for the whole snapshot, if it is still being read, and takes
+    /// it in.
+    pub fn finish_loading(&mut self) -> crate::Result<()> {
+        let Some(loading) = self.loading.take() else {
+            return Ok(());
+        };
+        let snap = loading.handle.join().map_err(|_| {
+            crate::Error::Invalid("reading the project's coding stopped unexpectedly".into())
+        })??;
+        self.snap = snap;
+        self.exemplars = exemplars_in(&self.snap);
+        self.quotes.clear();
+        self.listing_version += 1;
+        self.retrieval = None;
+        self.document_rows = None;
+        self.snapshot_changed();
+        Ok(())
     }
 
     /// Reloads the snapshot after a change and redraws what changed.
@@ -237,6 +322,9 @@ impl OpenProject {
     /// five seconds in case a ring was lost. A file is reloaded when
     /// another connection wrote to it (cheap to check: one pragma read).
     pub fn refresh_if_changed_elsewhere(&mut self) -> crate::Result<bool> {
+        if self.is_loading() {
+            return Ok(false);
+        }
         if self.store.server().is_some() {
             let rung = self.rung.swap(false, std::sync::atomic::Ordering::SeqCst);
             if !rung && self.log_read_at.elapsed() < std::time::Duration::from_secs(5) {
@@ -427,7 +515,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.weft");
         crate::demo::write_demo(&path).unwrap();
-        let mut p = OpenProject::open(Store::open(&path).unwrap()).unwrap();
+        let mut p = OpenProject::open(Store::open(&path).unwrap(), usize::MAX).unwrap();
         assert!(!p.exemplars.is_empty(), "the demo pins some");
         let check = |p: &OpenProject, what: &str| {
             assert_eq!(p.exemplars, exemplars_in(&p.snap), "{what}");

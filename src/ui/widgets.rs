@@ -117,3 +117,20 @@ pub fn comma_names(text: &str) -> Vec<&str> {
         .filter(|n| !n.is_empty())
         .collect()
 }
+
+/// In place of a view made from the segments while a large project's coding
+/// is still being read: says so, with a spinner. Returns whether it did.
+pub fn reading_the_coding(ui: &mut Ui, p: &super::project::OpenProject) -> bool {
+    let Some(loading) = &p.loading else {
+        return false;
+    };
+    ui.add_space(40.0);
+    ui.vertical_centered(|ui| {
+        ui.add(egui::Spinner::new());
+        ui.label(format!(
+            "Reading the coding ({} segments). This shows when it is in.",
+            loading.segments
+        ));
+    });
+    true
+}
