@@ -299,21 +299,50 @@ fn main() {
     );
     if scale > 1 {
         // The merge is of a code of about 1,700 segments: at 4 × L
-        // the same leaf holds 4× as many, so merge also a leaf holding about
-        // what it holds at L, for the growth figure.
-        let p = app.project.as_ref().unwrap();
+        // every leaf holds 4× as many, so for the growth figure a new leaf
+        // is given what `big` holds at L (its first `held / scale`
+        // segments, in two changes before the timing), and merged.
         let want = held / scale;
+        let parent = app
+            .project
+            .as_ref()
+            .unwrap()
+            .snap
+            .codes
+            .get(big)
+            .unwrap()
+            .parent;
+        push(
+            &mut app,
+            Command::Change(
+                "Add code".into(),
+                Box::new(move |r| Ok(ops::add_code(r, parent, "Split in the bench", None, "")?.0)),
+            ),
+        );
+        frame(&ctx, &mut app);
+        let p = app.project.as_ref().unwrap();
         let same = p
             .snap
             .codes
-            .in_tree_order()
-            .into_iter()
-            .filter(|c| {
-                ![big, other, code].contains(c) && p.snap.codes.children(Some(*c)).is_empty()
-            })
-            .min_by_key(|c| p.snap.code_stats[c].segments.abs_diff(want))
-            .expect("leaves enough");
-        let n = p.snap.code_stats[&same].segments;
+            .child_named(parent, "Split in the bench")
+            .expect("the new leaf");
+        let ids: Vec<_> = p
+            .snap
+            .segments
+            .iter()
+            .filter(|s| s.code == big)
+            .take(want)
+            .map(|s| s.id)
+            .collect();
+        push(
+            &mut app,
+            Command::Change(
+                "Recode".into(),
+                Box::new(move |r| ops::recode_segments(r, &ids, same)),
+            ),
+        );
+        frame(&ctx, &mut app);
+        let n = app.project.as_ref().unwrap().snap.code_stats[&same].segments;
         let t = merge_time(&ctx, &mut app, 5, same, other);
         println!(
             "merge a code of {n} segments (the size merged at L) into another: {}",

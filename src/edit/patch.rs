@@ -31,9 +31,6 @@ struct Touched {
     documents: HashSet<DocumentId>,
     /// Segments were inserted or their sort key changed: sort again.
     resort_segments: bool,
-    /// Where each segment sits in `segments`, built on the first update of a
-    /// patch (a merge updates thousands) and dropped when rows move.
-    positions: Option<HashMap<SegmentId, usize>>,
     /// Each document's participant, built when first needed and dropped when
     /// documents change.
     participant_of: Option<HashMap<DocumentId, Option<ParticipantId>>>,
@@ -212,13 +209,17 @@ impl ProjectSnapshot {
                 self.coders.retain(|c| !ids.contains(&c.id));
             }
             Edit::InsertSegments(segs) => {
-                t.positions = None;
                 for s in segs {
                     self.count(s, false, t);
+                    self.segment_document.insert(s.id, s.document);
                 }
-                if t.resort_segments || segs.len() > FEW {
+                if segs.len() > FEW {
+                    // Sorted at once, not at the end, so that the list stays
+                    // grouped by document and later parts of the patch find
+                    // segments through `segment_document` (the two sorted
+                    // runs are merged in about linear time).
                     self.segments.extend(segs.iter().cloned());
-                    t.resort_segments = true;
+                    self.segments.sort_by_key(sort_key);
                 } else {
                     // A few new rows go straight to their place (one move
                     // of the tail each) instead of sorting the whole list.
@@ -230,63 +231,91 @@ impl ProjectSnapshot {
                 }
             }
             Edit::DeleteSegments(ids) if ids.len() <= FEW => {
-                t.positions = None;
                 for id in ids {
-                    if let Some(at) = self.segments.iter().position(|s| s.id == *id) {
+                    if let Some(at) = self.segment_position(*id) {
                         let s = self.segments.remove(at);
+                        self.segment_document.remove(id);
                         self.count(&s, true, t);
                     }
                 }
             }
             Edit::DeleteSegments(ids) => {
-                t.positions = None;
-                let ids: HashSet<_> = ids.iter().copied().collect();
+                let mut at: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.segment_position(*id))
+                    .collect();
+                at.sort_unstable();
+                at.dedup();
+                let mut next = at.into_iter().peekable();
+                let mut i = 0;
                 let mut removed = Vec::new();
                 self.segments.retain(|s| {
-                    let gone = ids.contains(&s.id);
+                    let gone = next.next_if_eq(&i).is_some();
                     if gone {
                         removed.push(s.clone());
                     }
+                    i += 1;
                     !gone
                 });
                 for s in &removed {
+                    self.segment_document.remove(&s.id);
                     self.count(s, true, t);
                 }
             }
             Edit::UpdateSegment(seg) => {
-                let positions = t.positions.get_or_insert_with(|| {
-                    self.segments
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| (s.id, i))
-                        .collect()
-                });
-                // Updated in place: positions stay valid until the final sort.
-                if let Some(i) = positions.get(&seg.id).copied() {
+                // Updated in place, found among its document's segments;
+                // the list is sorted again at the end.
+                if let Some(i) = self.segment_position(seg.id) {
                     let old = std::mem::replace(&mut self.segments[i], seg.clone());
+                    self.segment_document.insert(seg.id, seg.document);
                     self.count(&old, true, t);
                     self.count(seg, false, t);
+                    if old.document != seg.document {
+                        // Kept grouped by document (see InsertSegments).
+                        self.segments.sort_by_key(sort_key);
+                    }
                 }
                 t.resort_segments = true;
             }
             Edit::RecodeSegments { ids, from: _, to } => {
-                let ids: HashSet<_> = ids.iter().copied().collect();
-                let mut moved = Vec::new();
-                for s in self.segments.iter_mut().filter(|s| ids.contains(&s.id)) {
-                    moved.push(s.clone());
-                    s.code = *to;
+                let mut moved = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(i) = self.segment_position(*id) {
+                        moved.push(i);
+                    }
                 }
-                for old in &moved {
-                    self.count(old, true, t);
-                    let mut new = old.clone();
-                    new.code = *to;
+                for &i in &moved {
+                    let old = self.segments[i].clone();
+                    self.segments[i].code = *to;
+                    self.count(&old, true, t);
+                    let new = self.segments[i].clone();
                     self.count(&new, false, t);
                 }
-                t.resort_segments = true;
+                // A new code moves a segment only among those on the same
+                // passage, so only those few are sorted again.
+                for i in moved {
+                    self.sort_passage_at(i);
+                }
             }
             // Cell summaries and reconcile decisions are not part of the snapshot.
             Edit::SetSummary { .. } | Edit::SetDecision { .. } | Edit::SetPractice(_) => {}
         }
+    }
+
+    /// Sorts the segments on the same passage (document, start and end) as
+    /// the one at `i`.
+    fn sort_passage_at(&mut self, i: usize) {
+        let passage = |s: &Segment| (s.document, s.range);
+        let here = passage(&self.segments[i]);
+        let mut from = i;
+        while from > 0 && passage(&self.segments[from - 1]) == here {
+            from -= 1;
+        }
+        let mut to = i + 1;
+        while to < self.segments.len() && passage(&self.segments[to]) == here {
+            to += 1;
+        }
+        self.segments[from..to].sort_by_key(sort_key);
     }
 
     fn sort_attributes(&mut self) {

@@ -43,6 +43,10 @@ pub struct ProjectSnapshot {
     /// For each code, how many of its segments each participant has: kept so
     /// that a change updates a code's participant count without a scan.
     pub code_people: HashMap<CodeId, HashMap<ParticipantId, usize>>,
+    /// Each segment's document, so a segment is found by id among its
+    /// document's few instead of by a scan of them all
+    /// ([`ProjectSnapshot::segment`]).
+    pub segment_document: HashMap<SegmentId, DocumentId>,
 }
 
 impl ProjectSnapshot {
@@ -66,11 +70,31 @@ impl ProjectSnapshot {
         }
         self.code_stats = stats;
         self.code_people = people;
+        self.segment_document = self.segments.iter().map(|s| (s.id, s.document)).collect();
         self.coded_chars = self
             .segments
             .chunk_by(|a, b| a.document == b.document)
             .map(|segs| (segs[0].document, covered_chars(segs)))
             .collect();
+    }
+
+    /// Where the segment with this id sits in `segments`: found among its
+    /// document's segments through [`ProjectSnapshot::segment_document`],
+    /// and by a scan only while a patch has the list out of order.
+    pub fn segment_position(&self, id: SegmentId) -> Option<usize> {
+        let doc = *self.segment_document.get(&id)?;
+        let start = self.segments.partition_point(|s| s.document < doc);
+        let end = self.segments.partition_point(|s| s.document <= doc);
+        let near = self.segments.get(start..end).unwrap_or_default();
+        match near.iter().position(|s| s.id == id) {
+            Some(at) => Some(start + at),
+            None => self.segments.iter().position(|s| s.id == id),
+        }
+    }
+
+    /// The segment with this id.
+    pub fn segment(&self, id: SegmentId) -> Option<&Segment> {
+        self.segment_position(id).map(|at| &self.segments[at])
     }
 
     /// The document with this id.

@@ -544,7 +544,7 @@ impl WeftApp {
             match a {
                 TranscriptAction::SelectSegment(s) => {
                     p.selected_segment = Some(s);
-                    p.selected_code = p.snap.segments.iter().find(|x| x.id == s).map(|x| x.code);
+                    p.selected_code = p.snap.segment(s).map(|x| x.code);
                 }
                 TranscriptAction::RemoveSegment(s) => {
                     self.queue.push(Command::Change(

@@ -65,10 +65,7 @@ struct Shown {
 fn gather(app: &WeftApp) -> Option<Shown> {
     let p = app.project.as_ref()?;
     let snap: &ProjectSnapshot = &p.snap;
-    let segment = p
-        .selected_segment
-        .and_then(|s| snap.segments.iter().find(|x| x.id == s))
-        .cloned();
+    let segment = p.selected_segment.and_then(|s| snap.segment(s)).cloned();
     let mut shown = Shown {
         segment_line: String::new(),
         segment_text: None,

@@ -175,7 +175,7 @@ impl OpenProject {
         }
         if self
             .selected_segment
-            .is_some_and(|s| !self.snap.segments.iter().any(|x| x.id == s))
+            .is_some_and(|s| self.snap.segment(s).is_none())
         {
             self.selected_segment = None;
         }
