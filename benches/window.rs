@@ -348,6 +348,22 @@ fn main() {
             "merge a code of {n} segments (the size merged at L) into another: {}",
             ms(t)
         );
+        // Selecting a code prepares its whole retrieval list (drawn only
+        // where it is in view), so its like-for-like figure is this leaf's.
+        let t = action(
+            &ctx,
+            &mut app,
+            reps,
+            |app| app.project.as_mut().unwrap().selected_code = Some(same),
+            |app, ctx| {
+                app.project.as_mut().unwrap().selected_code = None;
+                frame(ctx, app);
+            },
+        );
+        println!(
+            "select a code of {n} segments (the size selected at L): {}",
+            ms(t)
+        );
     }
     if merges.is_some() {
         return;

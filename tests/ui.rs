@@ -13,24 +13,38 @@ use weft::ui::app::Settings;
 
 mod common;
 
+/// The whole window in a test harness. An open project's watcher may wake
+/// the window once more after its own commit (it cannot tell whose commit
+/// it saw), so a run may take a step or two more to settle than egui's own.
+fn harness(app: WeftApp) -> Harness<'static, WeftApp> {
+    Harness::builder()
+        .with_size(Vec2::new(1400.0, 900.0))
+        .with_max_steps(8)
+        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app)
+}
+
+/// The demo written to a temporary folder, and a window for the coder
+/// "tester" that has not opened it yet.
+fn demo_project() -> (tempfile::TempDir, std::path::PathBuf, WeftApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let app = WeftApp::with_settings(Settings {
+        coder: "tester".into(),
+        ..Default::default()
+    });
+    (dir, path, app)
+}
+
 fn demo_app() -> (
     tempfile::TempDir,
     std::path::PathBuf,
     Harness<'static, WeftApp>,
 ) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.weft");
-    weft::demo::write_demo(&path).unwrap();
-    let mut app = WeftApp::with_settings(Settings {
-        coder: "tester".into(),
-        ..Default::default()
-    });
+    let (dir, path, mut app) = demo_project();
     app.open_project(&path);
     assert!(app.error.is_none(), "{:?}", app.error);
-    let harness = Harness::builder()
-        .with_size(Vec2::new(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
-    (dir, path, harness)
+    (dir, path, harness(app))
 }
 
 fn segments_of(path: &std::path::Path, doc: &str, code: &str) -> Vec<CharRange> {
@@ -1144,9 +1158,7 @@ fn practice_mode_shows_agreed_missed_and_extra_with_the_libraries_figures() {
         ..Default::default()
     });
     app.open_project(&path);
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    let mut h = harness(app);
     h.run();
     assert_eq!(h.state().tab, weft::ui::app::Tab::Practice);
     // Blind: the expert's coding is nowhere to be seen.
@@ -1336,9 +1348,7 @@ fn codebook_parts_and_a_pinned_exemplar_survive_a_reopen() {
         ..Default::default()
     });
     app.open_project(&path);
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    let mut h = harness(app);
     h.run();
     click_code(&mut h, "Outcomes", false);
     assert_eq!(
@@ -1517,9 +1527,7 @@ fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload()
             coder: coder.into(),
             ..Default::default()
         });
-        Harness::builder()
-            .with_size(Vec2::new(1400.0, 900.0))
-            .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app)
+        harness(app)
     };
     // Ana opens it from File → Open team project…
     let mut ana = window("ana");
@@ -1654,14 +1662,8 @@ fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload()
 /// project read at once.
 #[test]
 fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.weft");
-    weft::demo::write_demo(&path).unwrap();
+    let (_dir, path, mut app) = demo_project();
     let fresh = Store::open(&path).unwrap().read().snapshot().unwrap();
-    let mut app = WeftApp::with_settings(Settings {
-        coder: "tester".into(),
-        ..Default::default()
-    });
     app.load_in_background_from = 0;
     app.open_project(&path);
     assert!(app.error.is_none(), "{:?}", app.error);
@@ -1682,9 +1684,7 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
     let tree = Store::open(&path).unwrap().read().code_tree().unwrap();
     assert!(tree.find_path("Outcomes").is_some(), "nothing written yet");
 
-    let mut h = Harness::builder()
-        .with_size(Vec2::new(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WeftApp| app.ui(ui), app);
+    let mut h = harness(app);
     for _ in 0..500 {
         if !h.state().project.as_ref().unwrap().is_loading() {
             break;
@@ -1716,4 +1716,77 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
     h.get_by_label_contains(&label).scroll_to_me();
     h.run();
     h.get_by_label_contains(&label);
+}
+
+/// One frame of the whole window on a plain context, as the window's main
+/// thread runs it: how long until egui is asked to draw again.
+fn frame_and_next_wake(ctx: &egui::Context, app: &mut WeftApp) -> std::time::Duration {
+    // The clock moves, so that animations (a scroll bar fading in) end.
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let input = egui::RawInput {
+        time: Some(
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_secs_f64(),
+        ),
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::pos2(0.0, 0.0),
+            egui::vec2(1400.0, 900.0),
+        )),
+        ..Default::default()
+    };
+    let mut out = ctx.run_ui(input, |ui| app.ui(ui));
+    out.textures_delta.clear();
+    app.run_commands(ctx);
+    out.viewport_output[&egui::ViewportId::ROOT].repaint_delay
+}
+
+/// An idle window asks for no frame at all once the log is copied back a
+/// second after opening; another connection's commit wakes it (its watcher
+/// looks at the file's data version on a thread of its own), and the next
+/// frame shows the change.
+#[test]
+fn an_idle_window_draws_nothing_until_another_connection_writes() {
+    let (_dir, path, mut app) = demo_project();
+    app.open_project(&path);
+    let ctx = egui::Context::default();
+    let first = frame_and_next_wake(&ctx, &mut app);
+    assert!(
+        first <= std::time::Duration::from_secs(1),
+        "woken for the copy back ({first:?})"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for _ in 0..3 {
+        frame_and_next_wake(&ctx, &mut app);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let idle = frame_and_next_wake(&ctx, &mut app);
+    assert_eq!(
+        idle,
+        std::time::Duration::MAX,
+        "an idle window asks for no frame: {:?}",
+        ctx.repaint_causes()
+    );
+    assert!(!ctx.has_requested_repaint());
+
+    let mut other = Store::open(&path).unwrap();
+    other
+        .change("Add code", |r| {
+            Ok(weft::edit::ops::add_code(r, None, "From a terminal", None, "")?.0)
+        })
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while !ctx.has_requested_repaint() && waited.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(ctx.has_requested_repaint(), "the commit woke the window");
+    frame_and_next_wake(&ctx, &mut app);
+    let p = app.project.as_ref().unwrap();
+    assert!(p.snap.codes.find_path("From a terminal").is_some());
+    assert!(
+        app.status.contains("changes made elsewhere"),
+        "{}",
+        app.status
+    );
 }

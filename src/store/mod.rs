@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod pg;
 mod read;
 pub(crate) mod sql;
+pub mod watch;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -297,6 +297,16 @@ impl WeftApp {
                 },
             ));
         }
+        if p.watcher.is_none() && p.store.server().is_none() {
+            // Another connection's commit wakes the window, so that an idle
+            // window draws nothing to find out.
+            let ctx = ctx.clone();
+            p.watcher = Some(crate::store::watch::Watcher::start(
+                p.store.reopener(),
+                std::time::Duration::from_millis(500),
+                move || ctx.request_repaint(),
+            ));
+        }
         match p.poll_loading() {
             Ok(true) => {
                 self.status = format!("Read the coding: {} segments", p.snap.segments.len());
@@ -340,7 +350,15 @@ impl WeftApp {
                 self.error = Some(e.to_string());
             }
         }
-        ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        // Woken again only for what is due: the copy back, a team project's
+        // look at who is working and at a ring that may have been lost, or
+        // the data version, when no watcher looks at it.
+        let due = !p.checkpointed
+            || p.store.server().is_some()
+            || !p.watcher.as_ref().is_some_and(|w| w.is_running());
+        if due {
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
     }
 
     fn remember(&mut self, path: &Path) {

@@ -10,6 +10,9 @@ use crate::store::Store;
 
 /// The open project and what the user has picked in it.
 pub struct OpenProject {
+    /// Wakes the window when another connection writes to the file (first,
+    /// so that it closes its connection before the store's).
+    pub watcher: Option<crate::store::watch::Watcher>,
     /// The project file.
     pub store: Store,
     /// Everything but the texts.
@@ -130,6 +133,7 @@ impl OpenProject {
             .transpose()?;
         let practice = store.read().practice()?;
         let mut p = OpenProject {
+            watcher: None,
             store,
             snap,
             view: None,
