@@ -355,3 +355,147 @@ impl ProjectSnapshot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+    }
+
+    fn document(id: i64) -> Document {
+        Document {
+            id: DocumentId(id),
+            guid: String::new(),
+            name: format!("D{id}"),
+            participant: Some(ParticipantId(id % 3)),
+            char_len: 1_000,
+            source_file: String::new(),
+            encoding: String::new(),
+            imported_at: String::new(),
+            memo: String::new(),
+        }
+    }
+
+    /// A segment on one of a few passages, so that many share one.
+    fn segment(id: i64, rng: &mut Rng) -> Segment {
+        let start = 10 * rng.below(6);
+        Segment {
+            id: SegmentId(id),
+            guid: format!("g{id}"),
+            document: DocumentId(1 + rng.below(6) as i64),
+            code: CodeId(1 + rng.below(4) as i64),
+            range: CharRange::new(start, start + 5 + 5 * rng.below(3)),
+            coder: CoderId(1),
+            created_at: String::new(),
+            memo: String::new(),
+            exemplar: false,
+        }
+    }
+
+    /// The snapshot loaded fresh with these segments.
+    fn fresh(documents: &[Document], segments: &[Segment]) -> ProjectSnapshot {
+        let mut s = ProjectSnapshot {
+            documents: documents.to_vec(),
+            segments: segments.to_vec(),
+            ..Default::default()
+        };
+        s.segments.sort_by_key(sort_key);
+        s.compute_stats();
+        s
+    }
+
+    /// Some ids of the segments, picked at random.
+    fn some(rng: &mut Rng, segments: &[Segment], n: usize) -> Vec<SegmentId> {
+        let mut ids: Vec<_> = (0..n)
+            .map(|_| segments[rng.below(segments.len())].id)
+            .collect();
+        ids.dedup();
+        ids
+    }
+
+    /// Segment edits, alone and in batches, few and many at a time, patch
+    /// the snapshot to what a fresh load of the same rows gives: the order,
+    /// the index by id, the counts and the coverage.
+    #[test]
+    fn patched_segments_equal_a_fresh_load() {
+        let mut rng = Rng(7);
+        let documents: Vec<_> = (1..=6).map(document).collect();
+        let mut rows: Vec<Segment> = (1..=300).map(|id| segment(id, &mut rng)).collect();
+        let mut snap = fresh(&documents, &rows);
+        let mut next_id = 301;
+        for round in 0..400 {
+            let mut parts = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let edit = match rng.below(6) {
+                    0 | 1 => {
+                        let n = if rng.below(4) == 0 {
+                            40
+                        } else {
+                            1 + rng.below(3)
+                        };
+                        let new: Vec<_> = (0..n)
+                            .map(|i| segment(next_id + i as i64, &mut rng))
+                            .collect();
+                        next_id += n as i64;
+                        rows.extend(new.iter().cloned());
+                        Edit::InsertSegments(new)
+                    }
+                    2 => {
+                        let n = if rng.below(4) == 0 {
+                            40
+                        } else {
+                            1 + rng.below(3)
+                        };
+                        let ids = some(&mut rng, &rows, n);
+                        rows.retain(|s| !ids.contains(&s.id));
+                        Edit::DeleteSegments(ids)
+                    }
+                    3 => {
+                        let n = 1 + rng.below(60);
+                        let ids = some(&mut rng, &rows, n);
+                        let to = CodeId(1 + rng.below(5) as i64);
+                        for s in rows.iter_mut().filter(|s| ids.contains(&s.id)) {
+                            s.code = to;
+                        }
+                        Edit::RecodeSegments {
+                            ids,
+                            from: CodeId(1),
+                            to,
+                        }
+                    }
+                    _ => {
+                        let at = rng.below(rows.len());
+                        let mut s = rows[at].clone();
+                        s.range = CharRange::new(s.range.start, s.range.end + 1 + rng.below(20));
+                        s.code = CodeId(1 + rng.below(4) as i64);
+                        rows[at] = s.clone();
+                        Edit::UpdateSegment(s)
+                    }
+                };
+                parts.push(edit);
+            }
+            let edit = if parts.len() == 1 {
+                parts.pop().unwrap()
+            } else {
+                Edit::Batch(parts)
+            };
+            snap.patch(&edit);
+            assert_eq!(snap, fresh(&documents, &rows), "round {round}: {edit:?}");
+            if rows.len() < 50 {
+                let more: Vec<_> = (0..200).map(|i| segment(next_id + i, &mut rng)).collect();
+                next_id += 200;
+                rows.extend(more.iter().cloned());
+                snap.patch(&Edit::InsertSegments(more));
+            }
+        }
+    }
+}
