@@ -47,6 +47,17 @@ fn demo_app() -> (
     (dir, path, harness(app))
 }
 
+/// The document the transcript view shows.
+fn shown(app: &WeftApp) -> weft::model::DocumentId {
+    app.project
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .document
+}
+
 fn segments_of(path: &std::path::Path, doc: &str, code: &str) -> Vec<CharRange> {
     let store = Store::open(path).unwrap();
     let r = store.read();
@@ -98,16 +109,7 @@ fn pick_a_document_select_text_and_apply_a_code_from_the_tree_then_undo_and_redo
             .as_ref()
             .unwrap()
             .snap
-            .document(
-                h.state()
-                    .project
-                    .as_ref()
-                    .unwrap()
-                    .view
-                    .as_ref()
-                    .unwrap()
-                    .document
-            )
+            .document(shown(h.state()))
             .unwrap()
             .name,
         "P03"
@@ -1679,6 +1681,18 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
         "Rename code".into(),
         Box::new(move |r| weft::edit::ops::rename_code(r, outcomes, "Changes")),
     ));
+    // A document asked for after the change waits too, so the two run in
+    // the order asked; one asked for alone is shown at once.
+    let second = fresh.documents[1].id;
+    app.queue
+        .push(weft::ui::app::Command::OpenDocument(second, None));
+    app.run_commands(&egui::Context::default());
+    assert_eq!(app.queue.len(), 2, "the change and what follows it wait");
+    let held = app.queue.remove(0);
+    app.run_commands(&egui::Context::default());
+    assert!(app.queue.is_empty(), "a document alone is shown at once");
+    assert_eq!(shown(&app), second);
+    app.queue.push(held);
     app.run_commands(&egui::Context::default());
     assert_eq!(app.queue.len(), 1, "the change waits for the coding");
     let tree = Store::open(&path).unwrap().read().code_tree().unwrap();

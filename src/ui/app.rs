@@ -319,6 +319,8 @@ impl WeftApp {
                     "{e}; the project was closed, and nothing in it changed"
                 ));
                 self.project = None;
+                // Held for this project: none of it can be made now.
+                self.queue.clear();
                 return;
             }
         }

@@ -112,17 +112,11 @@ pub fn commands_for_dropped(files: Vec<PathBuf>) -> Vec<Command> {
 
 impl Command {
     /// What can run while a large project's coding is still being read
-    /// ([`super::project::Loading`]): reading a transcript, and leaving
-    /// the project for another or for good. The rest wait for it.
+    /// ([`super::project::Loading`]): reading a transcript. The rest wait
+    /// for it, quitting and opening another project too, so that a change
+    /// asked for meanwhile is made, and made in this project.
     fn runs_while_loading(&self) -> bool {
-        matches!(
-            self,
-            Command::OpenDocument(..)
-                | Command::NewProject(_)
-                | Command::OpenProject(_)
-                | Command::OpenTeamProject { .. }
-                | Command::Quit
-        )
+        matches!(self, Command::OpenDocument(..))
     }
 }
 
@@ -130,12 +124,17 @@ impl WeftApp {
     /// Runs the queued commands. The window calls this after each frame; tests
     /// call it through [`WeftApp::ui`] too.
     pub fn run_commands(&mut self, ctx: &egui::Context) {
+        let mut holding = false;
         for command in std::mem::take(&mut self.queue) {
             if self.project.as_ref().is_some_and(|p| p.is_loading())
-                && !command.runs_while_loading()
+                && (holding || !command.runs_while_loading())
             {
                 // Run once the coding is in: changes are patched into the
-                // whole snapshot, and most commands read it.
+                // whole snapshot, and most commands read it. What comes
+                // after a held command waits too, so that everything runs
+                // in the order asked (a change before the document that
+                // was shown changes, or before another project opens).
+                holding = true;
                 self.queue.push(command);
                 continue;
             }
