@@ -108,6 +108,7 @@ pub fn with_expert(snap: &ProjectSnapshot, practice: &Practice) -> (ProjectSnaps
         .map(|c| (c.guid.as_str(), c.id))
         .collect();
     let mut next = snap.segments.iter().map(|s| s.id.0).max().unwrap_or(0) + 1;
+    let mut answers = Vec::with_capacity(practice.answers.len());
     for a in &practice.answers {
         let (Some(&document), Some(&code)) = (
             docs.get(a.document_guid.as_str()),
@@ -115,7 +116,7 @@ pub fn with_expert(snap: &ProjectSnapshot, practice: &Practice) -> (ProjectSnaps
         ) else {
             continue;
         };
-        out.segments.push(Segment {
+        answers.push(Segment {
             id: SegmentId(next),
             guid: String::new(),
             document,
@@ -128,8 +129,7 @@ pub fn with_expert(snap: &ProjectSnapshot, practice: &Practice) -> (ProjectSnaps
         });
         next += 1;
     }
-    out.segments
-        .sort_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
+    out.segments.insert_many(answers);
     out.compute_stats();
     (out, expert)
 }

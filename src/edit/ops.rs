@@ -267,18 +267,14 @@ pub fn merge_codes(r: &Reader<'_>, source: CodeId, target: CodeId) -> Result<Edi
     }
     let mut edits = Vec::new();
     let mut drop = Vec::new();
-    // The target's segments, read once rather than looked up per segment.
-    let at_target: HashSet<(DocumentId, CharRange, CoderId)> = r
-        .segments_of_code(target)?
-        .into_iter()
-        .map(|s| (s.document, s.range, s.coder))
-        .collect();
+    // A segment whose passage the target already codes (same coder) goes;
+    // the others move.
     let mut moving = Vec::new();
-    for s in r.segments_of_code(source)? {
-        if at_target.contains(&(s.document, s.range, s.coder)) {
-            drop.push(s.id);
+    for (id, coded) in r.segments_also_coded(source, target)? {
+        if coded {
+            drop.push(id);
         } else {
-            moving.push(s.id);
+            moving.push(id);
         }
     }
     if !moving.is_empty() {

@@ -15,22 +15,15 @@ use std::collections::{HashMap, HashSet};
 use super::Edit;
 use crate::model::*;
 
-/// Up to this many segments are put in place (or taken out) one by one;
-/// more are appended and the list sorted once.
+/// Up to this many segments are put in place one by one; more are added to
+/// their documents' lists, each sorted once.
 const FEW: usize = 32;
-
-/// The order of `ProjectSnapshot::segments`.
-fn sort_key(s: &Segment) -> (DocumentId, usize, usize, CodeId, SegmentId) {
-    (s.document, s.range.start, s.range.end, s.code, s.id)
-}
 
 /// What a patch touched, so that only those derived counts are recomputed.
 #[derive(Default)]
 struct Touched {
     codes: HashSet<CodeId>,
     documents: HashSet<DocumentId>,
-    /// Segments were inserted or their sort key changed: sort again.
-    resort_segments: bool,
     /// Each document's participant, built when first needed and dropped when
     /// documents change.
     participant_of: Option<HashMap<DocumentId, Option<ParticipantId>>>,
@@ -78,10 +71,6 @@ impl ProjectSnapshot {
     pub fn patch(&mut self, edit: &Edit) -> HashSet<CodeId> {
         let mut touched = Touched::default();
         self.patch_rows(edit, &mut touched);
-        if touched.resort_segments {
-            // Nearly sorted already: the sort runs in about linear time.
-            self.segments.sort_by_key(sort_key);
-        }
         self.recompute(&touched);
         touched.codes
     }
@@ -116,11 +105,7 @@ impl ProjectSnapshot {
                     .find(|d| d.id == doc.id)
                     .is_some_and(|d| d.participant != doc.participant);
                 let mine: Vec<Segment> = if moved {
-                    self.segments
-                        .iter()
-                        .filter(|s| s.document == doc.id)
-                        .cloned()
-                        .collect()
+                    self.segments_of(doc.id).to_vec()
                 } else {
                     Vec::new()
                 };
@@ -211,111 +196,43 @@ impl ProjectSnapshot {
             Edit::InsertSegments(segs) => {
                 for s in segs {
                     self.count(s, false, t);
-                    self.segment_document.insert(s.id, s.document);
                 }
                 if segs.len() > FEW {
-                    // Sorted at once, not at the end, so that the list stays
-                    // grouped by document and later parts of the patch find
-                    // segments through `segment_document` (the two sorted
-                    // runs are merged in about linear time).
-                    self.segments.extend(segs.iter().cloned());
-                    self.segments.sort_by_key(sort_key);
+                    // Each touched document's list sorted once.
+                    self.segments.insert_many(segs.iter().cloned());
                 } else {
-                    // A few new rows go straight to their place (one move
-                    // of the tail each) instead of sorting the whole list.
+                    // A few new rows go straight to their place.
                     for s in segs {
-                        let key = sort_key(s);
-                        let at = self.segments.partition_point(|x| sort_key(x) < key);
-                        self.segments.insert(at, s.clone());
-                    }
-                }
-            }
-            Edit::DeleteSegments(ids) if ids.len() <= FEW => {
-                for id in ids {
-                    if let Some(at) = self.segment_position(*id) {
-                        let s = self.segments.remove(at);
-                        self.segment_document.remove(id);
-                        self.count(&s, true, t);
+                        self.segments.insert(s.clone());
                     }
                 }
             }
             Edit::DeleteSegments(ids) => {
-                let mut at: Vec<usize> = ids
-                    .iter()
-                    .filter_map(|id| self.segment_position(*id))
-                    .collect();
-                at.sort_unstable();
-                at.dedup();
-                let mut next = at.into_iter().peekable();
-                let mut i = 0;
-                let mut removed = Vec::new();
-                self.segments.retain(|s| {
-                    let gone = next.next_if_eq(&i).is_some();
-                    if gone {
-                        removed.push(s.clone());
-                    }
-                    i += 1;
-                    !gone
-                });
-                for s in &removed {
-                    self.segment_document.remove(&s.id);
-                    self.count(s, true, t);
+                for s in self.segments.remove_many(ids) {
+                    self.count(&s, true, t);
                 }
             }
             Edit::UpdateSegment(seg) => {
-                // Updated in place, found among its document's segments;
-                // the list is sorted again at the end.
-                if let Some(i) = self.segment_position(seg.id) {
-                    let old = std::mem::replace(&mut self.segments[i], seg.clone());
-                    self.segment_document.insert(seg.id, seg.document);
+                // Taken out of its place and put in again, which may be in
+                // another document's list.
+                if let Some(old) = self.segments.remove(seg.id) {
                     self.count(&old, true, t);
                     self.count(seg, false, t);
-                    if old.document != seg.document {
-                        // Kept grouped by document (see InsertSegments).
-                        self.segments.sort_by_key(sort_key);
-                    }
+                    self.segments.insert(seg.clone());
                 }
-                t.resort_segments = true;
             }
             Edit::RecodeSegments { ids, from: _, to } => {
-                let mut moved = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Some(i) = self.segment_position(*id) {
-                        moved.push(i);
-                    }
-                }
-                for &i in &moved {
-                    let old = self.segments[i].clone();
-                    self.segments[i].code = *to;
-                    self.count(&old, true, t);
-                    let new = self.segments[i].clone();
-                    self.count(&new, false, t);
-                }
                 // A new code moves a segment only among those on the same
                 // passage, so only those few are sorted again.
-                for i in moved {
-                    self.sort_passage_at(i);
+                for old in self.segments.recode(ids, *to) {
+                    self.count(&old, true, t);
+                    let new = Segment { code: *to, ..old };
+                    self.count(&new, false, t);
                 }
             }
             // Cell summaries and reconcile decisions are not part of the snapshot.
             Edit::SetSummary { .. } | Edit::SetDecision { .. } | Edit::SetPractice(_) => {}
         }
-    }
-
-    /// Sorts the segments on the same passage (document, start and end) as
-    /// the one at `i`.
-    fn sort_passage_at(&mut self, i: usize) {
-        let passage = |s: &Segment| (s.document, s.range);
-        let here = passage(&self.segments[i]);
-        let mut from = i;
-        while from > 0 && passage(&self.segments[from - 1]) == here {
-            from -= 1;
-        }
-        let mut to = i + 1;
-        while to < self.segments.len() && passage(&self.segments[to]) == here {
-            to += 1;
-        }
-        self.segments[from..to].sort_by_key(sort_key);
     }
 
     fn sort_attributes(&mut self) {
@@ -405,10 +322,9 @@ mod tests {
     fn fresh(documents: &[Document], segments: &[Segment]) -> ProjectSnapshot {
         let mut s = ProjectSnapshot {
             documents: documents.to_vec(),
-            segments: segments.to_vec(),
+            segments: segments.to_vec().into(),
             ..Default::default()
         };
-        s.segments.sort_by_key(sort_key);
         s.compute_stats();
         s
     }

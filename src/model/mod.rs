@@ -6,9 +6,11 @@
 
 mod codes;
 mod parts;
+mod segments;
 mod snapshot;
 pub use codes::{CodeTree, MAX_CODE_DEPTH, PATH_SEPARATOR, split_path};
 pub use parts::{CodeParts, exemplars_to_pin};
+pub use segments::{Segments, segment_order};
 pub use snapshot::{CodeStats, ProjectSnapshot, covered_chars};
 
 use serde::{Deserialize, Serialize};

@@ -34,8 +34,9 @@ pub struct ProjectSnapshot {
     pub codes: CodeTree,
     /// Coders, sorted by name.
     pub coders: Vec<Coder>,
-    /// All segments, sorted by document, start, end and code.
-    pub segments: Vec<Segment>,
+    /// All segments, a sorted list per document (walked in the order of
+    /// document, start, end, code and id), found by id through an index.
+    pub segments: Segments,
     /// Use of each code.
     pub code_stats: HashMap<CodeId, CodeStats>,
     /// Code points of each document covered by at least one segment.
@@ -43,10 +44,6 @@ pub struct ProjectSnapshot {
     /// For each code, how many of its segments each participant has: kept so
     /// that a change updates a code's participant count without a scan.
     pub code_people: HashMap<CodeId, HashMap<ParticipantId, usize>>,
-    /// Each segment's document, so a segment is found by id among its
-    /// document's few instead of by a scan of them all
-    /// ([`ProjectSnapshot::segment`]).
-    pub segment_document: HashMap<SegmentId, DocumentId>,
 }
 
 impl ProjectSnapshot {
@@ -70,31 +67,16 @@ impl ProjectSnapshot {
         }
         self.code_stats = stats;
         self.code_people = people;
-        self.segment_document = self.segments.iter().map(|s| (s.id, s.document)).collect();
         self.coded_chars = self
             .segments
-            .chunk_by(|a, b| a.document == b.document)
-            .map(|segs| (segs[0].document, covered_chars(segs)))
+            .by_document()
+            .map(|(doc, segs)| (doc, covered_chars(segs)))
             .collect();
     }
 
-    /// Where the segment with this id sits in `segments`: found among its
-    /// document's segments through [`ProjectSnapshot::segment_document`],
-    /// and by a scan only while a patch has the list out of order.
-    pub fn segment_position(&self, id: SegmentId) -> Option<usize> {
-        let doc = *self.segment_document.get(&id)?;
-        let start = self.segments.partition_point(|s| s.document < doc);
-        let end = self.segments.partition_point(|s| s.document <= doc);
-        let near = self.segments.get(start..end).unwrap_or_default();
-        match near.iter().position(|s| s.id == id) {
-            Some(at) => Some(start + at),
-            None => self.segments.iter().position(|s| s.id == id),
-        }
-    }
-
-    /// The segment with this id.
+    /// The segment with this id, found among its document's few.
     pub fn segment(&self, id: SegmentId) -> Option<&Segment> {
-        self.segment_position(id).map(|at| &self.segments[at])
+        self.segments.get(id)
     }
 
     /// The document with this id.
@@ -152,9 +134,7 @@ impl ProjectSnapshot {
 
     /// A document's segments (sorted by start).
     pub fn segments_of(&self, doc: DocumentId) -> &[Segment] {
-        let start = self.segments.partition_point(|s| s.document < doc);
-        let end = self.segments.partition_point(|s| s.document <= doc);
-        &self.segments[start..end]
+        self.segments.of(doc)
     }
 }
 
@@ -178,21 +158,8 @@ pub fn covered_chars(segments: &[Segment]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::segments::tests::seg;
     use super::*;
-
-    fn seg(id: i64, doc: i64, code: i64, start: usize, end: usize) -> Segment {
-        Segment {
-            id: SegmentId(id),
-            guid: String::new(),
-            document: DocumentId(doc),
-            code: CodeId(code),
-            range: CharRange::new(start, end),
-            coder: CoderId(1),
-            created_at: String::new(),
-            memo: String::new(),
-            exemplar: false,
-        }
-    }
 
     #[test]
     fn stats_count_segments_people_and_coverage() {
@@ -215,7 +182,8 @@ mod tests {
                 seg(3, 1, 7, 50, 60),
                 seg(4, 2, 7, 0, 5),
                 seg(5, 3, 7, 0, 5),
-            ],
+            ]
+            .into(),
             ..Default::default()
         };
         s.compute_stats();

@@ -192,8 +192,6 @@ pub fn codebook(r: &Reader<'_>, opts: Options) -> Result<Report> {
     let snap = r.snapshot()?;
     let names = Names::new(&snap, opts);
     let exemplars = r.exemplars()?;
-    let segment_doc: HashMap<SegmentId, DocumentId> =
-        snap.segments.iter().map(|s| (s.id, s.document)).collect();
     let mut blocks = Vec::new();
     let order = snap.codes.in_tree_order();
     for &id in &order {
@@ -227,9 +225,10 @@ pub fn codebook(r: &Reader<'_>, opts: Options) -> Result<Report> {
             stats.segments, stats.participants
         )));
         for (seg, text) in exemplars.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-            let source = segment_doc
-                .get(seg)
-                .map(|d| names.source(*d))
+            let source = snap
+                .segments
+                .document_of(*seg)
+                .map(|d| names.source(d))
                 .unwrap_or_default();
             blocks.push(Block::Quote {
                 text: text.clone(),
@@ -285,8 +284,6 @@ pub fn matrix(r: &Reader<'_>, what: &MatrixReport, opts: Options) -> Result<Repo
     };
     let labels = column_labels(&snap, &m, &what.spec, &names);
     let summaries = r.summaries()?;
-    let segment_doc: HashMap<SegmentId, DocumentId> =
-        snap.segments.iter().map(|s| (s.id, s.document)).collect();
 
     let mut header = vec![first_header(&m).to_string()];
     header.extend(labels.iter().cloned());
@@ -372,9 +369,10 @@ pub fn matrix(r: &Reader<'_>, what: &MatrixReport, opts: Options) -> Result<Repo
                 if let Some(text) = quotes.get(seg) {
                     blocks.push(Block::Quote {
                         text: text.clone(),
-                        source: segment_doc
-                            .get(seg)
-                            .map(|d| names.source(*d))
+                        source: snap
+                            .segments
+                            .document_of(*seg)
+                            .map(|d| names.source(d))
                             .unwrap_or_default(),
                     });
                 }

@@ -528,6 +528,12 @@ impl Store {
         // Deleted rows are overwritten with zeros, so a transcript removed
         // (withdrawn consent, an undone import) does not linger in the file.
         conn.pragma_update(None, "secure_delete", true)?;
+        // Temporary tables, sorts and statement journals in memory, not in
+        // files: a statement that changes many rows (merging a code of
+        // thousands of segments) keeps the pages it may have to roll back
+        // without writing them out, and no copy of a transcript's pages
+        // lands in a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         // A page cache big enough that one large change (merging a code of
         // thousands of segments, importing hundreds of transcripts) is not
         // spilled to the file half-way: 32 MiB at most, taken as used.

@@ -112,6 +112,15 @@ impl<'c> Reader<'c> {
         Ok(self.db.value::<i64>("SELECT count(*) FROM segment", p![])? as usize)
     }
 
+    /// How many segments the project holds, counted no further than
+    /// `limit` (a count of them all walks an index).
+    pub fn segment_count_up_to(&self, limit: usize) -> Result<usize> {
+        Ok(self.db.value::<i64>(
+            "SELECT count(*) FROM (SELECT 1 FROM segment LIMIT ?1)",
+            p![limit as i64],
+        )? as usize)
+    }
+
     /// How many of each thing the project holds.
     pub fn counts(&self) -> Result<Counts> {
         let n = |table: &str| -> Result<usize> {
@@ -410,16 +419,21 @@ impl<'c> Reader<'c> {
 
     /// All segments, sorted by document, start, end and code.
     pub fn segments(&self) -> Result<Vec<Segment>> {
-        // Read in the table's own order and sorted here: SQLite's ORDER BY
-        // walks `segment_once` and looks each row up from there, which
-        // takes about twice as long on a project of 100,000 segments.
-        let mut all = self.list(
+        let mut all = self.segments_unordered()?;
+        all.sort_unstable_by_key(crate::model::segment_order);
+        Ok(all)
+    }
+
+    /// All segments in the table's own order: SQLite's ORDER BY walks
+    /// `segment_once` and looks each row up from there, which takes about
+    /// twice as long on a project of 100,000 segments as reading them as
+    /// they lie and sorting them in memory.
+    fn segments_unordered(&self) -> Result<Vec<Segment>> {
+        self.list(
             &format!("SELECT {SEGMENT_COLUMNS} FROM segment"),
             p![],
             segment_row,
-        )?;
-        all.sort_unstable_by_key(|s| (s.document, s.range.start, s.range.end, s.code, s.id));
-        Ok(all)
+        )
     }
 
     /// A document's segments, sorted by start, end and code.
@@ -443,6 +457,27 @@ impl<'c> Reader<'c> {
             ),
             p![code.0],
             segment_row,
+        )
+    }
+
+    /// A code's own segments' ids, each with whether `other` already codes
+    /// the same passage by the same coder: what merging the code into
+    /// `other` moves and what it drops. Each is looked up in the
+    /// `segment_once` index, so `other`'s segments are never all read.
+    pub fn segments_also_coded(
+        &self,
+        code: CodeId,
+        other: CodeId,
+    ) -> Result<Vec<(SegmentId, bool)>> {
+        self.list(
+            "SELECT s.id, CASE WHEN EXISTS (
+                 SELECT 1 FROM segment t
+                 WHERE t.document_id = s.document_id AND t.code_id = ?2
+                   AND t.start = s.start AND t.\"end\" = s.\"end\" AND t.coder_id = s.coder_id
+             ) THEN 1 ELSE 0 END
+             FROM segment s WHERE s.code_id = ?1 ORDER BY s.id",
+            p![code.0, other.0],
+            |r| Ok((SegmentId(r.get(0)?), r.get::<i64>(1)? == 1)),
         )
     }
 
@@ -680,14 +715,21 @@ impl<'c> Reader<'c> {
     /// or one code's, sorted by document, start, end, code: for counting and
     /// for exports that show none of those.
     pub fn segment_ranges(&self, code: Option<CodeId>) -> Result<Vec<Segment>> {
+        let mut all = self.segment_ranges_unordered(code)?;
+        all.sort_unstable_by_key(crate::model::segment_order);
+        Ok(all)
+    }
+
+    /// [`Reader::segment_ranges`] in the table's own order (see
+    /// [`Reader::segments_unordered`]).
+    fn segment_ranges_unordered(&self, code: Option<CodeId>) -> Result<Vec<Segment>> {
         let (filter, params) = match code {
             Some(c) => ("WHERE code_id = ?1", vec![super::sql::P::Int(c.0)]),
             None => ("", vec![]),
         };
         self.list(
             &format!(
-                "SELECT id, document_id, code_id, start, \"end\", coder_id FROM segment {filter}
-                 ORDER BY document_id, start, \"end\", code_id, id"
+                "SELECT id, document_id, code_id, start, \"end\", coder_id FROM segment {filter}"
             ),
             &params,
             |r| {
@@ -715,7 +757,7 @@ impl<'c> Reader<'c> {
 
     fn snapshot_for_counting_now(&self) -> Result<ProjectSnapshot> {
         let mut s = self.snapshot_without_segments()?;
-        s.segments = self.segment_ranges(None)?;
+        s.segments = self.segment_ranges_unordered(None)?.into();
         s.compute_stats();
         Ok(s)
     }
@@ -724,7 +766,7 @@ impl<'c> Reader<'c> {
     pub fn snapshot(&self) -> Result<ProjectSnapshot> {
         self.at_one_moment(|| {
             let mut s = self.snapshot_without_segments()?;
-            s.segments = self.segments()?;
+            s.segments = self.segments_unordered()?.into();
             s.compute_stats();
             Ok(s)
         })

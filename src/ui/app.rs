@@ -595,9 +595,7 @@ impl WeftApp {
                 TranscriptAction::EditSegmentMemo(s) => {
                     let memo = p
                         .snap
-                        .segments
-                        .iter()
-                        .find(|x| x.id == s)
+                        .segment(s)
                         .map(|x| x.memo.clone())
                         .unwrap_or_default();
                     self.dialog = Some(Dialog::SegmentMemo {

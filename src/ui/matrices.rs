@@ -554,14 +554,13 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
         .is_none_or(|(k, _)| *k != (version, r, c))
     {
         let cell = &m.cells[r][c];
-        // Looked up through an index: a cell can hold thousands of segments.
-        let by_id: std::collections::HashMap<SegmentId, &crate::model::Segment> =
-            p.snap.segments.iter().map(|s| (s.id, s)).collect();
+        // Each found through the snapshot's index: a cell can hold
+        // thousands of segments.
         let list = cell
             .segments
             .iter()
             .filter_map(|id| {
-                let s = by_id.get(id)?;
+                let s = p.snap.segment(*id)?;
                 let d = p.snap.document(s.document)?;
                 let who = d
                     .participant
