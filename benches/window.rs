@@ -141,7 +141,7 @@ fn main() {
     let mut opens = Vec::new();
     let mut loaded = Vec::new();
     let mut app = WeftApp::with_settings(Settings::default());
-    for _ in 0..5 {
+    for _ in 0..9 {
         app = WeftApp::with_settings(Settings {
             coder: "bench".into(),
             ..Default::default()
@@ -164,7 +164,7 @@ fn main() {
         "open the project until its coding is in (frames drawn meanwhile): {}",
         ms(median(loaded))
     );
-    // The peak resident set so far: the corpus built, then opened five times.
+    // The peak resident set so far: the corpus built, then opened nine times.
     if let Some(line) = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(String::from))

@@ -9,7 +9,7 @@ use egui_kittest::kittest::Queryable;
 use weft::model::CharRange;
 use weft::store::Store;
 use weft::ui::WeftApp;
-use weft::ui::app::Settings;
+use weft::ui::app::{Settings, Tab};
 
 mod common;
 
@@ -1675,6 +1675,11 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
     assert_eq!(p.snap.documents, fresh.documents);
     assert_eq!(p.snap.codes, fresh.codes);
     assert!(p.view.is_some(), "the first document is shown at once");
+    assert!(!fresh.values.is_empty());
+    assert!(
+        p.snap.values.is_empty(),
+        "the values come in with the coding"
+    );
 
     let outcomes = fresh.codes.find_path("Outcomes").unwrap();
     app.queue.push(weft::ui::app::Command::Change(
@@ -1698,6 +1703,15 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
     let tree = Store::open(&path).unwrap().read().code_tree().unwrap();
     assert!(tree.find_path("Outcomes").is_some(), "nothing written yet");
 
+    // The participants' grid waits for their values, which come with the
+    // coding: its first frame says so (the reading starts as it ends).
+    app.tab = Tab::Participants;
+    let texts = first_frame_texts(&mut app);
+    assert!(
+        texts.iter().any(|t| t.starts_with("Reading the coding")),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t == "Age (number)"), "no grid yet");
     let mut h = harness(app);
     for _ in 0..500 {
         if !h.state().project.as_ref().unwrap().is_loading() {
@@ -1706,6 +1720,7 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
         std::thread::sleep(std::time::Duration::from_millis(10));
         h.run();
     }
+    h.state_mut().tab = Tab::Coding;
     h.run();
     let app = h.state();
     assert!(app.error.is_none(), "{:?}", app.error);
@@ -1732,25 +1747,45 @@ fn a_large_projects_coding_comes_in_behind_the_first_frame_and_changes_wait_for_
     h.get_by_label_contains(&label);
 }
 
-/// One frame of the whole window on a plain context, as the window's main
-/// thread runs it: how long until egui is asked to draw again.
-fn frame_and_next_wake(ctx: &egui::Context, app: &mut WeftApp) -> std::time::Duration {
-    // The clock moves, so that animations (a scroll bar fading in) end.
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let input = egui::RawInput {
-        time: Some(
-            START
-                .get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64(),
-        ),
+/// A frame's input for a window of 1400 × 900 points, at `time` if given.
+fn window_input(time: Option<f64>) -> egui::RawInput {
+    egui::RawInput {
+        time,
         screen_rect: Some(egui::Rect::from_min_size(
             egui::pos2(0.0, 0.0),
             egui::vec2(1400.0, 900.0),
         )),
         ..Default::default()
-    };
-    let mut out = ctx.run_ui(input, |ui| app.ui(ui));
+    }
+}
+
+/// The labels and texts of one frame of the whole window, drawn on a plain
+/// context (a harness draws several frames at once).
+fn first_frame_texts(app: &mut WeftApp) -> Vec<String> {
+    let ctx = egui::Context::default();
+    ctx.enable_accesskit();
+    let mut out = ctx.run_ui(window_input(None), |ui| app.ui(ui));
+    out.textures_delta.clear();
+    let update = out
+        .platform_output
+        .accesskit_update
+        .expect("accesskit is on");
+    update
+        .nodes
+        .iter()
+        .flat_map(|(_, n)| [n.label(), n.value()])
+        .flatten()
+        .map(String::from)
+        .collect()
+}
+
+/// One frame of the whole window on a plain context, as the window's main
+/// thread runs it: how long until egui is asked to draw again.
+fn frame_and_next_wake(ctx: &egui::Context, app: &mut WeftApp) -> std::time::Duration {
+    // The clock moves, so that animations (a scroll bar fading in) end.
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let now = START.get_or_init(std::time::Instant::now).elapsed();
+    let mut out = ctx.run_ui(window_input(Some(now.as_secs_f64())), |ui| app.ui(ui));
     out.textures_delta.clear();
     app.run_commands(ctx);
     out.viewport_output[&egui::ViewportId::ROOT].repaint_delay

@@ -403,13 +403,14 @@ impl Store {
         })
     }
 
-    /// [`Store::snapshot_at`] without the segments and the counts made from
-    /// them, for a window that reads those on another connection
-    /// ([`Reader::snapshot`]) while it already shows the rest.
-    pub fn snapshot_without_segments_at(&mut self) -> Result<(crate::model::ProjectSnapshot, i64)> {
+    /// [`Store::snapshot_at`] without the segments (and the counts made
+    /// from them) and the participants' attribute values, for a window that
+    /// reads the whole snapshot on another connection ([`Reader::snapshot`])
+    /// while it already shows the documents, the codes and a transcript.
+    pub fn snapshot_to_start_at(&mut self) -> Result<(crate::model::ProjectSnapshot, i64)> {
         self.retrying(|store| {
             let r = store.read();
-            r.at_one_moment(|| Ok((r.snapshot_without_segments()?, store.data_version()?)))
+            r.at_one_moment(|| Ok((r.snapshot_without_segments(false)?, store.data_version()?)))
         })
     }
 

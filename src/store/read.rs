@@ -177,13 +177,18 @@ impl<'c> Reader<'c> {
         self.db.value(&sql, p![table])
     }
 
-    /// All documents, sorted by name.
+    /// All documents, sorted by name (byte by byte, on either backend).
     pub fn documents(&self) -> Result<Vec<Document>> {
-        self.list(
-            &format!("SELECT {DOCUMENT_COLUMNS} FROM document ORDER BY name"),
+        // Sorted here rather than by ORDER BY, which walks the name index
+        // and looks up each row from it (also, a server's collation may
+        // order names otherwise than a file).
+        let mut all = self.list(
+            &format!("SELECT {DOCUMENT_COLUMNS} FROM document"),
             p![],
             document_row,
-        )
+        )?;
+        all.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
     }
 
     /// The document with this id.
@@ -289,19 +294,17 @@ impl<'c> Reader<'c> {
         }))
     }
 
-    /// All participants, sorted by name.
+    /// All participants, sorted by name (as [`Reader::documents`]).
     pub fn participants(&self) -> Result<Vec<Participant>> {
-        self.list(
-            "SELECT id, guid, name FROM participant ORDER BY name",
-            p![],
-            |r| {
-                Ok(Participant {
-                    id: ParticipantId(r.get(0)?),
-                    guid: r.get(1)?,
-                    name: r.get(2)?,
-                })
-            },
-        )
+        let mut all = self.list("SELECT id, guid, name FROM participant", p![], |r| {
+            Ok(Participant {
+                id: ParticipantId(r.get(0)?),
+                guid: r.get(1)?,
+                name: r.get(2)?,
+            })
+        })?;
+        all.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
     }
 
     /// The participant with this name.
@@ -756,7 +759,7 @@ impl<'c> Reader<'c> {
     }
 
     fn snapshot_for_counting_now(&self) -> Result<ProjectSnapshot> {
-        let mut s = self.snapshot_without_segments()?;
+        let mut s = self.snapshot_without_segments(true)?;
         s.segments = self.segment_ranges_unordered(None)?.into();
         s.compute_stats();
         Ok(s)
@@ -765,7 +768,7 @@ impl<'c> Reader<'c> {
     /// Everything but the transcripts' text, with derived counts.
     pub fn snapshot(&self) -> Result<ProjectSnapshot> {
         self.at_one_moment(|| {
-            let mut s = self.snapshot_without_segments()?;
+            let mut s = self.snapshot_without_segments(true)?;
             s.segments = self.segments_unordered()?.into();
             s.compute_stats();
             Ok(s)
@@ -785,9 +788,10 @@ impl<'c> Reader<'c> {
         Ok(value)
     }
 
-    /// Everything [`Reader::snapshot`] reads but the segments: the counts
-    /// made from them are empty.
-    pub(crate) fn snapshot_without_segments(&self) -> Result<ProjectSnapshot> {
+    /// Everything [`Reader::snapshot`] reads but the segments (the counts
+    /// made from them are empty) and, unless `values`, the participants'
+    /// attribute values.
+    pub(crate) fn snapshot_without_segments(&self, values: bool) -> Result<ProjectSnapshot> {
         let (name, memo) = self.project()?;
         let s = ProjectSnapshot {
             name,
@@ -795,11 +799,14 @@ impl<'c> Reader<'c> {
             documents: self.documents()?,
             participants: self.participants()?,
             attributes: self.attributes()?,
-            values: self
-                .attribute_values()?
-                .into_iter()
-                .map(|v| ((v.participant, v.attribute), v.value))
-                .collect(),
+            values: if values {
+                self.attribute_values()?
+                    .into_iter()
+                    .map(|v| ((v.participant, v.attribute), v.value))
+                    .collect()
+            } else {
+                HashMap::new()
+            },
             codes: self.code_tree()?,
             coders: self.coders()?,
             ..Default::default()

@@ -309,18 +309,14 @@ impl WeftApp {
         }
         match p.poll_loading() {
             Ok(true) => {
-                self.status = format!("Read the coding: {} segments", p.snap.segments.len());
+                self.status = format!(
+                    "Read the coding: {} segments",
+                    super::widgets::thousands(p.snap.segments.len())
+                );
             }
             Ok(false) => {}
             Err(e) => {
-                // Nothing was changed, but the window cannot show the
-                // project without its coding.
-                self.error = Some(format!(
-                    "{e}; the project was closed, and nothing in it changed"
-                ));
-                self.project = None;
-                // Held for this project: none of it can be made now.
-                self.queue.clear();
+                self.reading_failed(e);
                 return;
             }
         }
@@ -524,6 +520,23 @@ impl WeftApp {
         super::dialogs::dialogs_ui(self, &ctx);
         self.error_ui(&ctx);
         self.run_commands(&ctx);
+        // A large project's coding is read from the end of its first frame
+        // on (see OpenProject::open).
+        if let Some(Err(e)) = self.project.as_mut().map(OpenProject::start_loading) {
+            self.reading_failed(e);
+        }
+    }
+
+    /// Reading a large project's coding failed: the project is closed.
+    fn reading_failed(&mut self, e: crate::Error) {
+        // Nothing was changed, but the window cannot show the project
+        // without its coding.
+        self.error = Some(format!(
+            "{e}; the project was closed, and nothing in it changed"
+        ));
+        self.project = None;
+        // Held for this project: none of it can be made now.
+        self.queue.clear();
     }
 
     fn coding_ui(&mut self, ui: &mut Ui) {

@@ -14,8 +14,8 @@ pub struct DocumentRow {
     id: crate::model::DocumentId,
     name: String,
     label: String,
-    /// The participant's attributes, one per line ("" when none).
-    hover: String,
+    /// The document's participant, whose attributes its hover lists.
+    participant: Option<crate::model::ParticipantId>,
     /// Characters in the document, for its coverage.
     chars: usize,
 }
@@ -27,7 +27,21 @@ pub struct DocumentRows {
     rows: Vec<DocumentRow>,
 }
 
+/// A participant's attributes that have a value, with it.
+fn attribute_values(
+    snap: &crate::model::ProjectSnapshot,
+    participant: crate::model::ParticipantId,
+) -> impl Iterator<Item = (&str, &str)> {
+    snap.attributes
+        .iter()
+        .map(move |a| (a.name.as_str(), snap.value(participant, a.id)))
+        .filter(|(_, v)| !v.is_empty())
+}
+
 impl DocumentRows {
+    /// The rows. Each participant's attributes are written out only to
+    /// match a filter (and for a row's hover, when it is hovered), so a
+    /// project of thousands of documents opens without formatting them all.
     fn build(snap: &crate::model::ProjectSnapshot, key: (u64, String)) -> Self {
         let filter = &key.1;
         let participants: std::collections::HashMap<_, _> =
@@ -37,25 +51,16 @@ impl DocumentRows {
             .iter()
             .filter_map(|d| {
                 let participant = d.participant.and_then(|id| participants.get(&id));
-                let attrs: Vec<String> = match d.participant {
-                    Some(pid) => snap
-                        .attributes
-                        .iter()
-                        .map(|a| (a, snap.value(pid, a.id)))
-                        .filter(|(_, v)| !v.is_empty())
-                        .map(|(a, v)| format!("{}: {v}", a.name))
-                        .collect(),
-                    None => Vec::new(),
-                };
-                let hay = format!(
-                    "{} {} {}",
-                    d.name,
-                    participant.map_or("", |p| &p.name),
-                    attrs.join(" ")
-                )
-                .to_lowercase();
-                if !filter.is_empty() && !hay.contains(filter.as_str()) {
-                    return None;
+                if !filter.is_empty() {
+                    let mut hay = format!("{} {}", d.name, participant.map_or("", |p| &p.name));
+                    if let Some(pid) = d.participant {
+                        for (name, value) in attribute_values(snap, pid) {
+                            hay.push_str(&format!(" {name}: {value}"));
+                        }
+                    }
+                    if !hay.to_lowercase().contains(filter.as_str()) {
+                        return None;
+                    }
                 }
                 let label = match participant {
                     Some(pp) if pp.name != d.name => format!("{} ({})", d.name, pp.name),
@@ -66,7 +71,7 @@ impl DocumentRows {
                     id: d.id,
                     name: d.name.clone(),
                     label,
-                    hover: attrs.join("\n"),
+                    participant: d.participant,
                 })
             })
             .collect();
@@ -109,10 +114,18 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
                 let coverage = p.snap.coverage_of(row.id, row.chars);
                 ui.horizontal(|ui| {
                     let resp = ui.selectable_label(current == Some(row.id), row.label.as_str());
-                    let resp = if row.hover.is_empty() {
-                        resp
-                    } else {
-                        resp.on_hover_text(row.hover.as_str())
+                    let hover = row
+                        .participant
+                        .filter(|pid| attribute_values(&p.snap, *pid).next().is_some());
+                    let resp = match hover {
+                        // Written out only while it shows.
+                        Some(pid) => resp.on_hover_ui(|ui| {
+                            let lines: Vec<String> = attribute_values(&p.snap, pid)
+                                .map(|(name, value)| format!("{name}: {value}"))
+                                .collect();
+                            ui.label(lines.join("\n"));
+                        }),
+                        None => resp,
                     };
                     if resp.clicked() {
                         open = Some(row.id);

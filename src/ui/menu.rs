@@ -6,6 +6,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, Ui};
 
 use super::app::*;
 use super::dialogs::{Dialog, PathPurpose};
+use super::widgets::thousands;
 use crate::analysis::search;
 
 /// User actions that have a menu entry and maybe a shortcut.
@@ -422,19 +423,23 @@ impl WeftApp {
             }
             if let Some(loading) = self.project.as_ref().and_then(|p| p.loading.as_ref()) {
                 ui.add(egui::Spinner::new());
-                ui.label(format!(
-                    "Reading the coding: {} segments…",
-                    loading.segments
-                ));
+                ui.label(match loading.segments() {
+                    Some(n) => format!("Reading the coding: {} segments…", thousands(n)),
+                    None => "Reading the coding…".to_string(),
+                });
             }
             if let Some(p) = &self.project {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let c = &p.snap;
+                    let segments = match &p.loading {
+                        None => Some(c.segments.len()),
+                        Some(l) => l.segments(),
+                    };
                     ui.label(format!(
                         "{} documents · {} codes · {} segments · coder: {}",
-                        c.documents.len(),
-                        c.codes.codes().len(),
-                        p.loading.as_ref().map_or(c.segments.len(), |l| l.segments),
+                        thousands(c.documents.len()),
+                        thousands(c.codes.codes().len()),
+                        segments.map_or("…".to_string(), thousands),
                         // A team member codes as the coder the team gave them.
                         p.store.coder()
                     ));

@@ -17,6 +17,10 @@ const CELL_WIDTH: f32 = 110.0;
 /// costs.
 pub fn participants_ui(app: &mut WeftApp, ui: &mut Ui) {
     let Some(p) = &app.project else { return };
+    // The values come in with the coding of a large project.
+    if super::widgets::reading_the_coding(ui, p) {
+        return;
+    }
     let attributes = p.snap.attributes.clone();
     let count = p.snap.participants.len();
     ui.horizontal(|ui| {

@@ -89,9 +89,52 @@ pub struct OpenProject {
 /// so that the window shows the documents, codes and participants at once.
 /// Until it is in, changes wait ([`OpenProject::is_loading`]).
 pub struct Loading {
-    /// How many segments are being read, for the status bar.
-    pub segments: usize,
-    handle: std::thread::JoinHandle<crate::Result<ProjectSnapshot>>,
+    /// How many segments are being read, for the status bar: counted by
+    /// the reading thread before it reads them (counting 400,000 walks an
+    /// index, too slow for the first frame); `usize::MAX` until then.
+    counted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// How to reach the project, until the reading thread is started
+    /// ([`Loading::start`]).
+    reopen: Option<crate::store::Reopen>,
+    /// The reading thread, once started.
+    handle: Option<std::thread::JoinHandle<crate::Result<ProjectSnapshot>>>,
+}
+
+impl Loading {
+    /// Starts the reading thread, if it is not running yet. The window
+    /// starts it once its first frame is drawn, so that the two do not
+    /// share the machine while that frame is made.
+    fn start(&mut self) -> crate::Result<()> {
+        let Some(reopen) = self.reopen.take() else {
+            return Ok(());
+        };
+        let count = self.counted.clone();
+        let handle = std::thread::Builder::new()
+            .name("weft-load".into())
+            .spawn(move || {
+                let store = reopen.open()?;
+                let n = store.read().segment_count()?;
+                count.store(n, std::sync::atomic::Ordering::Relaxed);
+                store.read().snapshot()
+            })
+            .map_err(|e| crate::Error::Invalid(format!("cannot start reading: {e}")))?;
+        self.handle = Some(handle);
+        Ok(())
+    }
+
+    /// Whether the reading thread has ended.
+    fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_some_and(|h| h.is_finished())
+    }
+
+    /// How many segments are being read, once the reading thread has
+    /// counted them.
+    pub fn segments(&self) -> Option<usize> {
+        match self.counted.load(std::sync::atomic::Ordering::Relaxed) {
+            usize::MAX => None,
+            n => Some(n),
+        }
+    }
 }
 
 /// Projects with at least this many segments are opened with their coding
@@ -106,31 +149,24 @@ impl OpenProject {
     pub(super) fn open(mut store: Store, background_from: usize) -> crate::Result<Self> {
         let canonical_path =
             std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().to_path_buf());
-        let segments = match store.server() {
-            None => store.read().segment_count()?,
-            Some(_) => 0,
-        };
-        let loading = segments >= background_from && store.server().is_none();
+        // Whether there are at least `background_from` segments: counted
+        // no further, so the first frame does not wait for a count of them all.
+        let loading = store.server().is_none()
+            && store.read().segment_count_up_to(background_from)? >= background_from;
         let (snap, data_version) = if loading {
-            store.snapshot_without_segments_at()?
+            store.snapshot_to_start_at()?
         } else {
             store.snapshot_at()?
         };
-        // Started after the moment read above, so what it reads is as new
-        // or newer; a change made elsewhere in between moves the data
-        // version, and the window reads the project again as it would anyway.
-        let loading = loading
-            .then(|| -> crate::Result<Loading> {
-                let reopen = store.reopener();
-                Ok(Loading {
-                    segments,
-                    handle: std::thread::Builder::new()
-                        .name("weft-load".into())
-                        .spawn(move || reopen.open()?.read().snapshot())
-                        .map_err(|e| crate::Error::Invalid(format!("cannot start reading: {e}")))?,
-                })
-            })
-            .transpose()?;
+        // Started after the moment read above (at the end of the first
+        // frame), so what it reads is as new or newer; a change made
+        // elsewhere in between moves the data version, and the window reads
+        // the project again as it would anyway.
+        let loading = loading.then(|| Loading {
+            counted: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX)),
+            reopen: Some(store.reopener()),
+            handle: None,
+        });
         let practice = store.read().practice()?;
         let mut p = OpenProject {
             watcher: None,
@@ -192,28 +228,34 @@ impl OpenProject {
         self.loading.is_some()
     }
 
+    /// Starts reading the whole snapshot, if it is still to be read and
+    /// not started yet (the window calls this at the end of each frame).
+    pub fn start_loading(&mut self) -> crate::Result<()> {
+        match &mut self.loading {
+            Some(loading) => loading.start(),
+            None => Ok(()),
+        }
+    }
+
     /// Takes in the whole snapshot once its thread is done (the window asks
     /// on every frame; [`OpenProject::finish_loading`] waits for it).
     /// Returns whether it came in now.
     pub fn poll_loading(&mut self) -> crate::Result<bool> {
-        if !self
-            .loading
-            .as_ref()
-            .is_some_and(|l| l.handle.is_finished())
-        {
+        if !self.loading.as_ref().is_some_and(Loading::is_finished) {
             return Ok(false);
         }
         self.finish_loading()?;
         Ok(true)
     }
 
-    /// Waits for the whole snapshot, if it is still being read, and takes
-    /// it in.
+    /// Waits for the whole snapshot, if it is still being read (starting
+    /// the reading if it was not), and takes it in.
     pub fn finish_loading(&mut self) -> crate::Result<()> {
-        let Some(loading) = self.loading.take() else {
+        self.start_loading()?;
+        let Some(handle) = self.loading.take().and_then(|l| l.handle) else {
             return Ok(());
         };
-        let snap = loading.handle.join().map_err(|_| {
+        let snap = handle.join().map_err(|_| {
             crate::Error::Invalid("reading the project's coding stopped unexpectedly".into())
         })??;
         self.snap = snap;

@@ -127,10 +127,45 @@ pub fn reading_the_coding(ui: &mut Ui, p: &super::project::OpenProject) -> bool 
     ui.add_space(40.0);
     ui.vertical_centered(|ui| {
         ui.add(egui::Spinner::new());
-        ui.label(format!(
-            "Reading the coding ({} segments). This shows when it is in.",
-            loading.segments
-        ));
+        ui.label(match loading.segments() {
+            Some(n) => format!(
+                "Reading the coding ({} segments). This shows when it is in.",
+                thousands(n)
+            ),
+            None => "Reading the coding. This shows when it is in.".to_string(),
+        });
     });
     true
+}
+
+/// A count with its thousands apart, as a reader writes it: 400,000.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_set_apart() {
+        let cases = [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (20_000, "20,000"),
+            (400_000, "400,000"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(super::thousands(n), want);
+        }
+    }
 }
