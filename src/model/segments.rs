@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use super::{CodeId, DocumentId, Segment, SegmentId};
 
 /// The order of the segments: by document, start, end, code and id.
@@ -28,7 +30,7 @@ pub struct Segments {
     /// document with none has no entry.
     by_document: BTreeMap<DocumentId, Vec<Segment>>,
     /// Each segment's document.
-    document_of: HashMap<SegmentId, DocumentId>,
+    document_of: FxHashMap<SegmentId, DocumentId>,
 }
 
 impl Segments {
@@ -181,7 +183,7 @@ impl FromIterator<Segment> for Segments {
     /// Segments in any order, grouped by document and sorted.
     fn from_iter<I: IntoIterator<Item = Segment>>(segments: I) -> Self {
         let mut by_document: BTreeMap<DocumentId, Vec<Segment>> = BTreeMap::new();
-        let mut document_of = HashMap::new();
+        let mut document_of = FxHashMap::default();
         for s in segments {
             document_of.insert(s.id, s.document);
             by_document.entry(s.document).or_default().push(s);

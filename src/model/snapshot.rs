@@ -56,10 +56,19 @@ impl ProjectSnapshot {
             .collect();
         let mut people: HashMap<CodeId, HashMap<ParticipantId, usize>> = HashMap::new();
         let mut stats: HashMap<CodeId, CodeStats> = HashMap::new();
-        for s in &self.segments {
-            stats.entry(s.code).or_default().segments += 1;
-            if let Some(Some(p)) = participant_of.get(&s.document) {
-                *people.entry(s.code).or_default().entry(*p).or_default() += 1;
+        // Counted a document at a time (its few codes), then added up.
+        let mut here: rustc_hash::FxHashMap<CodeId, usize> = Default::default();
+        for (doc, segments) in self.segments.by_document() {
+            here.clear();
+            for s in segments {
+                *here.entry(s.code).or_default() += 1;
+            }
+            let participant = participant_of.get(&doc).copied().flatten();
+            for (&code, &n) in &here {
+                stats.entry(code).or_default().segments += n;
+                if let Some(p) = participant {
+                    *people.entry(code).or_default().entry(p).or_default() += n;
+                }
             }
         }
         for (code, by) in &people {
