@@ -182,25 +182,36 @@ fn sort_passage_at(list: &mut [Segment], i: usize) {
 impl FromIterator<Segment> for Segments {
     /// Segments in any order, grouped by document and sorted.
     fn from_iter<I: IntoIterator<Item = Segment>>(segments: I) -> Self {
-        let mut by_document: BTreeMap<DocumentId, Vec<Segment>> = BTreeMap::new();
-        let mut document_of = FxHashMap::default();
-        for s in segments {
-            document_of.insert(s.id, s.document);
-            by_document.entry(s.document).or_default().push(s);
-        }
-        for list in by_document.values_mut() {
-            list.sort_unstable_by_key(within);
-        }
-        Segments {
-            by_document,
-            document_of,
-        }
+        Vec::from_iter(segments).into()
     }
 }
 
 impl From<Vec<Segment>> for Segments {
-    fn from(segments: Vec<Segment>) -> Self {
-        segments.into_iter().collect()
+    /// Segments in any order, sorted, then moved into one list per
+    /// document made at its exact size (lists grown a row at a time would
+    /// hold up to twice the room they need).
+    fn from(mut all: Vec<Segment>) -> Self {
+        all.sort_unstable_by_key(segment_order);
+        let runs: Vec<(DocumentId, usize)> = all
+            .chunk_by(|a, b| a.document == b.document)
+            .map(|run| (run[0].document, run.len()))
+            .collect();
+        let mut document_of = FxHashMap::default();
+        document_of.reserve(all.len());
+        document_of.extend(all.iter().map(|s| (s.id, s.document)));
+        let mut rows = all.into_iter();
+        let by_document = runs
+            .into_iter()
+            .map(|(doc, n)| {
+                let mut list = Vec::with_capacity(n);
+                list.extend(rows.by_ref().take(n));
+                (doc, list)
+            })
+            .collect();
+        Segments {
+            by_document,
+            document_of,
+        }
     }
 }
 

@@ -44,6 +44,10 @@ pub struct AgreementPanel {
     pub problem: Option<String>,
     /// The picked document's disagreements, for (report key, code, document).
     pub list: Option<((Key, CodeId, DocumentId), Vec<Disagreement>)>,
+    /// Where the picked code's rows by document are in the report's
+    /// `by_code_document`, for (report key, code): found once, not by a
+    /// scan of every code's documents each frame.
+    pub code_documents: Option<((Key, CodeId), Vec<usize>)>,
 }
 
 /// Stretches with a reconcile decision: (document, code, start, end).
@@ -109,6 +113,7 @@ impl Default for AgreementPanel {
             report: None,
             problem: None,
             list: None,
+            code_documents: None,
         }
     }
 }
@@ -417,17 +422,31 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     ui.separator();
     ui.label(RichText::new(format!("{} by document", p.snap.codes.path(code))).heading());
     header(ui, "Document", "");
-    let doc_rows: Vec<&Row> = report
-        .by_code_document
-        .iter()
-        .filter(|r| r.code == Some(code) && r.document.is_some())
-        .collect();
+    let rows_key = (key.clone(), code);
+    if panel
+        .code_documents
+        .as_ref()
+        .is_none_or(|(k, _)| *k != rows_key)
+    {
+        let at = report
+            .by_code_document
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.code == Some(code) && r.document.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        panel.code_documents = Some((rows_key, at));
+    }
+    let doc_rows: &[usize] = panel
+        .code_documents
+        .as_ref()
+        .map_or(&[], |(_, at)| at.as_slice());
     egui::ScrollArea::vertical()
         .id_salt("agreement documents")
         .max_height(height * 0.25)
         .auto_shrink([false, true])
         .show_rows(ui, ROW_HEIGHT, doc_rows.len(), |ui, range| {
-            for row in &doc_rows[range] {
+            for row in doc_rows[range].iter().map(|&i| &report.by_code_document[i]) {
                 let Some(doc) = row.document else { continue };
                 ui.horizontal(|ui| {
                     let name = p.snap.document(doc).map_or("", |d| d.name.as_str());
