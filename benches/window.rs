@@ -9,7 +9,8 @@
 //!
 //! Printed, each as a median:
 //! - opening the project to its first frame (target ≤ 300 ms), and until its
-//!   coding, read behind that frame, is in;
+//!   coding, read behind that frame, is in; and opening it again from the
+//!   window where it is open;
 //! - an idle frame on the Coding, Participants and Matrices tabs (≤ 2 ms);
 //! - applying a code, removing it, undo, redo, renaming a code, merging a code
 //!   of about 2,000 segments into another, and selecting a code, each from the
@@ -171,6 +172,21 @@ fn main() {
         assert!(app.error.is_none(), "{:?}", app.error);
     }
     println!("open the project to its first frame: {}", ms(median(opens)));
+    // Opening a project from a window where one is open: the one shown
+    // before is let go (a large one on a thread of its own).
+    let mut switches = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        app.open_project(&path);
+        frame(&ctx, &mut app);
+        switches.push(t.elapsed());
+        app.project.as_mut().unwrap().finish_loading().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!(
+        "open it again from the window where it is open, to the first frame: {}",
+        ms(median(switches))
+    );
     println!(
         "open the project until its coding is in (frames drawn meanwhile): {}",
         ms(median(loaded))

@@ -255,7 +255,9 @@ impl WeftApp {
                 if let Some(first) = p.snap.documents.first().map(|d| d.id) {
                     let _ = p.open_document(first);
                 }
-                self.project = Some(p);
+                if let Some(mut old) = self.project.replace(p) {
+                    super::project::let_go(std::mem::take(&mut old.snap));
+                }
                 // Matrix results are keyed by the snapshot version, which
                 // starts again with each project.
                 self.matrices.matrix = None;

@@ -141,6 +141,18 @@ impl Loading {
 /// read behind the first frame; smaller ones are read at once.
 pub const LOAD_IN_BACKGROUND_FROM: usize = 20_000;
 
+/// Lets a snapshot go that the window no longer shows: a large one on a
+/// thread of its own, since freeing 400,000 segments takes the main thread
+/// tens of milliseconds (and leaves the allocator busy for the next frame).
+pub fn let_go(snap: ProjectSnapshot) {
+    if snap.segments.len() >= LOAD_IN_BACKGROUND_FROM {
+        // Should the thread not start, the snapshot is freed here instead.
+        let _ = std::thread::Builder::new()
+            .name("weft-free".into())
+            .spawn(move || drop(snap));
+    }
+}
+
 impl OpenProject {
     /// Opens the project's snapshot. A project file with at least
     /// `background_from` segments gets everything but the segments now, and
@@ -270,7 +282,9 @@ impl OpenProject {
 
     /// Reloads the snapshot after a change and redraws what changed.
     pub fn refresh(&mut self) -> crate::Result<()> {
-        (self.snap, self.data_version) = self.store.snapshot_at()?;
+        let (snap, data_version) = self.store.snapshot_at()?;
+        let_go(std::mem::replace(&mut self.snap, snap));
+        self.data_version = data_version;
         self.loads += 1;
         self.exemplars = exemplars_in(&self.snap);
         self.practice = self.store.read().practice()?;
