@@ -112,7 +112,7 @@ impl MatrixPanel {
     pub fn spec(
         &self,
         app_attrs: &[(AttributeId, AttributeKind)],
-        documents: &[(DocumentId, String)],
+        documents: &[crate::model::Document],
     ) -> Result<Option<MatrixSpec>, String> {
         let Some(choice) = self.columns else {
             return Ok(None);
@@ -153,9 +153,9 @@ impl MatrixPanel {
             for n in names {
                 let id = documents
                     .iter()
-                    .find(|d| d.1 == n)
+                    .find(|d| d.name == n)
                     .ok_or_else(|| format!("no document \"{n}\""))?
-                    .0;
+                    .id;
                 set.insert(id);
             }
             Some(set)
@@ -219,12 +219,6 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
         .coders
         .iter()
         .map(|c| (c.id, c.name.clone()))
-        .collect();
-    let documents: Vec<(DocumentId, String)> = p
-        .snap
-        .documents
-        .iter()
-        .map(|d| (d.id, d.name.clone()))
         .collect();
     let version = p.version;
     let panel = &mut app.matrices;
@@ -403,7 +397,7 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
 
     // Compute when the choices or the project changed.
     let kinds: Vec<(AttributeId, AttributeKind)> = attrs.iter().map(|x| (x.0, x.2)).collect();
-    match panel.spec(&kinds, &documents) {
+    match panel.spec(&kinds, &p.snap.documents) {
         Ok(None) => {
             ui.add_space(20.0);
             ui.label("Pick what the columns are: an attribute (e.g. Phase), participants, documents or codes.");
@@ -685,4 +679,43 @@ fn cell_ui(app: &mut WeftApp, ui: &mut Ui, m: &Matrix, version: u64) {
         }
     });
     app.matrices.quotes = Some((key, quotes));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Only documents" names documents; a name that is not there is
+    /// refused with it.
+    #[test]
+    fn only_documents_are_found_by_name() {
+        let doc = |id: i64, name: &str| crate::model::Document {
+            id: DocumentId(id),
+            guid: String::new(),
+            name: name.into(),
+            participant: None,
+            char_len: 10,
+            source_file: String::new(),
+            encoding: String::new(),
+            imported_at: String::new(),
+            memo: String::new(),
+        };
+        let documents = [doc(1, "P01"), doc(2, "P02"), doc(3, "P03")];
+        let mut panel = MatrixPanel {
+            columns: Some(ColumnChoice::Participants),
+            documents: "P01, P03".into(),
+            ..Default::default()
+        };
+        let spec = panel.spec(&[], &documents).unwrap().unwrap();
+        let want: std::collections::HashSet<_> = [DocumentId(1), DocumentId(3)].into();
+        assert_eq!(spec.filters.documents, Some(want));
+        panel.documents = "P01, P09".into();
+        assert_eq!(
+            panel.spec(&[], &documents).unwrap_err(),
+            "no document \"P09\""
+        );
+        panel.documents = String::new();
+        let spec = panel.spec(&[], &documents).unwrap().unwrap();
+        assert_eq!(spec.filters.documents, None);
+    }
 }
