@@ -531,6 +531,48 @@ fn drag_a_code_onto_another_and_the_selection_onto_a_code() {
     assert!(segments_of(&path, "P01", "Types of support/Concrete").contains(&CharRange::new(0, 8)));
 }
 
+/// The Matrices tab's filter lists an attribute's values (gathered when the
+/// list opens) and narrows the matrix to the participants with the one
+/// picked.
+#[test]
+fn a_matrix_is_narrowed_to_the_participants_with_a_value() {
+    let (_dir, path, mut h) = demo_app();
+    click_each(&mut h, &["Matrices", "Columns", "participants (framework)"]);
+    let everyone = h
+        .state()
+        .matrices
+        .matrix
+        .as_ref()
+        .unwrap()
+        .2
+        .scope_participants;
+    click_each(
+        &mut h,
+        &["Filter attribute", "Phase", "Filter value", "post"],
+    );
+    let panel = &h.state().matrices;
+    assert_eq!(panel.filter.as_ref().map(|(_, v)| v.as_str()), Some("post"));
+    // Counted from the file: the participants whose Phase is "post".
+    let snap = Store::open(&path).unwrap().read().snapshot().unwrap();
+    let phase = snap.attributes.iter().find(|a| a.name == "Phase").unwrap();
+    let post = snap
+        .participants
+        .iter()
+        .filter(|p| snap.value(p.id, phase.id) == "post")
+        .count();
+    let narrowed = panel.matrix.as_ref().unwrap().2.scope_participants;
+    assert!(post > 0 && post < everyone, "{post} of {everyone}");
+    assert_eq!(narrowed, post);
+}
+
+/// Clicks each of these labels in turn, a frame after each.
+fn click_each(h: &mut Harness<'static, WeftApp>, labels: &[&str]) {
+    for label in labels {
+        h.get_by_label(label).click();
+        h.run();
+    }
+}
+
 #[test]
 fn a_matrix_cell_shows_the_quotes_the_export_counts_and_takes_a_summary() {
     let (dir, path, mut h) = demo_app();

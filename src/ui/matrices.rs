@@ -196,6 +196,8 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
         .iter()
         .map(|a| (a.id, a.name.clone(), a.kind))
         .collect();
+    // An attribute's values, for the filter's list: gathered only while the
+    // list is open, not every frame.
     let values_of = |a: AttributeId| -> Vec<String> {
         let mut v: Vec<String> = p
             .snap
@@ -208,12 +210,6 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
         v.dedup();
         v
     };
-    let filter_values = app
-        .matrices
-        .filter
-        .as_ref()
-        .map(|(a, _)| values_of(*a))
-        .unwrap_or_default();
     let coders: Vec<(crate::model::CoderId, String)> = p
         .snap
         .coders
@@ -347,7 +343,8 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
             .widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Filter attribute")
             });
-        if let Some((_, v)) = &mut panel.filter {
+        if let Some((a, v)) = &mut panel.filter {
+            let a = *a;
             ui.label("=");
             egui::ComboBox::from_id_salt("matrix-filter-value")
                 .selected_text(if v.is_empty() {
@@ -356,7 +353,7 @@ pub fn matrices_ui(app: &mut WeftApp, ui: &mut Ui) {
                     v.clone()
                 })
                 .show_ui(ui, |ui| {
-                    for x in &filter_values {
+                    for x in values_of(a) {
                         ui.selectable_value(v, x.clone(), x);
                     }
                 })
