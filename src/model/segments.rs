@@ -66,12 +66,12 @@ impl Segments {
 
     /// The segment with this id, found among its document's few.
     pub fn get(&self, id: SegmentId) -> Option<&Segment> {
-        let doc = self.document_of(id)?;
-        self.of(doc).iter().find(|s| s.id == id)
+        let (doc, at) = self.place(id)?;
+        Some(&self.of(doc)[at])
     }
 
     /// The list of this segment's document and where it sits in it.
-    fn place(&mut self, id: SegmentId) -> Option<(DocumentId, usize)> {
+    fn place(&self, id: SegmentId) -> Option<(DocumentId, usize)> {
         let doc = self.document_of(id)?;
         let at = self.of(doc).iter().position(|s| s.id == id)?;
         Some((doc, at))
