@@ -150,6 +150,24 @@ fn main() {
     frame(&ctx, &mut warm);
     frame(&ctx, &mut warm);
 
+    // WEFT_BENCH_PROFILE_OPEN=N: only open the project to its first frame N
+    // times, for perf.
+    if let Some(n) = std::env::var("WEFT_BENCH_PROFILE_OPEN")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let mut times = Vec::new();
+        for _ in 0..n {
+            let mut app = WeftApp::with_settings(Settings::default());
+            let t = Instant::now();
+            app.open_project(&path);
+            frame(&ctx, &mut app);
+            times.push(t.elapsed());
+            app.project.as_mut().unwrap().finish_loading().unwrap();
+        }
+        println!("open the project to its first frame: {}", ms(median(times)));
+        return;
+    }
     let mut opens = Vec::new();
     let mut loaded = Vec::new();
     let mut app = WeftApp::with_settings(Settings::default());

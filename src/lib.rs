@@ -34,6 +34,8 @@ pub mod parallel;
 pub mod refi;
 pub mod report;
 pub mod store;
+#[cfg(test)]
+mod test_rng;
 pub mod text;
 pub mod ui;
 

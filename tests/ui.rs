@@ -932,6 +932,76 @@ fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
     assert_eq!(h.state().tab, weft::ui::app::Tab::Coding);
 }
 
+/// The Agreement tab's Cohen's kappa, as the tab shows it.
+fn shown_kappa(h: &Harness<'_, WeftApp>) -> String {
+    use egui_kittest::kittest::NodeT;
+    let label = h.get_by_label_contains("Cohen's κ").accesskit_node();
+    let text = label.value().unwrap_or_default();
+    let at = text.find("Cohen's κ ").unwrap() + "Cohen's κ ".len();
+    text[at..].split(',').next().unwrap().to_string()
+}
+
+#[test]
+fn the_agreement_tab_takes_in_coding_done_since_without_computing_everything_again() {
+    use weft::analysis::agreement::{self, AgreementUnit, Include, Scope};
+    let (_dir, path, mut h) = demo_app();
+    h.state_mut().settings.coder = "ana".into();
+    h.get_by_label("Agreement").click();
+    h.run();
+    let before = shown_kappa(&h);
+    assert_eq!(before, format!("{:.3}", cli_kappa(&path)));
+    assert_eq!(h.state().agreement.computed, 1);
+    // Ana codes the start of P03 on the Coding tab …
+    h.get_by_label("Coding").click();
+    h.run();
+    h.get_by_label("P03").click();
+    h.run();
+    select_first_chars(&mut h, 300);
+    click_code(&mut h, "Connectedness", false);
+    assert!(has_segment(
+        h.state(),
+        "P03",
+        "Types of support/Emotional/Connectedness",
+        CharRange::new(0, 300)
+    ));
+    // … and the tab, shown again, has taken it in: the kappa the command
+    // line computes from the file, and every row as a fresh computation.
+    h.get_by_label("Agreement").click();
+    h.run();
+    let after = shown_kappa(&h);
+    assert_ne!(after, before);
+    assert_eq!(after, format!("{:.3}", cli_kappa(&path)));
+    let fresh = |h: &Harness<'_, WeftApp>| {
+        let snap = Store::open(&path).unwrap().read().snapshot().unwrap();
+        let scope = Scope {
+            coders: ["ana", "ben"]
+                .map(|n| snap.coder_named(n).unwrap().id)
+                .to_vec(),
+            codes: None,
+            documents: None,
+            unit: AgreementUnit::Character,
+            include: Include::Exact,
+        };
+        let reference = agreement::compute(&snap, &scope, &Default::default()).unwrap();
+        let (_, live) = h.state().agreement.report.as_ref().unwrap();
+        assert_eq!(*live.report(), reference);
+    };
+    fresh(&h);
+    // Undone with the tab shown, it is back as it was.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(shown_kappa(&h), before);
+    fresh(&h);
+    // Both changes were taken in without computing the report again.
+    assert_eq!(h.state().agreement.computed, 1);
+    // Other options compute it whole.
+    h.get_by_label("unit").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "sentence").click();
+    h.run();
+    assert_eq!(h.state().agreement.computed, 2);
+}
+
 #[test]
 fn merge_a_coders_copy_from_the_file_menu_and_hide_a_coder_from_the_view_menu() {
     let (dir, path, mut h) = demo_app();
@@ -1033,8 +1103,8 @@ fn the_agreement_tab_scopes_codes_and_documents() {
         .type_text("P01, p03");
     h.run();
     let units = |h: &Harness<'_, WeftApp>| {
-        let (_, report) = h.state().agreement.report.as_ref().unwrap();
-        report.overall[0].counts.unwrap().units
+        let (_, live) = h.state().agreement.report.as_ref().unwrap();
+        live.report().overall[0].counts.unwrap().units
     };
     let snap = h.state().project.as_ref().unwrap().snap.clone();
     let chars: u64 = ["P01", "P03"]

@@ -202,7 +202,7 @@ pub struct Row {
 }
 
 /// Every granularity at once.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// One block of rows per code and document.
     pub by_code_document: Vec<Row>,
@@ -309,7 +309,7 @@ pub fn merge_runs(mut runs: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 
 /// One (code, document) cell: for each combination of coders (a bit mask over
 /// `Scope::coders`), how many units exactly that combination coded.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Cell {
     units: u64,
     /// Coders taking part.
@@ -400,6 +400,27 @@ impl Tally {
             hist: vec![0; m + 1],
             ..Tally::default()
         }
+    }
+
+    /// Adds another tally's sums to this one's (as if its cells were added).
+    fn absorb(&mut self, other: &Tally) {
+        for (t, p) in self.pairs.iter_mut().zip(&other.pairs) {
+            t.a += p.a;
+            t.b += p.b;
+            t.c += p.c;
+            t.d += p.d;
+            t.s += p.s;
+        }
+        for (h, o) in self.hist.iter_mut().zip(&other.hist) {
+            *h += o;
+        }
+        for (mu, o) in &other.coincidences {
+            let mine = self.coincidences.entry(*mu).or_default();
+            for (x, y) in mine.iter_mut().zip(o) {
+                *x += y;
+            }
+        }
+        self.s_all += other.s_all;
     }
 
     fn add(&mut self, cell: &Cell) {
@@ -760,6 +781,32 @@ fn check_scope(snap: &ProjectSnapshot, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
+/// One document's segments of the coders compared, by code: (coder's place
+/// in the scope, range). Kept between documents so its lists are reused.
+type OfDocument = rustc_hash::FxHashMap<CodeId, Vec<(usize, CharRange)>>;
+
+/// Groups one document's segments by code, and says which coders (a bit
+/// mask over their places) coded anything in it.
+fn group_document(
+    snap: &ProjectSnapshot,
+    index: &HashMap<CoderId, usize>,
+    doc: DocumentId,
+    into: &mut OfDocument,
+) -> u64 {
+    for v in into.values_mut() {
+        v.clear();
+    }
+    let mut present = 0u64;
+    for s in snap.segments_of(doc) {
+        let Some(&i) = index.get(&s.coder) else {
+            continue;
+        };
+        present |= 1 << i;
+        into.entry(s.code).or_default().push((i, s.range));
+    }
+    present
+}
+
 /// Segments grouped once: document → code → coder → ranges.
 type Grouped = HashMap<DocumentId, HashMap<CodeId, Vec<(CoderId, CharRange)>>>;
 
@@ -810,79 +857,272 @@ pub fn compute(
     scope: &Scope,
     units: &HashMap<DocumentId, Units>,
 ) -> Result<Report> {
-    check_scope(snap, scope)?;
-    let coders = &scope.coders;
-    let m = coders.len();
-    let index: HashMap<CoderId, usize> = coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let (codes, documents) = in_scope(snap, scope);
-    let (grouped, present) = group(snap, coders, &documents);
-    let whole = |d: &Document| match scope.unit {
-        AgreementUnit::Document => Units::Whole,
-        _ => Units::Characters(d.char_len),
-    };
-    let doc_units: Vec<Units> = documents
-        .iter()
-        .map(|d| units.get(&d.id).cloned().unwrap_or_else(|| whole(d)))
-        .collect();
+    Ok(Live::compute(snap, scope, units)?.report)
+}
 
-    let mut report = Report::default();
-    for d in &documents {
-        let p = present.get(&d.id).copied().unwrap_or(0);
-        for (i, c) in coders.iter().enumerate() {
-            if p & (1 << i) == 0 {
-                report.absent.push((d.id, *c));
+/// A report kept with the cells it was added up from, one per code and
+/// document in scope, so that a change to some documents' coding is taken
+/// in by working out only those documents' cells again and adding up anew
+/// the rows they count in ([`Live::update`]): what the Agreement tab keeps
+/// while the coding changes under it. An updated report equals one computed
+/// afresh, to the last bit: every sum is of integers, and every figure is
+/// made from its sums as [`compute`] makes it.
+pub struct Live {
+    report: Report,
+    coders: Vec<CoderId>,
+    /// Each coder's place in `coders`.
+    index: HashMap<CoderId, usize>,
+    /// The codes in scope, each with the codes whose segments count for it.
+    codes: Vec<(CodeId, Vec<CodeId>)>,
+    /// The documents in scope, in report order, and where each one is.
+    documents: Vec<DocumentId>,
+    at: HashMap<DocumentId, usize>,
+    /// Each document's units.
+    units: Vec<Units>,
+    /// The coders who coded anything in each document (a bit mask).
+    present: Vec<u64>,
+    /// Cell of code `c` in document `k` at `c × documents + k`.
+    cells: Vec<Cell>,
+    /// Each document's cells added up.
+    per_document: Vec<Tally>,
+}
+
+impl Live {
+    /// Computes every granularity, as [`compute`] does, and keeps the cells.
+    pub fn compute(
+        snap: &ProjectSnapshot,
+        scope: &Scope,
+        units: &HashMap<DocumentId, Units>,
+    ) -> Result<Live> {
+        check_scope(snap, scope)?;
+        let coders = scope.coders.clone();
+        let m = coders.len();
+        let index: HashMap<CoderId, usize> =
+            coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        let (codes, documents) = in_scope(snap, scope);
+        let codes: Vec<(CodeId, Vec<CodeId>)> = codes
+            .into_iter()
+            .map(|c| (c, code_set(&snap.codes, c, scope.include)))
+            .collect();
+        let whole = |d: &Document| match scope.unit {
+            AgreementUnit::Document => Units::Whole,
+            _ => Units::Characters(d.char_len),
+        };
+        let doc_units: Vec<Units> = documents
+            .iter()
+            .map(|d| units.get(&d.id).cloned().unwrap_or_else(|| whole(d)))
+            .collect();
+        let nd = documents.len();
+        let mut live = Live {
+            report: Report::default(),
+            coders,
+            index,
+            cells: vec![Cell::default(); codes.len() * nd],
+            codes,
+            at: documents
+                .iter()
+                .enumerate()
+                .map(|(k, d)| (d.id, k))
+                .collect(),
+            documents: documents.iter().map(|d| d.id).collect(),
+            units: doc_units,
+            present: vec![0; nd],
+            per_document: vec![Tally::new(m); nd],
+        };
+        let mut of_doc = OfDocument::default();
+        let mut runs = vec![Vec::new(); m];
+        for k in 0..nd {
+            live.present[k] = group_document(snap, &live.index, live.documents[k], &mut of_doc);
+            for c in 0..live.codes.len() {
+                live.cells[c * nd + k] = live.cell(c, k, &of_doc, &mut runs);
             }
         }
-    }
-    let mut overall = Tally::new(m);
-    let mut per_document: Vec<Tally> = vec![Tally::new(m); documents.len()];
-    let empty = HashMap::new();
-    let mut runs: Vec<Vec<(usize, usize)>> = vec![Vec::new(); m];
-    for &code in &codes {
-        let set = code_set(&snap.codes, code, scope.include);
-        let mut by_code = Tally::new(m);
-        let mut doc_rows: Vec<Vec<Row>> = Vec::with_capacity(documents.len());
-        for (k, d) in documents.iter().enumerate() {
-            let u = &doc_units[k];
-            let present = present.get(&d.id).copied().unwrap_or(0);
-            let of_doc = grouped.get(&d.id).unwrap_or(&empty);
-            for r in runs.iter_mut() {
-                r.clear();
+        // Every row, in report order.
+        let rows = rows_per_tally(m);
+        let mut by_code_document = Vec::with_capacity(live.cells.len() * rows);
+        for c in 0..live.codes.len() {
+            for k in 0..nd {
+                by_code_document.extend(live.cell_rows(c, k));
             }
-            for c in &set {
-                for (coder, range) in of_doc.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-                    if let Some(mapped) = u.map(*range) {
-                        runs[index[coder]].push(mapped);
-                    }
+        }
+        live.report.by_code_document = by_code_document;
+        for k in 0..nd {
+            live.per_document[k] = live.document_tally(k);
+        }
+        live.report.by_code = (0..live.codes.len())
+            .flat_map(|c| live.code_rows(c))
+            .collect();
+        live.report.by_document = (0..nd)
+            .flat_map(|k| {
+                rows_of(
+                    &live.per_document[k],
+                    &live.coders,
+                    None,
+                    Some(live.documents[k]),
+                )
+            })
+            .collect();
+        live.add_up_overall();
+        Ok(live)
+    }
+
+    /// The report.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// A code's rows in each document, in report order (a slice of the
+    /// report's `by_code_document`); none for a code not in scope.
+    pub fn code_by_document(&self, code: CodeId) -> &[Row] {
+        let Some(c) = self.codes.iter().position(|(id, _)| *id == code) else {
+            return &[];
+        };
+        let n = self.documents.len() * rows_per_tally(self.coders.len());
+        &self.report.by_code_document[c * n..(c + 1) * n]
+    }
+
+    /// Takes in a change that touched only the coding (segments) of
+    /// `documents`, the snapshot being the one after it. Not for changes to
+    /// the codes, the documents or the coders: compute the report again for
+    /// those. Documents outside the scope are passed over.
+    pub fn update(
+        &mut self,
+        snap: &ProjectSnapshot,
+        documents: &std::collections::HashSet<DocumentId>,
+    ) {
+        let nd = self.documents.len();
+        let nc = self.codes.len();
+        let rows = rows_per_tally(self.coders.len());
+        let mut codes_changed = vec![false; nc];
+        let mut changed = false;
+        let mut of_doc = OfDocument::default();
+        let mut runs = vec![Vec::new(); self.coders.len()];
+        for doc in documents {
+            let Some(&k) = self.at.get(doc) else {
+                continue;
+            };
+            self.present[k] = group_document(snap, &self.index, *doc, &mut of_doc);
+            let mut this_document = false;
+            for (c, code_changed) in codes_changed.iter_mut().enumerate() {
+                let cell = self.cell(c, k, &of_doc, &mut runs);
+                if cell == self.cells[c * nd + k] {
+                    continue;
+                }
+                self.cells[c * nd + k] = cell;
+                let at = (c * nd + k) * rows;
+                let new = self.cell_rows(c, k);
+                self.report.by_code_document.splice(at..at + rows, new);
+                *code_changed = true;
+                this_document = true;
+            }
+            if this_document {
+                changed = true;
+                self.per_document[k] = self.document_tally(k);
+                let at = k * rows;
+                let new = rows_of(&self.per_document[k], &self.coders, None, Some(*doc));
+                self.report.by_document.splice(at..at + rows, new);
+            }
+        }
+        if !changed {
+            return;
+        }
+        // A code's rows: its pooled rows, then (with documents) two means of each.
+        let per_code = if nd == 0 { rows } else { 3 * rows };
+        for c in (0..nc).filter(|&c| codes_changed[c]) {
+            let at = c * per_code;
+            let new = self.code_rows(c);
+            self.report.by_code.splice(at..at + per_code, new);
+        }
+        self.add_up_overall();
+    }
+
+    /// The cell of code `c` in document `k`, from that document's segments.
+    fn cell(
+        &self,
+        c: usize,
+        k: usize,
+        of_doc: &OfDocument,
+        runs: &mut [Vec<(usize, usize)>],
+    ) -> Cell {
+        let u = &self.units[k];
+        for r in runs.iter_mut() {
+            r.clear();
+        }
+        for code in &self.codes[c].1 {
+            for (coder, range) in of_doc.get(code).map(Vec::as_slice).unwrap_or(&[]) {
+                if let Some(mapped) = u.map(*range) {
+                    runs[*coder].push(mapped);
                 }
             }
-            for r in runs.iter_mut() {
-                *r = merge_runs(std::mem::take(r));
-            }
-            let cell = Cell::sweep(u.count() as u64, present, &runs);
-            let mut t = Tally::new(m);
-            t.add(&cell);
-            by_code.add(&cell);
-            per_document[k].add(&cell);
-            overall.add(&cell);
-            doc_rows.push(rows_of(&t, coders, Some(code), Some(d.id)));
         }
-        report
-            .by_code
-            .extend(rows_of(&by_code, coders, Some(code), None));
-        let refs: Vec<&[Row]> = doc_rows.iter().map(Vec::as_slice).collect();
-        report.by_code.extend(mean_rows(&refs, Some(code)));
-        report
-            .by_code_document
-            .extend(doc_rows.into_iter().flatten());
+        for r in runs.iter_mut() {
+            *r = merge_runs(std::mem::take(r));
+        }
+        Cell::sweep(u.count() as u64, self.present[k], runs)
     }
-    for (k, d) in documents.iter().enumerate() {
-        report
-            .by_document
-            .extend(rows_of(&per_document[k], coders, None, Some(d.id)));
+
+    /// The rows of code `c` in document `k`.
+    fn cell_rows(&self, c: usize, k: usize) -> Vec<Row> {
+        let mut t = Tally::new(self.coders.len());
+        t.add(&self.cells[c * self.documents.len() + k]);
+        rows_of(
+            &t,
+            &self.coders,
+            Some(self.codes[c].0),
+            Some(self.documents[k]),
+        )
     }
-    report.overall = rows_of(&overall, coders, None, None);
-    Ok(report)
+
+    /// Document `k`'s cells added up.
+    fn document_tally(&self, k: usize) -> Tally {
+        let nd = self.documents.len();
+        let mut t = Tally::new(self.coders.len());
+        for c in 0..self.codes.len() {
+            t.add(&self.cells[c * nd + k]);
+        }
+        t
+    }
+
+    /// Code `c`'s rows: pooled over the documents, then its two means.
+    fn code_rows(&self, c: usize) -> Vec<Row> {
+        let nd = self.documents.len();
+        let mut t = Tally::new(self.coders.len());
+        for cell in &self.cells[c * nd..(c + 1) * nd] {
+            t.add(cell);
+        }
+        let code = Some(self.codes[c].0);
+        let mut out = rows_of(&t, &self.coders, code, None);
+        let rows = rows_per_tally(self.coders.len());
+        let start = c * nd * rows;
+        let per_document: Vec<&[Row]> = self.report.by_code_document[start..start + nd * rows]
+            .chunks(rows)
+            .collect();
+        out.extend(mean_rows(&per_document, code));
+        out
+    }
+
+    /// The overall rows and the documents left out, from the documents' tallies.
+    fn add_up_overall(&mut self) {
+        let mut overall = Tally::new(self.coders.len());
+        for t in &self.per_document {
+            overall.absorb(t);
+        }
+        self.report.overall = rows_of(&overall, &self.coders, None, None);
+        self.report.absent.clear();
+        for (k, d) in self.documents.iter().enumerate() {
+            for (i, c) in self.coders.iter().enumerate() {
+                if self.present[k] & (1 << i) == 0 {
+                    self.report.absent.push((*d, *c));
+                }
+            }
+        }
+    }
+}
+
+/// How many rows one tally makes: one per pair, and with three or more
+/// coders one for all of them ([`rows_of`]).
+fn rows_per_tally(m: usize) -> usize {
+    m * (m - 1) / 2 + usize::from(m >= 3)
 }
 
 /// The figures of one stretch of `units` units that every coder took part
@@ -1075,6 +1315,156 @@ mod tests {
             }
         }
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    }
+
+    use crate::test_rng::Rng;
+
+    /// Codes 1 (with children 2 and 3) and 4; coders 1 to 3; documents 1
+    /// to 8 of 300 characters (the last one, empty, of none).
+    fn project(segments: &[Segment]) -> ProjectSnapshot {
+        let code = |id: i64, parent: Option<i64>| Code {
+            id: CodeId(id),
+            guid: format!("c{id}"),
+            parent: parent.map(CodeId),
+            name: format!("C{id}"),
+            color: "#808080".into(),
+            description: String::new(),
+            position: id,
+            memo: String::new(),
+            short_definition: String::new(),
+            when_to_use: String::new(),
+            when_not_to_use: String::new(),
+        };
+        let mut s = ProjectSnapshot {
+            documents: (1..=8)
+                .map(|id| Document {
+                    id: DocumentId(id),
+                    guid: format!("d{id}"),
+                    name: format!("D{id}"),
+                    participant: None,
+                    char_len: if id == 8 { 0 } else { 300 },
+                    source_file: String::new(),
+                    encoding: String::new(),
+                    imported_at: String::new(),
+                    memo: String::new(),
+                })
+                .collect(),
+            codes: CodeTree::new(vec![
+                code(1, None),
+                code(2, Some(1)),
+                code(3, Some(1)),
+                code(4, None),
+            ]),
+            coders: (1..=3)
+                .map(|id| Coder {
+                    id: CoderId(id),
+                    guid: format!("k{id}"),
+                    name: format!("K{id}"),
+                })
+                .collect(),
+            segments: segments.to_vec().into(),
+            ..Default::default()
+        };
+        s.compute_stats();
+        s
+    }
+
+    fn segment(id: i64, rng: &mut Rng) -> Segment {
+        let start = 20 * rng.below(14);
+        Segment {
+            id: SegmentId(id),
+            guid: format!("g{id}"),
+            // Document 7 is coded by no one at first.
+            document: DocumentId(1 + rng.below(6) as i64),
+            code: CodeId(1 + rng.below(4) as i64),
+            range: CharRange::new(start, start + 1 + rng.below(60)),
+            coder: CoderId(1 + rng.below(3) as i64),
+            created_at: String::new(),
+            memo: String::new(),
+            exemplar: false,
+        }
+    }
+
+    /// A report kept live through changes to a few documents' coding at a
+    /// time equals, bit for bit, the report computed afresh after each:
+    /// two and three coders, every way of counting parent codes, character
+    /// and paragraph units, every document or some, and a coder taking
+    /// part in a document for the first time (or no longer).
+    #[test]
+    fn a_live_report_equals_one_computed_afresh() {
+        let mut rng = Rng(11);
+        let text = "One line.\n\nAnother, longer line of text here.\n".repeat(8);
+        let paragraphs: HashMap<DocumentId, Units> = (1..=8)
+            .map(|d| {
+                (
+                    DocumentId(d),
+                    Units::of_text(AgreementUnit::Paragraph, &text),
+                )
+            })
+            .collect();
+        for (case, coders) in [vec![1, 2], vec![1, 2, 3], vec![3, 1]]
+            .into_iter()
+            .enumerate()
+        {
+            for include in [Include::Exact, Include::Children, Include::Descendants] {
+                for (unit, units) in [
+                    (AgreementUnit::Character, HashMap::new()),
+                    (AgreementUnit::Paragraph, paragraphs.clone()),
+                ] {
+                    let scope = Scope {
+                        coders: coders.iter().map(|&c| CoderId(c)).collect(),
+                        codes: (case == 2).then(|| vec![CodeId(4), CodeId(1)]),
+                        documents: (case == 2)
+                            .then(|| vec![DocumentId(2), DocumentId(7), DocumentId(5)]),
+                        unit,
+                        include,
+                    };
+                    let mut rows: Vec<Segment> =
+                        (1..=120).map(|id| segment(id, &mut rng)).collect();
+                    let mut next = 121;
+                    let mut live = Live::compute(&project(&rows), &scope, &units).unwrap();
+                    for round in 0..40 {
+                        let mut touched = std::collections::HashSet::new();
+                        for _ in 0..1 + rng.below(3) {
+                            if rng.below(2) == 0 || rows.is_empty() {
+                                let mut s = segment(next, &mut rng);
+                                next += 1;
+                                if rng.below(5) == 0 {
+                                    s.document = DocumentId(7);
+                                }
+                                touched.insert(s.document);
+                                rows.push(s);
+                            } else {
+                                let gone = rows.remove(rng.below(rows.len()));
+                                touched.insert(gone.document);
+                            }
+                        }
+                        if round % 10 == 9 {
+                            // Everything document 7 has goes.
+                            rows.retain(|s| s.document != DocumentId(7));
+                            touched.insert(DocumentId(7));
+                        }
+                        let snap = project(&rows);
+                        live.update(&snap, &touched);
+                        let fresh = compute(&snap, &scope, &units).unwrap();
+                        assert_eq!(
+                            *live.report(),
+                            fresh,
+                            "coders {coders:?}, {include:?}, {unit:?}, round {round}"
+                        );
+                        for code in (1..=5).map(CodeId) {
+                            let rows: Vec<&Row> = fresh
+                                .by_code_document
+                                .iter()
+                                .filter(|r| r.code == Some(code))
+                                .collect();
+                            let got: Vec<&Row> = live.code_by_document(code).iter().collect();
+                            assert_eq!(got, rows, "code {code:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod merge;
 pub mod ops;
 mod patch;
+pub use patch::Patched;
 pub mod practice;
 pub mod witness;
 
@@ -174,6 +175,26 @@ impl Edit {
             | Edit::DeleteAttributes(_)
             | Edit::UpdateAttribute(_)
             | Edit::SetValues(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether applying this changes only coding (segments, and what is not
+    /// in the snapshot: decisions, cell summaries, the practice) or the
+    /// project's memo: nothing of the codes, documents, coders or
+    /// participants. Views made from the coding of some documents then need
+    /// only those documents worked out again.
+    pub fn changes_only_coding(&self) -> bool {
+        match self {
+            Edit::Batch(v) => v.iter().all(Edit::changes_only_coding),
+            Edit::InsertSegments(_)
+            | Edit::DeleteSegments(_)
+            | Edit::UpdateSegment(_)
+            | Edit::RecodeSegments { .. }
+            | Edit::SetDecision { .. }
+            | Edit::SetSummary { .. }
+            | Edit::SetPractice(_)
+            | Edit::SetProjectMemo(_) => true,
             _ => false,
         }
     }

@@ -19,6 +19,15 @@ use crate::model::*;
 /// their documents' lists, each sorted once.
 const FEW: usize = 32;
 
+/// What [`ProjectSnapshot::patch`] touched.
+#[derive(Debug, Default)]
+pub struct Patched {
+    /// The codes whose segments changed.
+    pub codes: HashSet<CodeId>,
+    /// The documents whose segments changed, or that came, went or changed.
+    pub documents: HashSet<DocumentId>,
+}
+
 /// What a patch touched, so that only those derived counts are recomputed.
 #[derive(Default)]
 struct Touched {
@@ -66,13 +75,16 @@ impl ProjectSnapshot {
 
     /// Applies to the snapshot an edit that has just been applied to the
     /// project (the forward edit, not its inverse).
-    /// Returns the codes whose segments changed, so views of one code can
-    /// tell whether they need rebuilding.
-    pub fn patch(&mut self, edit: &Edit) -> HashSet<CodeId> {
+    /// Returns the codes whose segments changed and the documents whose
+    /// segments (or rows) changed, so views can tell what to rebuild.
+    pub fn patch(&mut self, edit: &Edit) -> Patched {
         let mut touched = Touched::default();
         self.patch_rows(edit, &mut touched);
         self.recompute(&touched);
-        touched.codes
+        Patched {
+            codes: touched.codes,
+            documents: touched.documents,
+        }
     }
 
     fn patch_rows(&mut self, edit: &Edit, t: &mut Touched) {
@@ -277,16 +289,7 @@ impl ProjectSnapshot {
 mod tests {
     use super::*;
 
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 33) as usize) % n.max(1)
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn document(id: i64) -> Document {
         Document {

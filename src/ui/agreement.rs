@@ -8,7 +8,7 @@ use egui::{Color32, RichText, Ui};
 
 use super::app::{Command, Tab, WeftApp};
 use crate::analysis::agreement::{
-    self, AgreementUnit, Disagreement, Figure, Include, Report, Row, RowKind, Scope,
+    self, AgreementUnit, Disagreement, Figure, Include, Row, RowKind, Scope,
 };
 use crate::edit::merge::{self, Choice};
 use crate::model::{CodeId, CoderId, DocumentId};
@@ -38,16 +38,16 @@ pub struct AgreementPanel {
     /// The stretches the consensus coder has a decision for (read from the
     /// project once per snapshot version and consensus name).
     pub decided: Option<((u64, String), Decided)>,
-    /// The report, for (snapshot version, options).
-    pub report: Option<(Key, Report)>,
+    /// The report, for (snapshot version, options). A change to the coding
+    /// alone is taken in by working out only the documents it touched.
+    pub report: Option<(Key, agreement::Live)>,
     /// Why there is no report.
     pub problem: Option<String>,
     /// The picked document's disagreements, for (report key, code, document).
     pub list: Option<((Key, CodeId, DocumentId), Vec<Disagreement>)>,
-    /// Where the picked code's rows by document are in the report's
-    /// `by_code_document`, for (report key, code): found once, not by a
-    /// scan of every code's documents each frame.
-    pub code_documents: Option<((Key, CodeId), Vec<usize>)>,
+    /// How many times the report was computed whole (not updated from a
+    /// change): for the tests and the benchmark.
+    pub computed: u64,
 }
 
 /// Stretches with a reconcile decision: (document, code, start, end).
@@ -96,6 +96,11 @@ pub type Key = (
     String,
 );
 
+/// Whether two keys name the same options (whatever the snapshot version).
+fn same_options(a: &Key, b: &Key) -> bool {
+    (a.1, a.2, a.3, a.4, &a.5, &a.6) == (b.1, b.2, b.3, b.4, &b.5, &b.6)
+}
+
 impl Default for AgreementPanel {
     fn default() -> Self {
         AgreementPanel {
@@ -113,7 +118,7 @@ impl Default for AgreementPanel {
             report: None,
             problem: None,
             list: None,
-            code_documents: None,
+            computed: 0,
         }
     }
 }
@@ -338,11 +343,22 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
             return;
         }
     };
+    // Only the coding changed since the report was made (same options):
+    // the documents it touched are worked out again, not every cell.
+    if let Some((k, live)) = &mut panel.report
+        && k.0 != key.0
+        && same_options(k, &key)
+        && let Some(touched) = p.coding_changed_since(k.0)
+    {
+        live.update(&p.snap, &touched);
+        k.0 = key.0;
+    }
     if panel.report.as_ref().is_none_or(|(k, _)| *k != key) {
         let s = base.clone();
         let r = p.store.read();
         let report = agreement::units_for(&p.snap, &s, |d| r.document_text(d))
-            .and_then(|units| agreement::compute(&p.snap, &s, &units));
+            .and_then(|units| agreement::Live::compute(&p.snap, &s, &units));
+        panel.computed += 1;
         match report {
             Ok(rep) => {
                 panel.report = Some((key.clone(), rep));
@@ -358,9 +374,10 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         ui.colored_label(ui.visuals().error_fg_color, problem);
         return;
     }
-    let Some((_, report)) = &panel.report else {
+    let Some((_, live)) = &panel.report else {
         return;
     };
+    let report = live.report();
     let names = (
         p.snap.coder_name(first).to_string(),
         p.snap.coder_name(second).to_string(),
@@ -422,31 +439,13 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     ui.separator();
     ui.label(RichText::new(format!("{} by document", p.snap.codes.path(code))).heading());
     header(ui, "Document", "");
-    let rows_key = (key.clone(), code);
-    if panel
-        .code_documents
-        .as_ref()
-        .is_none_or(|(k, _)| *k != rows_key)
-    {
-        let at = report
-            .by_code_document
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.code == Some(code) && r.document.is_some())
-            .map(|(i, _)| i)
-            .collect();
-        panel.code_documents = Some((rows_key, at));
-    }
-    let doc_rows: &[usize] = panel
-        .code_documents
-        .as_ref()
-        .map_or(&[], |(_, at)| at.as_slice());
+    let doc_rows = live.code_by_document(code);
     egui::ScrollArea::vertical()
         .id_salt("agreement documents")
         .max_height(height * 0.25)
         .auto_shrink([false, true])
         .show_rows(ui, ROW_HEIGHT, doc_rows.len(), |ui, range| {
-            for row in doc_rows[range].iter().map(|&i| &report.by_code_document[i]) {
+            for row in &doc_rows[range] {
                 let Some(doc) = row.document else { continue };
                 ui.horizontal(|ui| {
                     let name = p.snap.document(doc).map_or("", |d| d.name.as_str());

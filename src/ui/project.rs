@@ -83,7 +83,24 @@ pub struct OpenProject {
     /// A large project's coding, still being read on its own thread while
     /// the window shows the rest ([`OpenProject::open`]).
     pub loading: Option<Loading>,
+    /// What the last changes of the snapshot touched, by the version each
+    /// made ([`OpenProject::coding_changed_since`]).
+    pub changes: std::collections::VecDeque<(u64, Touch)>,
 }
+
+/// What one change of the snapshot touched, for views that keep their work
+/// across changes and take in only what changed.
+#[derive(Debug, Clone)]
+pub enum Touch {
+    /// Only the coding of these documents (and nothing of the codes,
+    /// documents, coders or participants: [`crate::edit::Edit::changes_only_coding`]).
+    Coding(std::collections::HashSet<DocumentId>),
+    /// Anything: the snapshot was read again, or more than coding changed.
+    Everything,
+}
+
+/// How many changes [`OpenProject::changes`] remembers.
+const CHANGES_KEPT: usize = 64;
 
 /// A large project's whole snapshot, read on its own connection and thread
 /// so that the window shows the documents, codes and participants at once.
@@ -220,6 +237,7 @@ impl OpenProject {
             others: Vec::new(),
             others_at: None,
             loading,
+            changes: Default::default(),
         };
         p.exemplars = exemplars_in(&p.snap);
         p.derive();
@@ -243,6 +261,36 @@ impl OpenProject {
             self.selected_segment = None;
         }
         self.update_highlights();
+    }
+
+    /// The documents whose coding changed from snapshot version `version`
+    /// to now, when nothing but coding changed in between (and the changes
+    /// are still remembered); `None` otherwise.
+    pub fn coding_changed_since(
+        &self,
+        version: u64,
+    ) -> Option<std::collections::HashSet<DocumentId>> {
+        let mut out = std::collections::HashSet::new();
+        if version > self.version {
+            return None;
+        }
+        if version < self.version {
+            // The remembered changes must reach back to just after `version`.
+            let first = self.changes.front()?.0;
+            if first > version + 1 {
+                return None;
+            }
+        }
+        for (v, touch) in &self.changes {
+            if *v <= version {
+                continue;
+            }
+            match touch {
+                Touch::Coding(docs) => out.extend(docs.iter().copied()),
+                Touch::Everything => return None,
+            }
+        }
+        Some(out)
     }
 
     /// Whether the coding is still being read ([`Loading`]): changes wait,
@@ -287,7 +335,7 @@ impl OpenProject {
         self.listing_version += 1;
         self.retrieval = None;
         self.document_rows = None;
-        self.snapshot_changed();
+        self.snapshot_changed(Touch::Everything);
         Ok(())
     }
 
@@ -302,14 +350,15 @@ impl OpenProject {
         self.quotes.clear();
         self.listing_version += 1;
         self.retrieval = None;
-        self.snapshot_changed();
+        self.snapshot_changed(Touch::Everything);
         Ok(())
     }
 
     /// Brings the snapshot up to date from an edit this window just applied
     /// (a change, an undo, a redo), without reloading the project.
     pub fn patch(&mut self, applied: &crate::edit::Edit) {
-        let codes = self.snap.patch(applied);
+        let patched = self.snap.patch(applied);
+        let codes = patched.codes;
         if applied.touches_documents() {
             self.quotes.clear();
         }
@@ -326,12 +375,20 @@ impl OpenProject {
             self.retrieval = None;
         }
         patch_exemplars(&mut self.exemplars, applied);
-        self.snapshot_changed();
+        self.snapshot_changed(if applied.changes_only_coding() {
+            Touch::Coding(patched.documents)
+        } else {
+            Touch::Everything
+        });
     }
 
     /// What follows any change of the snapshot: derived views are recomputed.
-    fn snapshot_changed(&mut self) {
+    fn snapshot_changed(&mut self, touch: Touch) {
         self.version += 1;
+        if self.changes.len() == CHANGES_KEPT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back((self.version, touch));
         self.changed_at = std::time::Instant::now();
         self.checkpointed = false;
         if let Some(v) = &self.view
