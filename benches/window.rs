@@ -129,9 +129,16 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("corpus.weft");
+    // WEFT_BENCH_CORPUS=FILE: the corpus is built there once and kept, so
+    // that runs of two builds compare on the same file.
+    let kept = std::env::var_os("WEFT_BENCH_CORPUS").map(std::path::PathBuf::from);
+    let path = kept
+        .clone()
+        .unwrap_or_else(|| dir.path().join("corpus.weft"));
     let t = Instant::now();
-    build(&path, scale);
+    if !kept.as_ref().is_some_and(|k| k.exists()) {
+        build(&path, scale);
+    }
     eprintln!(
         "corpus {}L: {} transcripts, {} segments, built in {:.1} s",
         if scale == 1 {

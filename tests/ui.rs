@@ -251,6 +251,65 @@ fn edit_an_attribute_in_the_participants_grid() {
 }
 
 #[test]
+fn the_documents_list_names_each_participant_and_filters_by_attribute_value() {
+    let (_dir, _path, mut h) = demo_app();
+    let snap = h.state().project.as_ref().unwrap().snap.clone();
+    // P03's participant renamed: its row says whose transcript it is.
+    let p03 = snap
+        .participants
+        .iter()
+        .find(|p| p.name == "P03")
+        .unwrap()
+        .id;
+    h.state_mut().change("Rename participant", move |_| {
+        Ok(weft::edit::Edit::RenameParticipant {
+            id: p03,
+            name: "Rosa".into(),
+        })
+    });
+    h.run();
+    h.run();
+    assert!(h.query_by_label("P03 (Rosa)").is_some());
+    assert_eq!(h.query_all_by_label("P05").count(), 1);
+    // Filtered by one attribute's value: the documents whose participant
+    // has that value, counted from the snapshot.
+    let attr = &snap.attributes[0];
+    let value = snap.value(snap.participants[0].id, attr.id).to_string();
+    let mut want: Vec<String> = snap
+        .documents
+        .iter()
+        .filter(|d| {
+            d.participant
+                .is_some_and(|p| snap.value(p, attr.id) == value)
+        })
+        .map(|d| d.name.clone())
+        .collect();
+    want.sort();
+    assert!(!want.is_empty() && want.len() < snap.documents.len());
+    let filter = format!("{}: {}", attr.name, value);
+    h.get_by_role_and_label(Role::TextInput, "Documents")
+        .click();
+    h.run();
+    h.get_by_role_and_label(Role::TextInput, "Documents")
+        .type_text(&filter);
+    h.run();
+    // The transcript shown is named in its header too.
+    let open = snap.document(shown(h.state())).unwrap().name.clone();
+    let mut listed: Vec<String> = snap
+        .documents
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|n| {
+            let named = h.query_all_by_label(n).count()
+                + h.query_all_by_label(&format!("{n} (Rosa)")).count();
+            named > usize::from(*n == open)
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(listed, want, "filter {filter:?}");
+}
+
+#[test]
 fn filter_the_retrieval_list_by_attribute() {
     let (_dir, _path, mut h) = demo_app();
     click_code(&mut h, "Shared experience", false);

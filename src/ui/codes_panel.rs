@@ -9,22 +9,15 @@ use super::dialogs::Dialog;
 use crate::edit::ops;
 use crate::model::CodeId;
 
-/// One row of the documents list, ready to draw.
-pub struct DocumentRow {
-    id: crate::model::DocumentId,
-    name: String,
-    label: String,
-    /// The document's participant, whose attributes its hover lists.
-    participant: Option<crate::model::ParticipantId>,
-    /// Characters in the document, for its coverage.
-    chars: usize,
-}
-
 /// The documents list's rows for one snapshot version and filter, worked out
-/// once instead of every frame.
+/// once instead of every frame: where each listed document is in the
+/// snapshot's documents (in name order), and where each participant is, for
+/// the labels. A row's label is written only while it is in view, so a
+/// project of thousands of documents opens without writing them all.
 pub struct DocumentRows {
     key: (u64, String),
-    rows: Vec<DocumentRow>,
+    rows: Vec<usize>,
+    participants: rustc_hash::FxHashMap<crate::model::ParticipantId, usize>,
 }
 
 /// A participant's attributes that have a value, with it.
@@ -40,42 +33,58 @@ fn attribute_values(
 
 impl DocumentRows {
     /// The rows. Each participant's attributes are written out only to
-    /// match a filter (and for a row's hover, when it is hovered), so a
-    /// project of thousands of documents opens without formatting them all.
+    /// match a filter (and for a row's hover, when it is hovered).
     fn build(snap: &crate::model::ProjectSnapshot, key: (u64, String)) -> Self {
-        let filter = &key.1;
-        let participants: std::collections::HashMap<_, _> =
-            snap.participants.iter().map(|p| (p.id, p)).collect();
-        let rows = snap
-            .documents
+        let participants = snap
+            .participants
             .iter()
-            .filter_map(|d| {
-                let participant = d.participant.and_then(|id| participants.get(&id));
-                if !filter.is_empty() {
-                    let mut hay = format!("{} {}", d.name, participant.map_or("", |p| &p.name));
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        let mut rows = DocumentRows {
+            key,
+            rows: Vec::new(),
+            participants,
+        };
+        let filter = &rows.key.1;
+        rows.rows = if filter.is_empty() {
+            (0..snap.documents.len()).collect()
+        } else {
+            (0..snap.documents.len())
+                .filter(|&i| {
+                    let d = &snap.documents[i];
+                    let mut hay = format!("{} {}", d.name, rows.participant_name(snap, d));
                     if let Some(pid) = d.participant {
                         for (name, value) in attribute_values(snap, pid) {
                             hay.push_str(&format!(" {name}: {value}"));
                         }
                     }
-                    if !hay.to_lowercase().contains(filter.as_str()) {
-                        return None;
-                    }
-                }
-                let label = match participant {
-                    Some(pp) if pp.name != d.name => format!("{} ({})", d.name, pp.name),
-                    _ => d.name.clone(),
-                };
-                Some(DocumentRow {
-                    chars: d.char_len,
-                    id: d.id,
-                    name: d.name.clone(),
-                    label,
-                    participant: d.participant,
+                    hay.to_lowercase().contains(filter.as_str())
                 })
-            })
-            .collect();
-        DocumentRows { key, rows }
+                .collect()
+        };
+        rows
+    }
+
+    /// The name of a document's participant ("" for none).
+    fn participant_name<'s>(
+        &self,
+        snap: &'s crate::model::ProjectSnapshot,
+        d: &crate::model::Document,
+    ) -> &'s str {
+        d.participant
+            .and_then(|id| self.participants.get(&id))
+            .map_or("", |&i| snap.participants[i].name.as_str())
+    }
+
+    /// A row's label: the document's name, with its participant's when
+    /// that differs.
+    fn label(&self, snap: &crate::model::ProjectSnapshot, d: &crate::model::Document) -> String {
+        match self.participant_name(snap, d) {
+            "" => d.name.clone(),
+            p if p == d.name => d.name.clone(),
+            p => format!("{} ({p})", d.name),
+        }
     }
 }
 
@@ -110,10 +119,16 @@ pub fn documents_ui(app: &mut WeftApp, ui: &mut Ui) {
         .max_height(ui.available_height() * 0.4)
         .auto_shrink([false, true])
         .show_rows(ui, row_height, cache.rows.len(), |ui, range| {
-            for row in &cache.rows[range] {
-                let coverage = p.snap.coverage_of(row.id, row.chars);
+            for &at in &cache.rows[range] {
+                // Rebuilt whenever the documents change (their listing
+                // version moves), so every position is in the list.
+                let Some(row) = p.snap.documents.get(at) else {
+                    continue;
+                };
+                let coverage = p.snap.coverage_of(row.id, row.char_len);
                 ui.horizontal(|ui| {
-                    let resp = ui.selectable_label(current == Some(row.id), row.label.as_str());
+                    let resp =
+                        ui.selectable_label(current == Some(row.id), cache.label(&p.snap, row));
                     let hover = row
                         .participant
                         .filter(|pid| attribute_values(&p.snap, *pid).next().is_some());
