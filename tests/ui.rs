@@ -868,6 +868,12 @@ fn opening_another_project_shows_its_own_documents_not_cached_ones() {
 
 /// The figure `weft agreement` prints, from the real binary.
 fn cli_kappa(path: &std::path::Path) -> f64 {
+    cli_kappa_with(path, &[])
+}
+
+/// Ana and ben's overall Cohen's kappa as `weft agreement` computes it,
+/// with these options besides.
+fn cli_kappa_with(path: &std::path::Path, options: &[&str]) -> f64 {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_weft"))
         .args([
             "agreement",
@@ -877,6 +883,7 @@ fn cli_kappa(path: &std::path::Path) -> f64 {
             "--by",
             "overall",
         ])
+        .args(options)
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -1059,6 +1066,41 @@ fn the_agreement_tab_takes_in_coding_done_since_without_computing_everything_aga
     h.get_by_role_and_label(Role::Button, "sentence").click();
     h.run();
     assert_eq!(h.state().agreement.computed, 2);
+}
+
+#[test]
+fn a_large_scopes_agreement_is_computed_on_a_thread_behind_a_spinner() {
+    let (_dir, path, mut h) = demo_app();
+    // Every scope counts as large here.
+    h.state_mut().agreement.background_from = 0;
+    h.state_mut().tab = Tab::Agreement;
+    h.step();
+    // The tab's first frame draws at once, saying the report is on its way …
+    assert!(
+        h.query_by_label_contains("Computing the agreement")
+            .is_some()
+    );
+    assert!(h.state().agreement.report.is_none());
+    // … and shows it once its thread is done: the command line's kappa.
+    assert!(step_until(&mut h, |app| app.agreement.pending.is_none()));
+    h.run();
+    assert!(
+        h.query_by_label_contains("Computing the agreement")
+            .is_none()
+    );
+    assert_eq!(shown_kappa(&h), format!("{:.3}", cli_kappa(&path)));
+    // Sentences need the texts: they are read on the thread's own
+    // connection, and the figures are the command line's for that unit.
+    h.get_by_label("unit").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "sentence").click();
+    h.run();
+    assert!(step_until(&mut h, |app| app.agreement.pending.is_none()));
+    h.run();
+    assert_eq!(h.state().agreement.computed, 2);
+    assert!(h.state().agreement.problem.is_none());
+    let kappa = cli_kappa_with(&path, &["--unit", "sentence"]);
+    assert_eq!(shown_kappa(&h), format!("{kappa:.3}"));
 }
 
 #[test]

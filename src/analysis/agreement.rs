@@ -789,20 +789,36 @@ type OfDocument = rustc_hash::FxHashMap<CodeId, Vec<(usize, CharRange)>>;
 /// mask over their places) coded anything in it.
 fn group_document(
     snap: &ProjectSnapshot,
-    index: &HashMap<CoderId, usize>,
+    coders: &[CoderId],
     doc: DocumentId,
+    into: &mut OfDocument,
+) -> u64 {
+    let of = snap
+        .segments_of(doc)
+        .iter()
+        .filter_map(|s| Some((s.code, place(coders, s.coder)?, s.range)));
+    group_segments(of, into)
+}
+
+/// A coder's place among those compared: found by looking along them
+/// (at most 64, most often two), cheaper than hashing for every segment.
+fn place(coders: &[CoderId], coder: CoderId) -> Option<usize> {
+    coders.iter().position(|c| *c == coder)
+}
+
+/// Groups (code, coder's place, range) by code into `into`, and says which
+/// coders (a bit mask over their places) have any.
+fn group_segments(
+    segments: impl Iterator<Item = (CodeId, usize, CharRange)>,
     into: &mut OfDocument,
 ) -> u64 {
     for v in into.values_mut() {
         v.clear();
     }
     let mut present = 0u64;
-    for s in snap.segments_of(doc) {
-        let Some(&i) = index.get(&s.coder) else {
-            continue;
-        };
+    for (code, i, range) in segments {
         present |= 1 << i;
-        into.entry(s.code).or_default().push((i, s.range));
+        into.entry(code).or_default().push((i, range));
     }
     present
 }
@@ -860,6 +876,74 @@ pub fn compute(
     Ok(Live::compute(snap, scope, units)?.report)
 }
 
+/// What a report is computed from, taken from a snapshot: the codes and
+/// documents in scope, and each document's segments (shared with the
+/// snapshot, not copied: [`crate::model::Segments::share`]). It owns what it
+/// holds, so that the computing ([`Live::from_coding`]) can go to another
+/// thread while the window goes on changing the snapshot.
+pub struct Coding {
+    coders: Vec<CoderId>,
+    unit: AgreementUnit,
+    /// The codes in scope, each with the codes whose segments count for it.
+    codes: Vec<(CodeId, Vec<CodeId>)>,
+    /// The documents in scope, in report order, with their length.
+    documents: Vec<(DocumentId, usize)>,
+    /// Each document's segments, shared with the snapshot as they were
+    /// when taken (taking them copies none).
+    segments: Vec<std::sync::Arc<Vec<Segment>>>,
+}
+
+impl Coding {
+    /// Takes from the snapshot what the scope's report is computed from.
+    pub fn of(snap: &ProjectSnapshot, scope: &Scope) -> Result<Coding> {
+        check_scope(snap, scope)?;
+        let (codes, documents) = in_scope(snap, scope);
+        Ok(Coding {
+            coders: scope.coders.clone(),
+            unit: scope.unit,
+            codes: codes
+                .into_iter()
+                .map(|c| (c, code_set(&snap.codes, c, scope.include)))
+                .collect(),
+            segments: documents
+                .iter()
+                .map(|d| snap.segments.share(d.id))
+                .collect(),
+            documents: documents.iter().map(|d| (d.id, d.char_len)).collect(),
+        })
+    }
+
+    /// Whether its units need the documents' text.
+    pub fn needs_text(&self) -> bool {
+        self.unit.needs_text()
+    }
+
+    /// How many segments its documents hold (of any coder).
+    pub fn len(&self) -> usize {
+        self.segments.iter().map(|v| v.len()).sum()
+    }
+
+    /// Whether its documents hold no segment.
+    pub fn is_empty(&self) -> bool {
+        self.segments.iter().all(|v| v.is_empty())
+    }
+
+    /// The units of its documents, reading text (through `text`) only when
+    /// the unit needs it, as [`units_for`] gives them.
+    pub fn units(
+        &self,
+        mut text: impl FnMut(DocumentId) -> Result<String>,
+    ) -> Result<HashMap<DocumentId, Units>> {
+        let mut out = HashMap::new();
+        if self.unit.needs_text() {
+            for (d, _) in &self.documents {
+                out.insert(*d, Units::of_text(self.unit, &text(*d)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A report kept with the cells it was added up from, one per code and
 /// document in scope, so that a change to some documents' coding is taken
 /// in by working out only those documents' cells again and adding up anew
@@ -870,8 +954,6 @@ pub fn compute(
 pub struct Live {
     report: Report,
     coders: Vec<CoderId>,
-    /// Each coder's place in `coders`.
-    index: HashMap<CoderId, usize>,
     /// The codes in scope, each with the codes whose segments count for it.
     codes: Vec<(CodeId, Vec<CodeId>)>,
     /// The documents in scope, in report order, and where each one is.
@@ -894,45 +976,52 @@ impl Live {
         scope: &Scope,
         units: &HashMap<DocumentId, Units>,
     ) -> Result<Live> {
-        check_scope(snap, scope)?;
-        let coders = scope.coders.clone();
+        Ok(Live::from_coding(Coding::of(snap, scope)?, units))
+    }
+
+    /// Computes every granularity from what [`Coding::of`] took, and keeps
+    /// the cells. `units` gives each document's units; a document missing
+    /// from it is counted in characters.
+    pub fn from_coding(coding: Coding, units: &HashMap<DocumentId, Units>) -> Live {
+        let Coding {
+            coders,
+            unit,
+            codes,
+            documents,
+            segments,
+        } = coding;
         let m = coders.len();
-        let index: HashMap<CoderId, usize> =
-            coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-        let (codes, documents) = in_scope(snap, scope);
-        let codes: Vec<(CodeId, Vec<CodeId>)> = codes
-            .into_iter()
-            .map(|c| (c, code_set(&snap.codes, c, scope.include)))
-            .collect();
-        let whole = |d: &Document| match scope.unit {
-            AgreementUnit::Document => Units::Whole,
-            _ => Units::Characters(d.char_len),
-        };
         let doc_units: Vec<Units> = documents
             .iter()
-            .map(|d| units.get(&d.id).cloned().unwrap_or_else(|| whole(d)))
+            .map(|(d, len)| match units.get(d) {
+                Some(u) => u.clone(),
+                None if unit == AgreementUnit::Document => Units::Whole,
+                None => Units::Characters(*len),
+            })
             .collect();
         let nd = documents.len();
         let mut live = Live {
             report: Report::default(),
             coders,
-            index,
             cells: vec![Cell::default(); codes.len() * nd],
             codes,
             at: documents
                 .iter()
                 .enumerate()
-                .map(|(k, d)| (d.id, k))
+                .map(|(k, d)| (d.0, k))
                 .collect(),
-            documents: documents.iter().map(|d| d.id).collect(),
+            documents: documents.iter().map(|d| d.0).collect(),
             units: doc_units,
             present: vec![0; nd],
             per_document: vec![Tally::new(m); nd],
         };
         let mut of_doc = OfDocument::default();
         let mut runs = vec![Vec::new(); m];
-        for k in 0..nd {
-            live.present[k] = group_document(snap, &live.index, live.documents[k], &mut of_doc);
+        for (k, of) in segments.iter().enumerate() {
+            let of = of
+                .iter()
+                .filter_map(|s| Some((s.code, place(&live.coders, s.coder)?, s.range)));
+            live.present[k] = group_segments(of, &mut of_doc);
             for c in 0..live.codes.len() {
                 live.cells[c * nd + k] = live.cell(c, k, &of_doc, &mut runs);
             }
@@ -963,7 +1052,7 @@ impl Live {
             })
             .collect();
         live.add_up_overall();
-        Ok(live)
+        live
     }
 
     /// The report.
@@ -1001,7 +1090,7 @@ impl Live {
             let Some(&k) = self.at.get(doc) else {
                 continue;
             };
-            self.present[k] = group_document(snap, &self.index, *doc, &mut of_doc);
+            self.present[k] = group_document(snap, &self.coders, *doc, &mut of_doc);
             let mut this_document = false;
             for (c, code_changed) in codes_changed.iter_mut().enumerate() {
                 let cell = self.cell(c, k, &of_doc, &mut runs);

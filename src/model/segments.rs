@@ -8,6 +8,7 @@
 //! sorted list: by document, start, end, code and id.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -27,8 +28,10 @@ fn within(s: &Segment) -> (usize, usize, CodeId, SegmentId) {
 #[derive(Clone, Default)]
 pub struct Segments {
     /// Each document's segments, sorted by start, end, code and id. A
-    /// document with none has no entry.
-    by_document: BTreeMap<DocumentId, Vec<Segment>>,
+    /// document with none has no entry. A list is shared with whoever took
+    /// it ([`Segments::share`]) until it changes, when the change is made
+    /// on a copy of that one list.
+    by_document: BTreeMap<DocumentId, Arc<Vec<Segment>>>,
     /// Each segment's document.
     document_of: FxHashMap<SegmentId, DocumentId>,
 }
@@ -46,7 +49,7 @@ impl Segments {
 
     /// Every segment, by document, start, end, code and id.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Segment> + Clone {
-        self.by_document.values().flatten()
+        self.by_document.values().flat_map(|v| v.iter())
     }
 
     /// Each document that has segments, with them (sorted by start).
@@ -56,7 +59,14 @@ impl Segments {
 
     /// A document's segments, sorted by start, end, code and id.
     pub fn of(&self, doc: DocumentId) -> &[Segment] {
-        self.by_document.get(&doc).map_or(&[], Vec::as_slice)
+        self.by_document.get(&doc).map_or(&[], |v| v.as_slice())
+    }
+
+    /// A document's segments, as [`Segments::of`] gives them, shared
+    /// without copying: for work on another thread that must not see later
+    /// changes (the list it holds stays as it was).
+    pub fn share(&self, doc: DocumentId) -> Arc<Vec<Segment>> {
+        self.by_document.get(&doc).cloned().unwrap_or_default()
     }
 
     /// The document of the segment with this id.
@@ -82,7 +92,7 @@ impl Segments {
     pub fn insert(&mut self, s: Segment) {
         self.remove(s.id);
         self.document_of.insert(s.id, s.document);
-        let list = self.by_document.entry(s.document).or_default();
+        let list = Arc::make_mut(self.by_document.entry(s.document).or_default());
         let key = within(&s);
         let at = list.partition_point(|x| within(x) < key);
         list.insert(at, s);
@@ -96,12 +106,12 @@ impl Segments {
             self.remove(s.id);
             self.document_of.insert(s.id, s.document);
             touched.insert(s.document);
-            self.by_document.entry(s.document).or_default().push(s);
+            Arc::make_mut(self.by_document.entry(s.document).or_default()).push(s);
         }
         for doc in touched {
             if let Some(list) = self.by_document.get_mut(&doc) {
                 // Sorted already but for the new tail: about linear.
-                list.sort_by_key(within);
+                Arc::make_mut(list).sort_by_key(within);
             }
         }
     }
@@ -110,7 +120,7 @@ impl Segments {
     pub fn remove(&mut self, id: SegmentId) -> Option<Segment> {
         let (doc, at) = self.place(id)?;
         self.document_of.remove(&id);
-        let list = self.by_document.get_mut(&doc)?;
+        let list = Arc::make_mut(self.by_document.get_mut(&doc)?);
         let s = list.remove(at);
         if list.is_empty() {
             self.by_document.remove(&doc);
@@ -132,14 +142,14 @@ impl Segments {
             let Some(list) = self.by_document.get_mut(&doc) else {
                 continue;
             };
-            let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(list)
+            let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(Arc::make_mut(list))
                 .into_iter()
                 .partition(|s| gone.contains(&s.id));
             removed.extend(out);
             if keep.is_empty() {
                 self.by_document.remove(&doc);
             } else {
-                *list = keep;
+                *list = Arc::new(keep);
             }
         }
         removed
@@ -156,6 +166,7 @@ impl Segments {
             let Some(list) = self.by_document.get_mut(&doc) else {
                 continue;
             };
+            let list = Arc::make_mut(list);
             before.push(list[at].clone());
             list[at].code = to;
             sort_passage_at(list, at);
@@ -205,7 +216,7 @@ impl From<Vec<Segment>> for Segments {
             .map(|(doc, n)| {
                 let mut list = Vec::with_capacity(n);
                 list.extend(rows.by_ref().take(n));
-                (doc, list)
+                (doc, Arc::new(list))
             })
             .collect();
         Segments {
@@ -217,10 +228,13 @@ impl From<Vec<Segment>> for Segments {
 
 impl<'a> IntoIterator for &'a Segments {
     type Item = &'a Segment;
-    type IntoIter =
-        std::iter::Flatten<std::collections::btree_map::Values<'a, DocumentId, Vec<Segment>>>;
+    type IntoIter = std::iter::FlatMap<
+        std::collections::btree_map::Values<'a, DocumentId, Arc<Vec<Segment>>>,
+        std::slice::Iter<'a, Segment>,
+        fn(&'a Arc<Vec<Segment>>) -> std::slice::Iter<'a, Segment>,
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        self.by_document.values().flatten()
+        self.by_document.values().flat_map(|v| v.iter())
     }
 }
 
@@ -292,5 +306,29 @@ pub(crate) mod tests {
         let fresh: Segments = s.iter().rev().cloned().collect();
         assert_eq!(fresh, s);
         assert_eq!(fresh.len(), 4);
+    }
+
+    /// A shared list stays as it was when it was taken, whatever changes
+    /// after; the segments change as they would unshared.
+    #[test]
+    fn a_shared_list_keeps_what_it_held() {
+        let rows = vec![seg(1, 1, 1, 0, 4), seg(2, 1, 2, 5, 9), seg(3, 2, 1, 0, 4)];
+        let mut s: Segments = rows.clone().into();
+        let mut alone: Segments = rows.into();
+        let taken = s.share(DocumentId(1));
+        let other = s.share(DocumentId(2));
+        assert!(s.share(DocumentId(9)).is_empty());
+        for t in [&mut s, &mut alone] {
+            t.insert(seg(4, 1, 1, 1, 2));
+            t.recode(&[SegmentId(1)], CodeId(3));
+            t.remove_many(&[SegmentId(2)]);
+            t.insert_many([seg(5, 1, 1, 0, 1), seg(6, 2, 1, 0, 1)]);
+            t.remove(SegmentId(3));
+        }
+        assert_eq!(s, alone);
+        let held: Vec<(i64, i64)> = taken.iter().map(|x| (x.id.0, x.code.0)).collect();
+        assert_eq!(held, [(1, 1), (2, 2)]);
+        assert_eq!(other.iter().map(|x| x.id.0).collect::<Vec<_>>(), [3]);
+        assert_eq!(ids(&s), [5, 1, 4, 6]);
     }
 }

@@ -42,12 +42,19 @@ pub struct AgreementPanel {
     /// alone is taken in by working out only the documents it touched.
     pub report: Option<(Key, agreement::Live)>,
     /// Why there is no report.
-    pub problem: Option<String>,
+    /// Why there is no report, for its key: tried once per key.
+    pub problem: Option<(Key, String)>,
     /// The picked document's disagreements, for (report key, code, document).
     pub list: Option<((Key, CodeId, DocumentId), Vec<Disagreement>)>,
     /// How many times the report was computed whole (not updated from a
     /// change): for the tests and the benchmark.
     pub computed: u64,
+    /// A report being computed on its own thread, for its key.
+    pub pending: Option<(Key, std::thread::JoinHandle<crate::Result<agreement::Live>>)>,
+    /// Scopes with at least this many segments are computed on a thread of
+    /// their own, the window showing the last report (or a spinner) until
+    /// it is in; smaller ones at once.
+    pub background_from: usize,
 }
 
 /// Stretches with a reconcile decision: (document, code, start, end).
@@ -119,11 +126,27 @@ impl Default for AgreementPanel {
             problem: None,
             list: None,
             computed: 0,
+            pending: None,
+            background_from: super::project::LOAD_IN_BACKGROUND_FROM,
         }
     }
 }
 
 impl AgreementPanel {
+    /// Keeps a computed report, or why there is none.
+    fn set_report(&mut self, key: Key, done: crate::Result<agreement::Live>) {
+        match done {
+            Ok(live) => {
+                self.report = Some((key, live));
+                self.problem = None;
+            }
+            Err(e) => {
+                self.report = None;
+                self.problem = Some((key, e.to_string()));
+            }
+        }
+    }
+
     /// The scope the pickers describe, or what is wrong with them.
     fn scope(
         &self,
@@ -343,6 +366,16 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
             return;
         }
     };
+    // A report computed on its own thread has come in.
+    if panel.pending.as_ref().is_some_and(|(_, h)| h.is_finished()) {
+        let (k, handle) = panel.pending.take().expect("just looked");
+        let done = handle.join().unwrap_or_else(|_| {
+            Err(crate::Error::Invalid(
+                "computing the agreement stopped unexpectedly".into(),
+            ))
+        });
+        panel.set_report(k, done);
+    }
     // Only the coding changed since the report was made (same options):
     // the documents it touched are worked out again, not every cell.
     if let Some((k, live)) = &mut panel.report
@@ -353,28 +386,69 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
         live.update(&p.snap, &touched);
         k.0 = key.0;
     }
-    if panel.report.as_ref().is_none_or(|(k, _)| *k != key) {
-        let s = base.clone();
-        let r = p.store.read();
-        let report = agreement::units_for(&p.snap, &s, |d| r.document_text(d))
-            .and_then(|units| agreement::Live::compute(&p.snap, &s, &units));
+    let current = panel.report.as_ref().is_some_and(|(k, _)| *k == key)
+        || panel.problem.as_ref().is_some_and(|(k, _)| *k == key);
+    let computing = panel.pending.as_ref().is_some_and(|(k, _)| *k == key);
+    if !current && !computing {
         panel.computed += 1;
-        match report {
-            Ok(rep) => {
-                panel.report = Some((key.clone(), rep));
-                panel.problem = None;
+        panel.problem = None;
+        match agreement::Coding::of(&p.snap, &base) {
+            Ok(coding) if coding.len() < panel.background_from => {
+                let r = p.store.read();
+                let done = coding
+                    .units(|d| r.document_text(d))
+                    .map(|units| agreement::Live::from_coding(coding, &units));
+                panel.set_report(key.clone(), done);
             }
-            Err(e) => {
-                panel.report = None;
-                panel.problem = Some(e.to_string());
+            Ok(coding) => {
+                // Text is read on the thread's own connection.
+                let reopen = p.store.reopener();
+                let started = std::thread::Builder::new()
+                    .name("weft-agreement".into())
+                    .spawn(move || {
+                        let units = if coding.needs_text() {
+                            let store = reopen.open()?;
+                            let r = store.read();
+                            coding.units(|d| r.document_text(d))?
+                        } else {
+                            Default::default()
+                        };
+                        Ok(agreement::Live::from_coding(coding, &units))
+                    });
+                match started {
+                    Ok(handle) => panel.pending = Some((key.clone(), handle)),
+                    Err(e) => panel.set_report(
+                        key.clone(),
+                        Err(crate::Error::Invalid(format!(
+                            "cannot start computing the agreement: {e}"
+                        ))),
+                    ),
+                }
             }
+            Err(e) => panel.set_report(key.clone(), Err(e)),
         }
     }
-    if let Some(problem) = &panel.problem {
+    if let Some((_, problem)) = &panel.problem {
         ui.colored_label(ui.visuals().error_fg_color, problem);
         return;
     }
-    let Some((_, live)) = &panel.report else {
+    // While a report is computed on its thread, the last one for these
+    // options stays (a change behind), else a spinner shows.
+    let shown = panel.report.as_ref().filter(|(k, _)| same_options(k, &key));
+    if panel.pending.is_some() {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(30));
+        if shown.is_none() {
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label("Computing the agreement. It shows when it is done.");
+            });
+            return;
+        }
+        ui.weak("Updating…");
+    }
+    let Some((_, live)) = shown else {
         return;
     };
     let report = live.report();
