@@ -59,7 +59,7 @@ impl Rng {
 
 /// Builds corpus L × `scale` at `path`: 500 × `scale` transcripts, a
 /// participants sheet with four attributes, 68 codes in three levels and
-/// 100,000 × `scale` segments by two coders.
+/// 100,000 × `scale` segments by two coders, who both code every document.
 pub fn build(path: &Path, scale: usize) {
     let (documents, segments) = (500 * scale, 100_000 * scale);
     let mut rng = Rng(42);
@@ -140,7 +140,9 @@ pub fn build(path: &Path, scale: usize) {
                     document: d.id,
                     code: leaves[rng.next() % leaves.len()],
                     range: CharRange::new(start, start + 40 + rng.next() % 300),
-                    coder: CoderId((i % 2) as i64 + 1),
+                    // Every document coded by both, each round of
+                    // documents by the other coder: a team's agreement.
+                    coder: CoderId(((i / documents.len()) % 2) as i64 + 1),
                     created_at: "2026-01-01T00:00:00Z".into(),
                     memo: String::new(),
                     exemplar: false,
