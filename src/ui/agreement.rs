@@ -467,7 +467,7 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
                 figure_text(&all.figures.cohen_kappa).0,
                 figure_text(&all.figures.krippendorff_alpha).0,
                 figure_text(&all.figures.percent_agreement).0,
-                all.counts.map_or(0, |c| c.units),
+                super::widgets::thousands(all.counts.map_or(0, |c| c.units) as usize),
                 panel.unit.as_str()
             ))
             .strong(),
