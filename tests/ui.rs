@@ -998,6 +998,23 @@ fn the_agreement_tab_matches_the_cli_opens_a_disagreement_and_reconciles_it() {
     assert_eq!(h.state().tab, weft::ui::app::Tab::Coding);
 }
 
+/// Ana and ben's agreement report (characters, own segments, every code
+/// and document), computed from the project read afresh.
+fn ana_and_ben_afresh(project: &std::path::Path) -> weft::analysis::agreement::Report {
+    use weft::analysis::agreement::{self, AgreementUnit, Include, Scope};
+    let snap = Store::open(project).unwrap().read().snapshot().unwrap();
+    let scope = Scope {
+        coders: ["ana", "ben"]
+            .map(|n| snap.coder_named(n).unwrap().id)
+            .to_vec(),
+        codes: None,
+        documents: None,
+        unit: AgreementUnit::Character,
+        include: Include::Exact,
+    };
+    agreement::compute(&snap, &scope, &Default::default()).unwrap()
+}
+
 /// The Agreement tab's Cohen's kappa, as the tab shows it.
 fn shown_kappa(h: &Harness<'_, WeftApp>) -> String {
     use egui_kittest::kittest::NodeT;
@@ -1009,7 +1026,6 @@ fn shown_kappa(h: &Harness<'_, WeftApp>) -> String {
 
 #[test]
 fn the_agreement_tab_takes_in_coding_done_since_without_computing_everything_again() {
-    use weft::analysis::agreement::{self, AgreementUnit, Include, Scope};
     let (_dir, path, mut h) = demo_app();
     h.state_mut().settings.coder = "ana".into();
     h.get_by_label("Agreement").click();
@@ -1038,19 +1054,8 @@ fn the_agreement_tab_takes_in_coding_done_since_without_computing_everything_aga
     assert_ne!(after, before);
     assert_eq!(after, format!("{:.3}", cli_kappa(&path)));
     let fresh = |h: &Harness<'_, WeftApp>| {
-        let snap = Store::open(&path).unwrap().read().snapshot().unwrap();
-        let scope = Scope {
-            coders: ["ana", "ben"]
-                .map(|n| snap.coder_named(n).unwrap().id)
-                .to_vec(),
-            codes: None,
-            documents: None,
-            unit: AgreementUnit::Character,
-            include: Include::Exact,
-        };
-        let reference = agreement::compute(&snap, &scope, &Default::default()).unwrap();
         let (_, live) = h.state().agreement.report.as_ref().unwrap();
-        assert_eq!(*live.report(), reference);
+        assert_eq!(*live.report(), ana_and_ben_afresh(&path));
     };
     fresh(&h);
     // Undone with the tab shown, it is back as it was.
@@ -1727,23 +1732,89 @@ fn has_segment(app: &WeftApp, doc: &str, code: &str, range: CharRange) -> bool {
         .any(|s| s.document == d.id && s.code == c && s.range == range)
 }
 
+/// The demo pushed to a fresh database on the test server: its URL (with
+/// the directory that held the file, kept while the test runs).
+fn demo_on_server(server: &common::pg::PgServer, hint: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.weft");
+    weft::demo::write_demo(&path).unwrap();
+    let url = server.fresh_socket_database(hint);
+    weft::store::pg::push(&path, &weft::store::pg::Server::parse(&url).unwrap()).unwrap();
+    (dir, url)
+}
+
+/// A window coding as `coder`.
+fn window_as(coder: &str) -> WeftApp {
+    WeftApp::with_settings(Settings {
+        coder: coder.into(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_team_members_coding_updates_the_agreement_tab_live() {
+    let Some(server) = common::pg::server() else {
+        return;
+    };
+    let (_dir, url) = demo_on_server(server, "agreement_live");
+    let window = |coder: &str| {
+        let mut app = window_as(coder);
+        app.open_project(std::path::Path::new(&url));
+        assert!(app.error.is_none(), "{:?}", app.error);
+        harness(app)
+    };
+    // Ben compares ana and himself on the Agreement tab …
+    let mut ben = window("ben");
+    ben.run();
+    ben.get_by_label("Agreement").click();
+    ben.run();
+    let before = shown_kappa(&ben);
+    assert!(step_until(&mut ben, |a| a.project.as_ref().unwrap().rings >= 1));
+    // … while ana codes the start of P03 in her window.
+    let mut ana = window("ana");
+    ana.run();
+    ana.get_by_label("P03").click();
+    ana.run();
+    select_first_chars(&mut ana, 300);
+    click_code(&mut ana, "Connectedness", false);
+    let connectedness = "Types of support/Emotional/Connectedness";
+    assert!(has_segment(
+        ana.state(),
+        "P03",
+        connectedness,
+        CharRange::new(0, 300)
+    ));
+    // Ben's tab takes her change in from the change log, without reading
+    // the project again or computing the report whole …
+    assert!(
+        step_until(&mut ben, |a| has_segment(
+            a,
+            "P03",
+            connectedness,
+            CharRange::new(0, 300)
+        )),
+        "ana's segment never reached ben's window"
+    );
+    ben.run();
+    assert_eq!(ben.state().project.as_ref().unwrap().loads, 1);
+    assert_eq!(ben.state().agreement.computed, 1);
+    // … and shows what the server's coding gives, computed afresh.
+    let reference = ana_and_ben_afresh(std::path::Path::new(&url));
+    let (_, live) = ben.state().agreement.report.as_ref().unwrap();
+    assert_eq!(*live.report(), reference);
+    let after = shown_kappa(&ben);
+    assert_ne!(after, before);
+    let kappa = reference.overall[0].figures.cohen_kappa.unwrap();
+    assert_eq!(after, format!("{kappa:.3}"));
+}
+
 #[test]
 fn two_windows_on_a_team_project_show_each_others_coding_live_without_a_reload() {
     let Some(server) = common::pg::server() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.weft");
-    weft::demo::write_demo(&path).unwrap();
-    let url = server.fresh_socket_database("windows");
-    weft::store::pg::push(&path, &weft::store::pg::Server::parse(&url).unwrap()).unwrap();
-    let window = |coder: &str| {
-        let app = WeftApp::with_settings(Settings {
-            coder: coder.into(),
-            ..Default::default()
-        });
-        harness(app)
-    };
+    let (_dir, url) = demo_on_server(server, "windows");
+    let window = |coder: &str| harness(window_as(coder));
     // Ana opens it from File → Open team project…
     let mut ana = window("ana");
     ana.run();
