@@ -1109,6 +1109,46 @@ fn a_large_scopes_agreement_is_computed_on_a_thread_behind_a_spinner() {
 }
 
 #[test]
+fn coding_done_while_the_agreement_is_computed_is_taken_in_when_it_arrives() {
+    use weft::ui::app::Command;
+    let (_dir, path, mut h) = demo_app();
+    h.state_mut().settings.coder = "ana".into();
+    h.state_mut().agreement.background_from = 0;
+    let (doc, code) = {
+        let snap = &h.state().project.as_ref().unwrap().snap;
+        let doc = snap.document_named("P03").unwrap().id;
+        let code = snap
+            .codes
+            .find_path("Types of support/Emotional/Connectedness")
+            .unwrap();
+        (doc, code)
+    };
+    h.state_mut().tab = Tab::Agreement;
+    // Ana codes three passages, one a frame, from the frame that starts
+    // computing the report: whether each lands before or after the report
+    // comes in, it is computed once and ends up with all three.
+    for start in [0, 200, 400] {
+        let range = CharRange::new(start, start + 100);
+        let app = h.state_mut();
+        app.queue.push(Command::OpenDocument(doc, Some(range)));
+        app.queue.push(Command::ApplyCode(code));
+        h.step();
+    }
+    assert!(step_until(&mut h, |a| a.agreement.pending.is_none()));
+    h.run();
+    assert_eq!(h.state().agreement.computed, 1);
+    let (_, live) = h.state().agreement.report.as_ref().unwrap();
+    assert_eq!(*live.report(), ana_and_ben_afresh(&path));
+    assert_eq!(
+        segments_of(&path, "P03", "Types of support/Emotional/Connectedness")
+            .iter()
+            .filter(|r| [0, 200, 400].contains(&r.start))
+            .count(),
+        3
+    );
+}
+
+#[test]
 fn merge_a_coders_copy_from_the_file_menu_and_hide_a_coder_from_the_view_menu() {
     let (dir, path, mut h) = demo_app();
     // A lead's copy went to cy, who coded one passage.

@@ -41,7 +41,6 @@ pub struct AgreementPanel {
     /// The report, for (snapshot version, options). A change to the coding
     /// alone is taken in by working out only the documents it touched.
     pub report: Option<(Key, agreement::Live)>,
-    /// Why there is no report.
     /// Why there is no report, for its key: tried once per key.
     pub problem: Option<(Key, String)>,
     /// The picked document's disagreements, for (report key, code, document).
@@ -388,7 +387,14 @@ pub fn agreement_ui(app: &mut WeftApp, ui: &mut Ui) {
     }
     let current = panel.report.as_ref().is_some_and(|(k, _)| *k == key)
         || panel.problem.as_ref().is_some_and(|(k, _)| *k == key);
-    let computing = panel.pending.as_ref().is_some_and(|(k, _)| *k == key);
+    // A report on its way for these options is waited for, even if made
+    // from an older version: once in, it takes in the changes since as
+    // above (or, if more than coding changed, is computed again then), so
+    // changes arriving while it is computed do not start one after another.
+    let computing = panel
+        .pending
+        .as_ref()
+        .is_some_and(|(k, _)| same_options(k, &key));
     if !current && !computing {
         panel.computed += 1;
         panel.problem = None;
