@@ -8,6 +8,7 @@
 //! units with CR and LF apart; ATLAS.ti counts a CRLF as one), so the importer
 //! works out each source's counting, see [`import`].
 
+mod archive;
 pub mod export;
 pub mod import;
 mod positions;
