@@ -277,18 +277,22 @@ impl Units {
 pub fn units_for(
     snap: &ProjectSnapshot,
     scope: &Scope,
+    text: impl FnMut(DocumentId) -> Result<String>,
+) -> Result<HashMap<DocumentId, Units>> {
+    let (_, documents) = in_scope(snap, scope);
+    read_units(scope.unit, documents.iter().map(|d| d.id), text)
+}
+
+/// The units of these documents, reading text only when the unit needs it.
+fn read_units(
+    unit: AgreementUnit,
+    documents: impl Iterator<Item = DocumentId>,
     mut text: impl FnMut(DocumentId) -> Result<String>,
 ) -> Result<HashMap<DocumentId, Units>> {
     let mut out = HashMap::new();
-    if scope.unit.needs_text() {
-        for d in &snap.documents {
-            if scope
-                .documents
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&d.id))
-            {
-                out.insert(d.id, Units::of_text(scope.unit, &text(d.id)?));
-            }
+    if unit.needs_text() {
+        for d in documents {
+            out.insert(d, Units::of_text(unit, &text(d)?));
         }
     }
     Ok(out)
@@ -823,35 +827,6 @@ fn group_segments(
     present
 }
 
-/// Segments grouped once: document → code → coder → ranges.
-type Grouped = HashMap<DocumentId, HashMap<CodeId, Vec<(CoderId, CharRange)>>>;
-
-fn group(
-    snap: &ProjectSnapshot,
-    coders: &[CoderId],
-    documents: &[&Document],
-) -> (Grouped, HashMap<DocumentId, u64>) {
-    let index: HashMap<CoderId, usize> = coders.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let mut grouped: Grouped = HashMap::new();
-    let mut present: HashMap<DocumentId, u64> = HashMap::new();
-    // Only the documents in scope are read (segments are sorted by document).
-    for d in documents {
-        for s in snap.segments_of(d.id) {
-            let Some(&i) = index.get(&s.coder) else {
-                continue;
-            };
-            *present.entry(s.document).or_default() |= 1 << i;
-            grouped
-                .entry(s.document)
-                .or_default()
-                .entry(s.code)
-                .or_default()
-                .push((s.coder, s.range));
-        }
-    }
-    (grouped, present)
-}
-
 /// The codes and documents a scope names (every one when it names none).
 fn in_scope<'a>(snap: &'a ProjectSnapshot, scope: &Scope) -> (Vec<CodeId>, Vec<&'a Document>) {
     let codes = match &scope.codes {
@@ -932,15 +907,9 @@ impl Coding {
     /// the unit needs it, as [`units_for`] gives them.
     pub fn units(
         &self,
-        mut text: impl FnMut(DocumentId) -> Result<String>,
+        text: impl FnMut(DocumentId) -> Result<String>,
     ) -> Result<HashMap<DocumentId, Units>> {
-        let mut out = HashMap::new();
-        if self.unit.needs_text() {
-            for (d, _) in &self.documents {
-                out.insert(*d, Units::of_text(self.unit, &text(*d)?));
-            }
-        }
-        Ok(out)
+        read_units(self.unit, self.documents.iter().map(|(d, _)| *d), text)
     }
 }
 
@@ -1304,23 +1273,27 @@ pub fn stretches(
     with_agreed: bool,
 ) -> Vec<Disagreement> {
     let (codes, documents) = in_scope(snap, scope);
-    let (grouped, _) = group(snap, &[first, second], &documents);
-    let documents: Vec<DocumentId> = documents.iter().map(|d| d.id).collect();
+    let sets: Vec<Vec<CodeId>> = codes
+        .iter()
+        .map(|&c| code_set(&snap.codes, c, scope.include))
+        .collect();
+    let mut of_doc = OfDocument::default();
     let mut out = Vec::new();
-    for &code in &codes {
-        let set = code_set(&snap.codes, code, scope.include);
-        for &doc in &documents {
-            let Some(of_doc) = grouped.get(&doc) else {
-                continue;
-            };
+    // A document at a time, its codes in order: after the stable sort
+    // below, the same order as taking each code over every document.
+    for d in &documents {
+        if group_document(snap, &[first, second], d.id, &mut of_doc) == 0 {
+            continue;
+        }
+        for (&code, set) in codes.iter().zip(&sets) {
             let mut runs = [Vec::new(), Vec::new()];
-            for c in &set {
+            for c in set {
                 for (coder, r) in of_doc.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-                    runs[usize::from(*coder != first)].push((r.start, r.end));
+                    runs[*coder].push((r.start, r.end));
                 }
             }
             let [a, b] = runs.map(merge_runs);
-            out.extend(components(doc, code, &a, &b, with_agreed));
+            out.extend(components(d.id, code, &a, &b, with_agreed));
         }
     }
     out.sort_by(|x, y| {
